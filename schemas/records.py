@@ -1,0 +1,328 @@
+"""Typed records carried on riskwire's topics.
+
+Every message between stages is one of these frozen dataclasses, encoded by the single orjson
+codec in :mod:`schemas.codec`. They are the contract with feed owners, analysts and port systems:
+fields are only ever added (with defaults), never renamed, and each record says its
+``schema_version`` so a consumer can tell which shape it holds.
+
+Times are timezone-aware UTC ``datetime`` values; the *event time* (when the thing happened in
+the world) is always kept apart from the *ingest time* (when riskwire saw it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+__all__ = [
+    "OUTCOME_RANK",
+    "Assessment",
+    "Cluster",
+    "Control",
+    "ControlAction",
+    "DeadLetter",
+    "Duplicate",
+    "Grade",
+    "HazardClass",
+    "Instruction",
+    "InstructionAction",
+    "Outcome",
+    "Signal",
+    "Warning",
+    "WarningKind",
+]
+
+
+class HazardClass(StrEnum):
+    """The five hazard classes the policy monitors (DOMAIN.md §1)."""
+
+    HEALTH = "health"
+    PHYSICAL = "physical"
+    CHEMICAL = "chemical"
+    BIOLOGICAL = "biological"
+    ENVIRONMENTAL = "environmental"
+
+
+class Outcome(StrEnum):
+    """Worst consequence reported for a person, from no harm to death."""
+
+    NONE = "none"
+    MINOR = "minor"
+    EMERGENCY = "emergency"
+    HOSPITALISED = "hospitalised"
+    DEATH = "death"
+
+
+OUTCOME_RANK: dict[str, int] = {o.value: i for i, o in enumerate(Outcome)}
+
+
+class Grade(StrEnum):
+    """Warning grades I (most severe) to IV (DOMAIN.md §3)."""
+
+    I = "I"  # noqa: E741 - the policy's own name for the grade
+    II = "II"
+    III = "III"
+    IV = "IV"
+
+    @property
+    def colour(self) -> str:
+        """The colour the policy assigns to the grade."""
+        return _GRADE_COLOUR[self]
+
+    @property
+    def rank(self) -> int:
+        """4 for grade I down to 1 for grade IV, so that a larger rank is more severe."""
+        return 4 - list(Grade).index(self)
+
+
+_GRADE_COLOUR = {Grade.I: "red", Grade.II: "orange", Grade.III: "yellow", Grade.IV: "blue"}
+
+
+class WarningKind(StrEnum):
+    """The three kinds of warning, by audience (DOMAIN.md §4)."""
+
+    ALERT_NOTIFICATION = "alert_notification"  # to customs, asks for port targeting
+    WARNING_NOTICE = "warning_notice"  # to producers / operators, asks for mitigation
+    WARNING_ANNOUNCEMENT = "warning_announcement"  # to the public, with mandatory measures
+
+
+class ControlAction(StrEnum):
+    """What a port does with goods a block-and-control message targets."""
+
+    HOLD = "hold"
+    INSPECT = "inspect"
+    SAMPLE = "sample"
+
+
+class InstructionAction(StrEnum):
+    """The per-declaration instruction, from lightest to heaviest intervention."""
+
+    RELEASE = "release"
+    DOCUMENT_CHECK = "document_check"
+    SAMPLE = "sample"
+    INSPECT = "inspect"
+    HOLD = "hold"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Signal:
+    """One validated, normalised risk signal from any feed.
+
+    ``signal_id`` is ``<feed>:<source_id>``, so the same source record always gets the same id
+    and a replay cannot create a second signal. Free text keeps its original language; the
+    ``*_key`` fields of detectors are derived from it, never stored in place of it.
+    """
+
+    signal_id: str
+    feed: str
+    source_id: str
+    event_time: datetime
+    ingest_time: datetime
+    product_name: str
+    text: str = ""
+    brand: str | None = None
+    model: str | None = None
+    category: str | None = None
+    enterprise_name: str | None = None
+    enterprise_uscc: str | None = None
+    hs_code: str | None = None
+    origin_country: str | None = None
+    hazard_class: str | None = None
+    outcome: str = Outcome.NONE.value
+    cases: int = 0
+    hospitalised: int = 0
+    deaths: int = 0
+    vulnerable_groups: tuple[str, ...] = ()
+    region: str | None = None
+    channel: str | None = None
+    language: str = "zh"
+    # customs declaration lines
+    declaration_id: str | None = None
+    port: str | None = None
+    direction: str | None = None
+    consignor: str | None = None
+    consignee: str | None = None
+    quantity: float | None = None
+    unit: str | None = None
+    value: float | None = None
+    currency: str | None = None
+    # e-commerce listings
+    platform: str | None = None
+    sales_count: int | None = None
+    flags: tuple[str, ...] = ()
+    product_terms: tuple[str, ...] = ()
+    fingerprint: str = ""
+    schema_version: int = 1
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Duplicate:
+    """A signal recognised as a repeat of an earlier one; kept as provenance, not counted again."""
+
+    signal_id: str
+    duplicate_of: str
+    feed: str
+    reason: str
+    event_time: datetime
+    schema_version: int = 1
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Cluster:
+    """Signals about the same product and hazard, linked across feeds.
+
+    ``feed_counts`` counts every member; ``risk_counts`` only those that report a risk (not
+    declarations, not listings without a risk flag, not quality-only complaints), and
+    ``daily_counts`` maps an ISO date to the risk signals of that event date, which is what
+    urgency is computed from. ``member_ids`` is the provenance trail back to the signals.
+    """
+
+    cluster_id: str
+    block_key: str
+    product: str
+    category: str | None
+    hazard_class: str | None
+    first_seen: datetime
+    last_seen: datetime
+    signal_count: int
+    names: tuple[str, ...] = ()
+    product_terms: tuple[str, ...] = ()
+    brands: tuple[str, ...] = ()
+    models: tuple[str, ...] = ()
+    feed_counts: dict[str, int] = field(default_factory=dict)
+    risk_counts: dict[str, int] = field(default_factory=dict)
+    channel_counts: dict[str, int] = field(default_factory=dict)
+    region_counts: dict[str, int] = field(default_factory=dict)
+    daily_counts: dict[str, int] = field(default_factory=dict)
+    enterprises: tuple[str, ...] = ()
+    hs_codes: tuple[str, ...] = ()
+    origins: tuple[str, ...] = ()
+    worst_outcome: str = Outcome.NONE.value
+    cases: int = 0
+    hospitalised: int = 0
+    deaths: int = 0
+    vulnerable_groups: tuple[str, ...] = ()
+    import_quantity: float = 0.0
+    import_value: float = 0.0
+    listing_count: int = 0
+    sales_count: int = 0
+    member_ids: tuple[str, ...] = ()
+    schema_version: int = 1
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Assessment:
+    """A cluster scored on hazard, urgency and scope, with the reasons for each factor."""
+
+    cluster: Cluster
+    as_of: datetime
+    hazard: int
+    urgency: int
+    scope: int
+    score: float
+    explanation: dict[str, Any] = field(default_factory=dict)
+    schema_version: int = 1
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Warning:
+    """A graded warning candidate; each change is a new ``version`` under the same id.
+
+    ``riskwire.warnings`` is compacted by ``warning_id``, so the topic always holds the latest
+    version, and replays of an old version are harmless.
+    """
+
+    warning_id: str
+    version: int
+    cluster_id: str
+    status: str  # "active" or "lifted"
+    change: str  # "issued", "upgraded", "downgraded", "updated", "lifted"
+    grade: str
+    colour: str
+    kind: str
+    authority: str
+    title: str
+    product: str
+    category: str | None
+    hazard_class: str | None
+    scope_regions: tuple[str, ...]
+    warning_items: tuple[str, ...]
+    measures: tuple[str, ...]
+    start_time: datetime
+    updated_time: datetime
+    score: float
+    hazard: int
+    urgency: int
+    scope: int
+    explanation: dict[str, Any] = field(default_factory=dict)
+    evidence: tuple[str, ...] = ()
+    feed_counts: dict[str, int] = field(default_factory=dict)
+    peak_grade: str = ""
+    previous_grade: str | None = None
+    schema_version: int = 1
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Control:
+    """A block-and-control (port targeting) request for port systems.
+
+    A declaration line matches when its HS code starts with one of ``hs_prefixes`` and either
+    its goods description names one of ``product_terms`` / ``brands`` or its parties are among
+    ``enterprises``; ``origin_countries``, when not empty, restricts the match further.
+    """
+
+    control_id: str
+    version: int
+    warning_id: str
+    status: str  # "active" or "lifted"
+    action: str
+    grade: str
+    reason: str
+    hs_prefixes: tuple[str, ...]
+    product_terms: tuple[str, ...] = ()
+    brands: tuple[str, ...] = ()
+    enterprises: tuple[str, ...] = ()
+    origin_countries: tuple[str, ...] = ()
+    valid_from: datetime
+    schema_version: int = 1
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Instruction:
+    """The port's instruction for one declaration line; its id is the declaration line's id."""
+
+    instruction_id: str
+    declaration_id: str
+    port: str | None
+    action: str
+    reasons: tuple[str, ...]
+    control_ids: tuple[str, ...]
+    risk_score: float
+    declared_at: datetime
+    hs_code: str | None = None
+    origin_country: str | None = None
+    consignee: str | None = None
+    schema_version: int = 1
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeadLetter:
+    """A record that could not be turned into a signal: why, where, and its original bytes.
+
+    ``raw`` is the original payload, base64-encoded, so that a fixed record can be replayed
+    byte for byte; ``source_*`` say where it was read from.
+    """
+
+    dead_letter_id: str
+    feed: str | None
+    reason: str
+    path: str
+    raw: str
+    source_topic: str | None
+    source_partition: int | None
+    source_offset: int | None
+    error: str
+    received_at: datetime
+    schema_version: int = 1
