@@ -1,0 +1,25 @@
+"""Pure risk logic: no I/O, no Faust. Deterministic functions the agents call."""
+
+from detectors.catalogue import Catalogue, load_catalogue
+from detectors.fingerprint import content_fingerprint
+from detectors.grading import decide, lift
+from detectors.linkage import absorb, block_key, link, new_cluster
+from detectors.scoring import assess
+from detectors.targeting import Reference, control_for, instruct, matches
+
+__all__ = [
+    "Catalogue",
+    "Reference",
+    "absorb",
+    "assess",
+    "block_key",
+    "content_fingerprint",
+    "control_for",
+    "decide",
+    "instruct",
+    "lift",
+    "link",
+    "load_catalogue",
+    "matches",
+    "new_cluster",
+]

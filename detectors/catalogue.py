@@ -1,0 +1,150 @@
+"""The key-product catalogue: which category a product is in, which hazard a text describes.
+
+The catalogue is data (``detectors/data/catalogue.json``, versioned) so that analysts can edit it
+without touching code; :func:`load_catalogue` reads the bundled file or a user's copy. Matching
+is by keyword: Chinese keywords as substrings (Chinese has no word boundaries), Latin keywords
+as whole words, both on case-folded NFKC text; an HS code prefix counts as strong evidence.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+from detectors.text import fold
+
+__all__ = ["Catalogue", "Category", "load_catalogue"]
+
+
+@dataclass(frozen=True, slots=True)
+class Category:
+    """One product category with its matching vocabulary."""
+
+    id: str
+    name_zh: str
+    name_en: str
+    key: bool
+    keywords: tuple[str, ...]
+    hs_prefixes: tuple[str, ...]
+
+
+class _Vocabulary:
+    """A set of keywords compiled into one regex; Latin words match only as whole words."""
+
+    def __init__(self, words: tuple[str, ...]) -> None:
+        parts = []
+        for word in sorted({fold(w) for w in words}, key=len, reverse=True):
+            escaped = re.escape(word)
+            parts.append(rf"\b{escaped}\b" if word.isascii() else escaped)
+        self._pattern = re.compile("|".join(parts)) if parts else None
+
+    def matches(self, text: str) -> list[str]:
+        """Every keyword occurrence in already-folded ``text``."""
+        return self._pattern.findall(text) if self._pattern else []
+
+
+class _Terms:
+    """Synonym groups; every name in a group maps to the group's first (canonical) name."""
+
+    def __init__(self, groups: list[list[str]]) -> None:
+        self._canonical = {fold(w): fold(g[0]) for g in groups for w in g}
+        self._vocab = _Vocabulary(tuple(self._canonical))
+
+    def of(self, text: str) -> tuple[str, ...]:
+        """Canonical names of every product term in already-folded ``text``, sorted."""
+        return tuple(sorted({self._canonical[m] for m in self._vocab.matches(text)}))
+
+
+class Catalogue:
+    """Categories, hazard vocabulary and vulnerable-group vocabulary, compiled for matching."""
+
+    def __init__(self, data: dict[str, object]) -> None:
+        self.version = str(data["version"])
+        raw_categories = data["categories"]
+        assert isinstance(raw_categories, list)
+        self.categories: dict[str, Category] = {}
+        self._category_vocab: dict[str, _Vocabulary] = {}
+        for raw in raw_categories:
+            cat = Category(
+                id=raw["id"],
+                name_zh=raw["name_zh"],
+                name_en=raw["name_en"],
+                key=bool(raw["key"]),
+                keywords=tuple(raw["keywords"]),
+                hs_prefixes=tuple(raw["hs_prefixes"]),
+            )
+            self.categories[cat.id] = cat
+            self._category_vocab[cat.id] = _Vocabulary(cat.keywords)
+        hazards = data["hazards"]
+        groups = data["vulnerable_groups"]
+        assert isinstance(hazards, dict) and isinstance(groups, dict)
+        self._hazard_vocab = {h: _Vocabulary(tuple(w)) for h, w in hazards.items()}
+        self._group_vocab = {g: _Vocabulary(tuple(w)) for g, w in groups.items()}
+        terms = data.get("terms", [])
+        assert isinstance(terms, list)
+        self._terms = _Terms(terms)
+
+    def product_terms(self, name: str) -> tuple[str, ...]:
+        """Canonical product-type terms in a name, the same in Chinese and English.
+
+        "乐途儿童折叠滑板车" and "LeTu kids folding scooter" both give ``("滑板车",)``.
+        """
+        return self._terms.of(fold(name))
+
+    def categorise(self, name: str, text: str = "", hs_code: str | None = None) -> str | None:
+        """The best category for a product, or ``None`` when nothing in the catalogue fits.
+
+        Evidence is weighted: a keyword in the product name counts twice its length, in free
+        text once, and the longest matching HS prefix counts as a strong match.
+        """
+        folded_name, folded_text = fold(name), fold(text)
+        best: tuple[float, str] | None = None
+        for cat_id, vocab in self._category_vocab.items():
+            score = 2.0 * sum(len(m) for m in vocab.matches(folded_name))
+            score += sum(len(m) for m in vocab.matches(folded_text))
+            if hs_code:
+                prefix = max(
+                    (len(p) for p in self.categories[cat_id].hs_prefixes if hs_code.startswith(p)),
+                    default=0,
+                )
+                score += 4.0 * prefix
+            if score > 0 and (best is None or score > best[0]):
+                best = (score, cat_id)
+        return best[1] if best else None
+
+    def hazard_of(self, text: str) -> str | None:
+        """The hazard class most often named in ``text``, or ``None``."""
+        folded = fold(text)
+        counts = {h: len(v.matches(folded)) for h, v in self._hazard_vocab.items()}
+        hazard, count = max(counts.items(), key=lambda kv: kv[1])
+        return hazard if count else None
+
+    def vulnerable_groups(self, text: str, age: int | None = None) -> tuple[str, ...]:
+        """Vulnerable groups named in ``text`` or implied by a person's age (<14, >=65)."""
+        folded = fold(text)
+        groups = {g for g, v in self._group_vocab.items() if v.matches(folded)}
+        if age is not None:
+            if age < 14:
+                groups.add("children")
+            elif age >= 65:
+                groups.add("elderly")
+        return tuple(sorted(groups))
+
+    def is_key(self, category: str | None) -> bool:
+        """Whether the category is on the policy's list of key products."""
+        return bool(category and category in self.categories and self.categories[category].key)
+
+
+@cache
+def load_catalogue(path: str | None = None) -> Catalogue:
+    """The bundled catalogue, or the one at ``path`` (a user's edited copy)."""
+    if path:
+        raw = Path(path).read_text(encoding="utf-8")
+    else:
+        raw = resources.files("detectors").joinpath("data/catalogue.json").read_text("utf-8")
+    data: dict[str, object] = json.loads(raw)
+    return Catalogue(data)

@@ -1,0 +1,234 @@
+"""Grading: from an assessment to a warning with grade, colour, kind, authority and measures.
+
+First-cut rules, documented so an analyst can check every decision:
+
+* Evidence floor: a warning needs at least 3 risk signals (see :mod:`detectors.evidence`) from
+  at least 2 feeds, or 5 from one feed, or any death. One complaint is never a warning.
+* Urgency gate: a warning needs an excess of risk signals over the cluster's own baseline
+  (urgency 2 or more) or a death; a steady background of reports is monitored, not warned of.
+* Grade by score (hazard x urgency x scope, 1-125): I >= 80, II >= 45, III >= 24, IV >= 12.
+* Kind: goods that cross the border (an HS code, a foreign origin or declared imports) at grade
+  III or above get a risk alert notification to customs, which carries port targeting; other
+  grade I-II risks get a public announcement with mandatory measures; the rest a notice to
+  producers and operators.
+* Dynamic adjustment: an upgrade is immediate; a downgrade needs the score to fall below three
+  quarters of the current grade's threshold (hysteresis, so a grade does not flap); a warning is
+  lifted after ``QUIET_PERIOD`` with no new signal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from schemas.records import Assessment, Cluster, Grade, Warning, WarningKind
+
+__all__ = [
+    "QUIET_PERIOD",
+    "THRESHOLDS",
+    "authority_for",
+    "decide",
+    "evidence_floor",
+    "grade_for",
+    "kind_for",
+    "lift",
+    "measures_for",
+]
+
+THRESHOLDS: dict[Grade, float] = {
+    Grade.I: 80.0,
+    Grade.II: 45.0,
+    Grade.III: 24.0,
+    Grade.IV: 12.0,
+}
+DOWNGRADE_MARGIN = 0.75
+QUIET_PERIOD = timedelta(days=30)
+UPDATE_GROWTH = 1.5
+HOME_COUNTRY = "CN"
+
+
+def evidence_floor(cluster: Cluster) -> bool:
+    """Whether the cluster has enough independent evidence to be a warning at all."""
+    signals = sum(cluster.risk_counts.values())
+    return cluster.deaths > 0 or (signals >= 3 and len(cluster.risk_counts) >= 2) or signals >= 5
+
+
+def warrants_warning(assessment: Assessment) -> bool:
+    """Evidence floor and urgency gate together."""
+    cluster = assessment.cluster
+    return evidence_floor(cluster) and (assessment.urgency >= 2 or cluster.deaths > 0)
+
+
+def grade_for(score: float) -> Grade | None:
+    """The grade a score reaches, or ``None`` below grade IV."""
+    for grade, threshold in THRESHOLDS.items():
+        if score >= threshold:
+            return grade
+    return None
+
+
+def crosses_border(cluster: Cluster) -> bool:
+    """Whether port targeting can act on these goods."""
+    foreign = any(o != HOME_COUNTRY for o in cluster.origins)
+    return foreign or cluster.import_quantity > 0
+
+
+def kind_for(grade: Grade, cluster: Cluster) -> WarningKind:
+    """Which of the three kinds of warning fits the grade and the goods."""
+    if crosses_border(cluster) and grade.rank >= Grade.III.rank:
+        return WarningKind.ALERT_NOTIFICATION
+    if grade.rank >= Grade.II.rank:
+        return WarningKind.WARNING_ANNOUNCEMENT
+    return WarningKind.WARNING_NOTICE
+
+
+def authority_for(grade: Grade) -> str:
+    """Who publishes: grade I nationally, the others by the competent quality authority."""
+    if grade is Grade.I:
+        return "national authority empowered by the State Council"
+    return "competent quality-safety authority"
+
+
+_MEASURES: dict[WarningKind, dict[Grade, tuple[str, ...]]] = {
+    WarningKind.ALERT_NOTIFICATION: {
+        Grade.I: (
+            "port targeting: hold all matching lines",
+            "ban import",
+            "return shipment or destroy",
+            "trace investigation",
+            "defect recall",
+        ),
+        Grade.II: (
+            "port targeting: hold matching lines",
+            "restrict import",
+            "trace investigation",
+            "defect recall",
+        ),
+        Grade.III: (
+            "port targeting: inspect matching lines",
+            "tightened supervision",
+            "trace investigation",
+        ),
+        Grade.IV: ("port targeting: sample matching lines", "tightened supervision"),
+    },
+    WarningKind.WARNING_ANNOUNCEMENT: {
+        Grade.I: (
+            "suspend sales",
+            "seal up and detain",
+            "defect recall",
+            "warn consumers",
+            "lower credit grade",
+        ),
+        Grade.II: ("suspend sales", "defect recall", "warn consumers", "lower credit grade"),
+        Grade.III: ("warn consumers", "tightened supervision"),
+        Grade.IV: ("warn consumers",),
+    },
+    WarningKind.WARNING_NOTICE: {
+        Grade.I: ("producers and operators to suspend sales", "trace investigation"),
+        Grade.II: (
+            "producers and operators to take risk-mitigation measures",
+            "trace investigation",
+        ),
+        Grade.III: (
+            "producers and operators to take risk-mitigation measures",
+            "tightened supervision",
+        ),
+        Grade.IV: ("producers and operators to self-inspect", "tightened supervision"),
+    },
+}
+
+
+def measures_for(grade: Grade, kind: WarningKind) -> tuple[str, ...]:
+    """Rapid-response measures proportionate to grade and kind (DOMAIN.md §6)."""
+    return _MEASURES[kind][grade]
+
+
+def _title(cluster: Cluster, grade: Grade) -> str:
+    hazard = cluster.hazard_class or "unclassified"
+    return f"Grade {grade.value} {hazard} risk: {cluster.product}"
+
+
+def _items(assessment: Assessment) -> tuple[str, ...]:
+    c = assessment.cluster
+    risk = sum(c.risk_counts.values())
+    items = [f"{risk} risk signals from {', '.join(sorted(c.risk_counts))}"]
+    if c.deaths or c.hospitalised or c.cases:
+        items.append(f"{c.cases} cases, {c.hospitalised} hospitalised, {c.deaths} deaths")
+    items.append(f"worst outcome: {c.worst_outcome}")
+    if c.vulnerable_groups:
+        items.append(f"affects {', '.join(c.vulnerable_groups)}")
+    if c.origins:
+        items.append(f"origin: {', '.join(c.origins)}")
+    return tuple(items)
+
+
+def _build(assessment: Assessment, grade: Grade, change: str, previous: Warning | None) -> Warning:
+    cluster = assessment.cluster
+    kind = kind_for(grade, cluster)
+    peak = grade
+    if previous and previous.peak_grade and Grade(previous.peak_grade).rank > grade.rank:
+        peak = Grade(previous.peak_grade)
+    return Warning(
+        warning_id=f"W-{cluster.cluster_id.removeprefix('K-')}",
+        version=(previous.version + 1) if previous else 1,
+        cluster_id=cluster.cluster_id,
+        status="active",
+        change=change,
+        grade=grade.value,
+        colour=grade.colour,
+        kind=kind.value,
+        authority=authority_for(grade),
+        title=_title(cluster, grade),
+        product=cluster.product,
+        category=cluster.category,
+        hazard_class=cluster.hazard_class,
+        scope_regions=tuple(sorted(cluster.region_counts)),
+        warning_items=_items(assessment),
+        measures=measures_for(grade, kind),
+        start_time=previous.start_time
+        if previous and previous.status == "active"
+        else assessment.as_of,
+        updated_time=assessment.as_of,
+        score=assessment.score,
+        hazard=assessment.hazard,
+        urgency=assessment.urgency,
+        scope=assessment.scope,
+        explanation=assessment.explanation,
+        evidence=cluster.member_ids,
+        feed_counts=dict(cluster.feed_counts),
+        peak_grade=peak.value,
+        previous_grade=previous.grade if previous else None,
+    )
+
+
+def decide(previous: Warning | None, assessment: Assessment) -> Warning | None:
+    """The next version of a cluster's warning, or ``None`` when nothing changes."""
+    cluster = assessment.cluster
+    reached = grade_for(assessment.score) if warrants_warning(assessment) else None
+    if previous is None or previous.status == "lifted":
+        return _build(assessment, reached, "issued", previous) if reached else None
+    current = Grade(previous.grade)
+    if reached and reached.rank > current.rank:
+        return _build(assessment, reached, "upgraded", previous)
+    fell_clearly = assessment.score < THRESHOLDS[current] * DOWNGRADE_MARGIN
+    if reached and reached.rank < current.rank and fell_clearly:
+        return _build(assessment, reached, "downgraded", previous)
+    kind_changed = kind_for(current, cluster).value != previous.kind
+    grown = cluster.signal_count >= UPDATE_GROWTH * max(1, len(previous.evidence))
+    if kind_changed or grown:
+        return _build(assessment, current, "updated", previous)
+    return None
+
+
+def lift(previous: Warning, last_signal: datetime, now: datetime) -> Warning | None:
+    """The lifted version of an active warning once the quiet period has passed, else ``None``."""
+    if previous.status != "active" or now - last_signal < QUIET_PERIOD:
+        return None
+    return replace(
+        previous,
+        version=previous.version + 1,
+        status="lifted",
+        change="lifted",
+        updated_time=now,
+        previous_grade=previous.grade,
+    )

@@ -1,0 +1,129 @@
+"""First-cut scoring: hazard x urgency x scope, each on a 1-5 scale, with the reasons.
+
+The three factors are the ones the policy grades by (DOMAIN.md §3). Each is a small, documented
+rule here; later work replaces urgency with aberration detection and the product with a
+calibrated model, keeping this signature and the explanation format.
+
+* hazard: the worst outcome (none 1, minor 2, emergency 3, hospitalised 4, death 5), one step
+  up when a vulnerable group (children, elderly) was harmed; a cluster with no hazard class
+  (quality complaints only) is 1.
+* urgency: how surprising the last 7 days' risk signals are against the cluster's baseline,
+  the mean week of the 4 weeks before, shrunk towards a prior background rate of
+  ``PRIOR_WEEKLY``: the prior counts as one extra week, and weeks before the cluster existed
+  count at the prior rate, so that neither a young cluster nor a long-quiet one is judged
+  against zero. The
+  surprise is the Poisson upper tail P(X >= observed | baseline); urgency is 1, then 2 / 3 / 4 / 5
+  below 1e-4 / 1e-6 / 1e-9 / 1e-13. A steady background is not urgent however long it runs and
+  however high its rate; a burst is.
+* scope: 1, plus one each for 3+ regions, 6+ regions, 2+ feeds reporting a risk, and reach
+  through trade or mass-market sales (imports declared, 5000+ units sold online, or 5+ flagged
+  listings), capped at 5.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta
+
+from detectors.catalogue import Catalogue
+from schemas.records import Assessment, Cluster
+
+__all__ = ["assess", "hazard_factor", "scope_factor", "urgency_factor"]
+
+_OUTCOME_LEVEL = {"none": 1, "minor": 2, "emergency": 3, "hospitalised": 4, "death": 5}
+_TAIL_STEPS = (1e-4, 1e-6, 1e-9, 1e-13)
+_BASELINE_WEEKS = 4
+PRIOR_WEEKLY = 2.0
+
+
+def hazard_factor(cluster: Cluster) -> tuple[int, dict[str, object]]:
+    """How bad the harm is (1-5) and why."""
+    if cluster.hazard_class is None:
+        return 1, {"hazard_class": None}
+    outcome = "death" if cluster.deaths else cluster.worst_outcome
+    level = _OUTCOME_LEVEL.get(outcome, 1)
+    why: dict[str, object] = {"hazard_class": cluster.hazard_class, "worst_outcome": outcome}
+    if cluster.hospitalised or cluster.deaths:
+        why.update(hospitalised=cluster.hospitalised, deaths=cluster.deaths)
+    if cluster.vulnerable_groups and level >= _OUTCOME_LEVEL["minor"]:
+        level += 1
+        why["vulnerable_groups"] = list(cluster.vulnerable_groups)
+    return min(level, 5), why
+
+
+def _count_between(daily: dict[str, int], start: datetime, end: datetime) -> int:
+    lo, hi = start.date().isoformat(), end.date().isoformat()
+    return sum(c for d, c in daily.items() if lo < d <= hi)
+
+
+def urgency_factor(cluster: Cluster, as_of: datetime) -> tuple[int, dict[str, object]]:
+    """How far the last week's risk signals exceed the cluster's baseline (1-5), and why."""
+    week = timedelta(days=7)
+    recent = _count_between(cluster.daily_counts, as_of - week, as_of)
+    before = _count_between(
+        cluster.daily_counts, as_of - week * (1 + _BASELINE_WEEKS), as_of - week
+    )
+    known_weeks = max(0, min(_BASELINE_WEEKS, (as_of - week - cluster.first_seen) // week))
+    prior_weeks = _BASELINE_WEEKS - known_weeks + 1
+    baseline = (before + PRIOR_WEEKLY * prior_weeks) / (_BASELINE_WEEKS + 1)
+    tail = poisson_upper_tail(recent, baseline)
+    level = 1 + sum(tail < step for step in _TAIL_STEPS)
+    why: dict[str, object] = {"last_7_days": recent, "baseline_per_week": round(baseline, 2)}
+    why["baseline_weeks"] = known_weeks
+    why["p_value"] = float(f"{tail:.3g}")
+    return level, why
+
+
+def poisson_upper_tail(observed: int, mean: float) -> float:
+    """P(X >= observed) for X ~ Poisson(mean), summed in log space so tiny tails stay exact."""
+    if observed <= 0:
+        return 1.0
+    if mean <= 0:
+        return 0.0
+    log_mean = math.log(mean)
+    below = sum(math.exp(k * log_mean - mean - math.lgamma(k + 1)) for k in range(observed))
+    if below < 0.5:
+        return 1.0 - below
+    # Sum the upper tail directly when it is small, to keep its precision.
+    terms = (
+        math.exp(k * log_mean - mean - math.lgamma(k + 1)) for k in range(observed, observed + 400)
+    )
+    return math.fsum(terms)
+
+
+def scope_factor(cluster: Cluster) -> tuple[int, dict[str, object]]:
+    """How far the risk reaches (1-5) and why."""
+    regions = len(cluster.region_counts)
+    risk_feeds = len(cluster.risk_counts)
+    traded = cluster.import_quantity > 0
+    mass_market = cluster.sales_count >= 5000 or cluster.risk_counts.get("listings", 0) >= 5
+    level = 1 + (regions >= 3) + (regions >= 6) + (risk_feeds >= 2) + (traded or mass_market)
+    why: dict[str, object] = {"regions": regions, "risk_feeds": risk_feeds}
+    if traded:
+        why["import_quantity"] = cluster.import_quantity
+    if mass_market:
+        why["units_sold_online"] = cluster.sales_count
+    return min(level, 5), why
+
+
+def assess(cluster: Cluster, catalogue: Catalogue, as_of: datetime | None = None) -> Assessment:
+    """Score a cluster as of ``as_of`` (default: its last signal)."""
+    when = as_of or cluster.last_seen
+    hazard, hazard_why = hazard_factor(cluster)
+    urgency, urgency_why = urgency_factor(cluster, when)
+    scope, scope_why = scope_factor(cluster)
+    return Assessment(
+        cluster=cluster,
+        as_of=when,
+        hazard=hazard,
+        urgency=urgency,
+        scope=scope,
+        score=float(hazard * urgency * scope),
+        explanation={
+            "method": "rules-v1",
+            "hazard": hazard_why,
+            "urgency": urgency_why,
+            "scope": scope_why,
+            "key_product": catalogue.is_key(cluster.category),
+        },
+    )

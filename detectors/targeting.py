@@ -1,0 +1,174 @@
+"""Port targeting: block-and-control requests from warnings, and one instruction per declaration.
+
+A warning of kind *alert notification* becomes a :class:`Control` that port systems apply. Each
+customs declaration line then gets an :class:`Instruction`: the heaviest of
+
+* the action of every active control it matches (see :func:`matches`),
+* inspection when the consignee is on the quality-safety blacklist,
+* differentiated supervision by enterprise credit grade (D inspect, C sample) and by origin
+  risk (high risk: document check),
+* "double random" sampling at a ratio set by the credit grade (DOMAIN.md §7), drawn from a
+  hash of the declaration id so that a replay draws the same lines.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+
+from detectors.catalogue import Catalogue
+from detectors.text import match_key
+from schemas.records import (
+    Cluster,
+    Control,
+    ControlAction,
+    Grade,
+    Instruction,
+    InstructionAction,
+    Signal,
+    Warning,
+    WarningKind,
+)
+
+__all__ = [
+    "SAMPLING_RATIO",
+    "Reference",
+    "control_for",
+    "instruct",
+    "matches",
+]
+
+TERM_THRESHOLD = 85.0
+HIGH_ORIGIN_RISK = 0.7
+SAMPLING_RATIO: dict[str, float] = {"A": 0.005, "B": 0.02, "C": 0.10, "D": 0.30}
+UNKNOWN_CREDIT_RATIO = 0.05
+_ACTION_RANK = {a.value: i for i, a in enumerate(InstructionAction)}
+_GRADE_ACTION = {
+    Grade.I: ControlAction.HOLD,
+    Grade.II: ControlAction.HOLD,
+    Grade.III: ControlAction.INSPECT,
+    Grade.IV: ControlAction.SAMPLE,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    """Reference data targeting needs: credit grades, blacklist, origin-country risk (0-1)."""
+
+    credit: Mapping[str, str]
+    blacklist: frozenset[str]
+    origin_risk: Mapping[str, float]
+
+
+def control_for(warning: Warning, cluster: Cluster, catalogue: Catalogue) -> Control | None:
+    """The block-and-control message a warning asks customs for, or ``None`` if it asks none.
+
+    The HS prefixes are the cluster's own declared codes (6 digits) when it has any, else the
+    category's prefixes from the catalogue; product terms are the names, brands and models seen.
+    """
+    if warning.kind != WarningKind.ALERT_NOTIFICATION.value:
+        return None
+    hs = sorted({code[:6] for code in cluster.hs_codes if code})
+    if not hs and cluster.category and cluster.category in catalogue.categories:
+        hs = list(catalogue.categories[cluster.category].hs_prefixes)
+    grade = Grade(warning.grade)
+    return Control(
+        control_id=f"C-{warning.warning_id.removeprefix('W-')}",
+        version=warning.version,
+        warning_id=warning.warning_id,
+        status=warning.status,
+        action=_GRADE_ACTION[grade].value,
+        grade=grade.value,
+        reason=warning.title,
+        hs_prefixes=tuple(hs),
+        product_terms=tuple(n for n in cluster.names if n),
+        brands=cluster.brands,
+        enterprises=cluster.enterprises,
+        origin_countries=tuple(o for o in cluster.origins if o != "CN"),
+        valid_from=warning.updated_time,
+    )
+
+
+def matches(control: Control, line: Signal) -> bool:
+    """Whether a declaration line is targeted by an active control."""
+    if control.status != "active":
+        return False
+    hs = line.hs_code or ""
+    if control.hs_prefixes and not any(hs.startswith(p) for p in control.hs_prefixes):
+        return False
+    if control.origin_countries and line.origin_country not in control.origin_countries:
+        return False
+    parties = {line.consignee, line.consignor, line.enterprise_uscc, line.enterprise_name}
+    if parties & set(control.enterprises):
+        return True
+    brand = match_key(line.brand)
+    if brand and brand in control.brands:
+        return True
+    goods = match_key(f"{line.product_name}{line.model or ''}")
+    return any(
+        fuzz.partial_ratio(term, goods) >= TERM_THRESHOLD
+        for term in control.product_terms
+        if len(term) >= 2
+    )
+
+
+def _draw(declaration_id: str) -> float:
+    """A uniform number in [0, 1) fixed by the declaration id: the same line, the same draw."""
+    digest = hashlib.blake2b(declaration_id.encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") / 2**64
+
+
+def instruct(line: Signal, controls: Iterable[Control], reference: Reference) -> Instruction:
+    """The instruction for one declaration line."""
+    decl_id = line.declaration_id or line.source_id
+    action = InstructionAction.RELEASE.value
+    reasons: list[str] = []
+    control_ids: list[str] = []
+
+    def escalate(to: str, reason: str) -> None:
+        nonlocal action
+        reasons.append(reason)
+        if _ACTION_RANK[to] > _ACTION_RANK[action]:
+            action = to
+
+    for control in controls:
+        if matches(control, line):
+            control_ids.append(control.control_id)
+            escalate(control.action, f"matches control {control.control_id} ({control.reason})")
+    party = line.enterprise_uscc or line.consignee or ""
+    credit = reference.credit.get(party)
+    if party in reference.blacklist:
+        escalate(InstructionAction.INSPECT.value, "consignee on the quality-safety blacklist")
+    if credit == "D":
+        escalate(InstructionAction.INSPECT.value, "consignee credit grade D")
+    elif credit == "C":
+        escalate(InstructionAction.SAMPLE.value, "consignee credit grade C")
+    origin_risk = reference.origin_risk.get(line.origin_country or "", 0.0)
+    if origin_risk >= HIGH_ORIGIN_RISK:
+        escalate(InstructionAction.DOCUMENT_CHECK.value, f"origin risk {origin_risk:.2f}")
+    ratio = SAMPLING_RATIO.get(credit or "", UNKNOWN_CREDIT_RATIO)
+    if _draw(decl_id) < ratio:
+        escalate(
+            InstructionAction.SAMPLE.value,
+            f"random sampling at {ratio:.1%} (credit {credit or 'unknown'})",
+        )
+    risk = max(
+        _ACTION_RANK[action] / (len(_ACTION_RANK) - 1),
+        origin_risk * 0.5,
+    )
+    return Instruction(
+        instruction_id=decl_id,
+        declaration_id=decl_id,
+        port=line.port,
+        action=action,
+        reasons=tuple(reasons) or ("no risk indicator",),
+        control_ids=tuple(control_ids),
+        risk_score=round(risk, 3),
+        declared_at=line.event_time,
+        hs_code=line.hs_code,
+        origin_country=line.origin_country,
+        consignee=line.consignee,
+    )
