@@ -1,0 +1,115 @@
+"""From raw bytes to a :class:`Signal` or a :class:`DeadLetter`: the two outputs of every feed.
+
+:func:`ingest` never raises. Every input ends up as exactly one signal or exactly one dead
+letter carrying the reason, the field path and the original bytes (base64), so that nothing is
+lost and a fixed record can be replayed byte for byte.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from connectors.feeds.base import FeedContext
+from connectors.registry import get_feed
+from detectors.catalogue import Catalogue
+from detectors.fingerprint import content_fingerprint
+from schemas.codec import loads
+from schemas.errors import SchemaError
+from schemas.records import DeadLetter, Signal
+
+__all__ = ["MAX_RECORD_BYTES", "SourceRef", "dead_letter", "enrich", "ingest"]
+
+MAX_RECORD_BYTES = 1 << 20
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRef:
+    """Where a raw record was read from (topic, partition and offset, or file and line)."""
+
+    topic: str | None = None
+    partition: int | None = None
+    offset: int | None = None
+
+
+def dead_letter(
+    feed: str | None,
+    raw: bytes,
+    reason: str,
+    path: str,
+    source: SourceRef,
+    now: datetime,
+    error: str = "SchemaError",
+) -> DeadLetter:
+    """A dead letter with a deterministic id, so that re-reading a record cannot double it."""
+    if source.topic is not None and source.offset is not None:
+        ident = f"{source.topic}:{source.partition}:{source.offset}"
+    else:
+        ident = hashlib.blake2b(raw, digest_size=12).hexdigest()
+    return DeadLetter(
+        dead_letter_id=f"DL-{ident}",
+        feed=feed,
+        reason=reason,
+        path=path,
+        raw=base64.b64encode(raw).decode("ascii"),
+        source_topic=source.topic,
+        source_partition=source.partition,
+        source_offset=source.offset,
+        error=error,
+        received_at=now,
+    )
+
+
+def enrich(signal: Signal, catalogue: Catalogue) -> Signal:
+    """Fill what every feed derives the same way: category, hazard, vulnerable groups, hash."""
+    about = f"{signal.product_name} {signal.text}"
+    category = signal.category or catalogue.categorise(
+        signal.product_name, signal.text, signal.hs_code
+    )
+    groups = {*signal.vulnerable_groups, *catalogue.vulnerable_groups(about)}
+    enriched = replace(
+        signal,
+        category=category,
+        hazard_class=signal.hazard_class
+        or (None if signal.feed == "declarations" else catalogue.hazard_of(about)),
+        vulnerable_groups=tuple(sorted(groups)),
+        product_terms=catalogue.product_terms(signal.product_name),
+    )
+    return replace(enriched, fingerprint=content_fingerprint(enriched))
+
+
+def ingest(
+    feed: str | None,
+    raw: bytes,
+    source: SourceRef,
+    now: datetime,
+    catalogue: Catalogue,
+    max_bytes: int = MAX_RECORD_BYTES,
+) -> Signal | DeadLetter:
+    """Validate and normalise one raw record of ``feed``."""
+
+    def reject(reason: str, path: str = "$", error: str = "SchemaError") -> DeadLetter:
+        return dead_letter(feed, raw, reason, path, source, now, error)
+
+    if len(raw) > max_bytes:
+        return reject(f"record is {len(raw)} bytes, over the {max_bytes}-byte limit")
+    adapter = get_feed(feed) if feed else None
+    if adapter is None:
+        return reject(f"unknown feed: {feed!r}", "feed")
+    try:
+        record = loads(raw)
+        if not isinstance(record, dict):
+            return reject(f"expected a JSON object, got {type(record).__name__}")
+        problems = list(adapter.errors(record))
+        if problems:
+            first = problems[0]
+            reason = "; ".join(f"{p.path}: {p.reason}" for p in problems[:10])
+            return reject(reason, first.path)
+        signal = adapter.to_signal(record, FeedContext(now, catalogue))
+        return enrich(signal, catalogue)
+    except SchemaError as exc:
+        return reject(exc.reason, exc.path or "$")
+    except Exception as exc:  # a bug must not lose the record: dead-letter it for replay
+        return reject(f"internal error: {exc!r}", "$", type(exc).__name__)
