@@ -1,0 +1,262 @@
+"""The riskwire pipeline as Faust agents, readable top to bottom.
+
+    feed.<name> --validate--> signals --deduplicate--> signals.unique --link--> clusters
+                     |                      |                |                      |
+                 deadletter            duplicates       declarations             score
+                                                             |                      |
+                                                          target            assessments
+                                                             |                      |
+                                                       instructions              escalate
+                                                                                 |      |
+                                                                          warnings  controls
+
+Agents are thin: each reads one topic, calls a pure function (``connectors.ingest``,
+``streams.stages``, ``detectors.targeting``) and writes topics, tables or Redis. Delivery is
+at-least-once; every output carries a deterministic id (signal id, cluster id, warning id and
+version, declaration line id), so a replay after a crash repeats an effect instead of adding one.
+A record that makes a stage fail is dead-lettered with its original bytes; a Redis outage is
+retried with backoff, holding the partition (backpressure) rather than losing records.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import faust
+import redis
+from faust.types import EventT, StreamT, TableT
+
+from connectors.ingest import SourceRef, dead_letter, ingest
+from connectors.registry import feed_names
+from detectors.catalogue import Catalogue, load_catalogue
+from detectors.linkage import block_key
+from detectors.targeting import instruct
+from schemas.codec import decode, encode
+from schemas.records import Assessment, Cluster, DeadLetter, Duplicate, Signal
+from streams.settings import Settings
+from streams.stages import escalate, link_signal, score
+from streams.state import RedisState
+from streams.topics import feed_topic
+from streams.transport import RiskwireApp
+
+__all__ = ["Pipeline", "build_pipeline"]
+
+log = logging.getLogger("riskwire.pipeline")
+
+RETRY_DELAYS = (0.1, 0.5, 1.0, 2.0, 5.0)
+
+
+def create_app(settings: Settings) -> faust.App:
+    """A Faust app configured from settings; the consumer group is the namespace."""
+    return RiskwireApp(
+        settings.namespace,
+        fetch_max_wait_ms=settings.fetch_max_wait_ms,
+        broker=settings.broker,
+        store=settings.store,
+        autodiscover=False,
+        topic_partitions=settings.partitions,
+        topic_replication_factor=settings.replication,
+        processing_guarantee=settings.processing_guarantee,
+        broker_commit_interval=settings.commit_interval,
+        broker_rebalance_timeout=settings.rebalance_timeout,
+        broker_session_timeout=max(10.0, settings.rebalance_timeout * 2),
+        broker_heartbeat_interval=1.0,
+        consumer_auto_offset_reset="earliest",
+        producer_linger_ms=5,
+        web_enabled=True,
+        web_host=settings.web_host,
+        web_port=settings.web_port,
+        key_serializer="raw",
+        value_serializer="raw",
+    )
+
+
+@dataclass
+class Pipeline:
+    """The app with its topics, tables and shared state, as built by :func:`build_pipeline`."""
+
+    settings: Settings
+    app: faust.App
+    state: RedisState
+    catalogue: Catalogue
+
+
+def _raw_topic(app: faust.App, *names: str, **kwargs: Any) -> faust.TopicT:
+    return app.topic(*names, key_type=bytes, value_type=bytes, **kwargs)
+
+
+def build_pipeline(settings: Settings) -> Pipeline:
+    """Declare topics, tables and agents for ``settings``; the worker runs the returned app."""
+    app = create_app(settings)
+    catalogue = load_catalogue(settings.catalogue or None)
+    state = RedisState.from_url(
+        settings.redis_url,
+        settings.namespace,
+        dedup_window=timedelta(days=settings.dedup_window_days),
+        dedup_ttl=timedelta(days=settings.dedup_ttl_days),
+    )
+    pipeline = Pipeline(settings, app, state, catalogue)
+    t = settings.topic
+
+    feeds = _raw_topic(app, *(feed_topic(settings, f) for f in feed_names()))
+    signals = _raw_topic(app, t("signals"))
+    deadletters = _raw_topic(app, t("deadletter"))
+    duplicates = _raw_topic(app, t("duplicates"))
+    unique = _raw_topic(app, t("signals.unique"))
+    declarations = _raw_topic(app, t("declarations"))
+    clusters = _raw_topic(app, t("clusters"))
+    assessments = _raw_topic(app, t("assessments"))
+    warnings = _raw_topic(app, t("warnings"))
+    controls = _raw_topic(app, t("controls"))
+    instructions = _raw_topic(app, t("instructions"))
+
+    def table(name: str) -> TableT[str, bytes]:
+        schema: faust.Schema[str, bytes] = faust.Schema(
+            key_type=str, value_type=bytes, key_serializer="json", value_serializer="raw"
+        )
+        return app.Table(name, schema=schema)
+
+    cluster_table = table("clusters")
+    block_table = table("blocks")
+    warning_table = table("warnings")
+
+    def now() -> datetime:
+        return datetime.now(UTC)
+
+    async def send_dead_letter(letter: DeadLetter) -> None:
+        await deadletters.send(key=letter.dead_letter_id.encode(), value=encode(letter))
+
+    async def guarded(
+        stage: str, event: EventT[bytes], handle: Callable[[EventT[bytes]], Awaitable[None]]
+    ) -> None:
+        """Run one stage on one event: retry Redis outages, dead-letter anything else."""
+        msg = event.message
+        for attempt, delay in enumerate((*RETRY_DELAYS, None)):
+            try:
+                await handle(event)
+                return
+            except (redis.ConnectionError, redis.TimeoutError) as exc:
+                if delay is None:
+                    raise
+                log.warning(
+                    "%s: Redis unavailable (%s), retry %d in %.1fs at %s[%d]@%d",
+                    stage,
+                    exc,
+                    attempt + 1,
+                    delay,
+                    msg.topic,
+                    msg.partition,
+                    msg.offset,
+                )
+                await asyncio.sleep(delay)
+            except Exception as exc:
+                log.exception(
+                    "%s failed on %s[%d]@%d: dead-lettered",
+                    stage,
+                    msg.topic,
+                    msg.partition,
+                    msg.offset,
+                )
+                source = SourceRef(msg.topic, msg.partition, msg.offset)
+                raw = msg.value if isinstance(msg.value, bytes) else b""
+                await send_dead_letter(
+                    dead_letter(
+                        None,
+                        raw,
+                        f"{stage} failed: {exc!r}",
+                        "$",
+                        source,
+                        now(),
+                        type(exc).__name__,
+                    )
+                )
+                return
+
+    def position(event: EventT[bytes]) -> str:
+        msg = event.message
+        return f"{msg.topic}:{msg.partition}:{msg.offset}"
+
+    prefix = f"{settings.namespace}.feed."
+
+    async def validate_one(event: EventT[bytes]) -> None:
+        msg = event.message
+        feed = msg.topic.removeprefix(prefix)
+        raw = msg.value if isinstance(msg.value, bytes) else b""
+        source = SourceRef(msg.topic, msg.partition, msg.offset)
+        out = ingest(feed, raw, source, now(), catalogue, settings.max_record_bytes)
+        if isinstance(out, Signal):
+            await signals.send(key=block_key(out).encode(), value=encode(out))
+        else:
+            await send_dead_letter(out)
+
+    async def deduplicate_one(event: EventT[bytes]) -> None:
+        signal = decode(Signal, event.value)
+        verdict = await state.check_exact(signal, position(event))
+        if verdict.duplicate_of:
+            duplicate = Duplicate(
+                signal_id=signal.signal_id,
+                duplicate_of=verdict.duplicate_of,
+                feed=signal.feed,
+                reason=verdict.reason,
+                event_time=signal.event_time,
+            )
+            await duplicates.send(key=signal.signal_id.encode(), value=encode(duplicate))
+            return
+        await unique.send(key=event.key, value=event.value)
+        if signal.feed == "declarations":
+            await declarations.send(key=signal.signal_id.encode(), value=event.value)
+
+    async def link_one(event: EventT[bytes]) -> None:
+        signal = decode(Signal, event.value)
+        cluster, _ = link_signal(signal, cluster_table, block_table)
+        if cluster is not None:
+            await clusters.send(key=cluster.cluster_id.encode(), value=encode(cluster))
+
+    async def score_one(event: EventT[bytes]) -> None:
+        assessment = score(decode(Cluster, event.value), catalogue)
+        await assessments.send(key=event.key, value=encode(assessment))
+
+    async def escalate_one(event: EventT[bytes]) -> None:
+        assessment = decode(Assessment, event.value)
+        warning, control = escalate(assessment, warning_table, catalogue)
+        if warning is not None:
+            await warnings.send(key=warning.warning_id.encode(), value=encode(warning))
+            await state.put_warning(warning)
+        if control is not None:
+            await controls.send(key=control.control_id.encode(), value=encode(control))
+            await state.put_control(control)
+
+    async def target_one(event: EventT[bytes]) -> None:
+        line = decode(Signal, event.value)
+        active, reference = await state.targeting_view()
+        instruction = instruct(line, active, reference)
+        await instructions.send(key=instruction.instruction_id.encode(), value=encode(instruction))
+
+    def stage(
+        name: str, channel: faust.TopicT, handle: Callable[[EventT[bytes]], Awaitable[None]]
+    ) -> None:
+        async def run(stream: StreamT[bytes]) -> None:
+            async for event in stream.events():
+                await guarded(name, event, handle)
+
+        run.__name__ = run.__qualname__ = name
+        app.agent(channel, name=name)(run)
+
+    stage("validate", feeds, validate_one)
+    stage("deduplicate", signals, deduplicate_one)
+    stage("link", unique, link_one)
+    stage("score", clusters, score_one)
+    stage("escalate", assessments, escalate_one)
+    stage("target", declarations, target_one)
+
+    @app.page("/health")
+    async def health(web: Any, request: Any) -> Any:
+        await state.client.ping()
+        return web.json({"status": "ok", "namespace": settings.namespace})
+
+    return pipeline

@@ -1,0 +1,256 @@
+"""Drive a running pipeline with sample feeds and collect what comes out.
+
+Used by ``riskwire demo`` and by the integration tests, so that both exercise the same path:
+produce a day of records, wait until the consumer group has processed everything (lag 0),
+surface the warnings issued so far, next day. Replaying by day with a barrier keeps event time
+and processing order aligned, as they would be in production, where a control issued on Monday
+is in force for Tuesday's declarations.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+
+from connectors.sample import FeedRecord, Sample
+from schemas.codec import decode
+from schemas.records import Control, DeadLetter, Duplicate, Grade, Instruction, Signal, Warning
+from streams.lag import LagProbe
+from streams.settings import Settings
+from streams.topics import feed_topic
+
+__all__ = [
+    "IncidentReport",
+    "Outputs",
+    "TopicReader",
+    "WorkerProcess",
+    "check_incidents",
+    "produce",
+    "read_outputs",
+    "replay",
+]
+
+T = TypeVar("T")
+
+
+class WorkerProcess:
+    """A riskwire worker in a child process, logging to a file."""
+
+    def __init__(self, settings: Settings, log_path: Path) -> None:
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        self.log_path = log_path
+        self._log = open(log_path, "ab")  # noqa: SIM115 - closed in stop()
+        env = {**os.environ, **settings.as_env()}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "streams.worker"],
+            env=env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+
+    def check_alive(self) -> None:
+        """Raise ``RuntimeError`` with the end of its log if the worker has exited."""
+        if self.proc.poll() is not None:
+            tail = self.log_path.read_text(errors="replace")[-3000:]
+            raise RuntimeError(f"worker exited with code {self.proc.returncode}:\n{tail}")
+
+    def stop(self, timeout: float = 20.0) -> None:
+        """Stop the worker gracefully (SIGTERM), killing it if it does not stop in time."""
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self._log.close()
+
+
+class TopicReader:
+    """Reads a topic from the beginning, then whatever is new on each call (no consumer group)."""
+
+    def __init__(self, settings: Settings, topic: str) -> None:
+        self.topic = topic
+        self._consumer = KafkaConsumer(
+            bootstrap_servers=settings.bootstrap_servers,
+            enable_auto_commit=False,
+            fetch_max_wait_ms=50,
+        )
+        partitions = self._consumer.partitions_for_topic(topic) or set()
+        self._tps = [TopicPartition(topic, p) for p in sorted(partitions)]
+        self._consumer.assign(self._tps)
+        self._consumer.seek_to_beginning(*self._tps)
+
+    def read_new(self, timeout: float = 30.0) -> list[bytes]:
+        """Every message value from the last position up to the end offsets of now."""
+        ends = self._consumer.end_offsets(self._tps)
+        values: list[bytes] = []
+        while any(self._consumer.position(tp) < ends[tp] for tp in self._tps):
+            batch = self._consumer.poll(timeout_ms=int(timeout * 1000))
+            if not batch:
+                raise TimeoutError(f"no progress reading {self.topic} within {timeout}s")
+            for records in batch.values():
+                values.extend(r.value for r in records)
+        return values
+
+    def close(self) -> None:
+        """Close the consumer."""
+        self._consumer.close()
+
+
+def produce(producer: KafkaProducer, settings: Settings, records: Iterable[FeedRecord]) -> int:
+    """Send raw feed records to their feed topics; returns how many were sent."""
+    sent = 0
+    for rec in records:
+        producer.send(feed_topic(settings, rec.feed), key=rec.key, value=rec.payload)
+        sent += 1
+    producer.flush()
+    return sent
+
+
+@dataclass
+class Outputs:
+    """Everything the pipeline wrote, decoded."""
+
+    signals: list[Signal] = field(default_factory=list)
+    duplicates: list[Duplicate] = field(default_factory=list)
+    dead_letters: list[DeadLetter] = field(default_factory=list)
+    warnings: list[Warning] = field(default_factory=list)
+    controls: list[Control] = field(default_factory=list)
+    instructions: list[Instruction] = field(default_factory=list)
+
+    def latest(self, records: list[T], key: Callable[[T], str]) -> dict[str, T]:
+        """The last record per id (what a compacted topic keeps)."""
+        return {key(r): r for r in records}
+
+    @property
+    def final_warnings(self) -> dict[str, Warning]:
+        """Latest version of each warning."""
+        return self.latest(self.warnings, lambda w: w.warning_id)
+
+    @property
+    def final_controls(self) -> dict[str, Control]:
+        """Latest version of each control."""
+        return self.latest(self.controls, lambda c: c.control_id)
+
+    @property
+    def final_instructions(self) -> dict[str, Instruction]:
+        """One instruction per declaration line."""
+        return self.latest(self.instructions, lambda i: i.instruction_id)
+
+    def summary_line(self) -> str:
+        """The demo's one-line summary; warnings are counted at their peak grade."""
+        peaks = Counter(w.peak_grade or w.grade for w in self.final_warnings.values())
+        grades = " ".join(f"{g.value}:{peaks.get(g.value, 0)}" for g in Grade)
+        return (
+            f"demo: {len(self.signals)} signals, {len(self.duplicates)} duplicates, "
+            f"{len(self.dead_letters)} dead letters, {len(self.final_warnings)} warnings "
+            f"({grades}), {len(self.final_controls)} controls, "
+            f"{len(self.final_instructions)} instructions"
+        )
+
+
+_OUTPUT_TOPICS: dict[str, tuple[str, type[Any]]] = {
+    "signals": ("signals", Signal),
+    "duplicates": ("duplicates", Duplicate),
+    "dead_letters": ("deadletter", DeadLetter),
+    "warnings": ("warnings", Warning),
+    "controls": ("controls", Control),
+    "instructions": ("instructions", Instruction),
+}
+
+
+def read_outputs(settings: Settings) -> Outputs:
+    """Read every output topic from the beginning."""
+    out = Outputs()
+    for attr, (name, cls) in _OUTPUT_TOPICS.items():
+        reader = TopicReader(settings, settings.topic(name))
+        try:
+            getattr(out, attr).extend(decode(cls, v) for v in reader.read_new())
+        finally:
+            reader.close()
+    return out
+
+
+def replay(
+    settings: Settings,
+    sample: Sample,
+    worker: WorkerProcess | None = None,
+    on_warning: Callable[[Warning], None] | None = None,
+    on_records: Callable[[int], None] | None = None,
+    drain_timeout: float = 180.0,
+) -> Outputs:
+    """Produce ``sample`` day by day, draining the pipeline after each day; return its outputs."""
+    producer = KafkaProducer(bootstrap_servers=settings.bootstrap_servers, linger_ms=10)
+    probe = LagProbe(settings)
+    tail = TopicReader(settings, settings.topic("warnings"))
+    try:
+        for _, records in sample.by_day():
+            produce(producer, settings, records)
+            if on_records:
+                on_records(len(records))
+            _drain(probe, worker, drain_timeout)
+            for raw in tail.read_new():
+                if on_warning:
+                    on_warning(decode(Warning, raw))
+    finally:
+        producer.close()
+        probe.close()
+        tail.close()
+    return read_outputs(settings)
+
+
+def _drain(probe: LagProbe, worker: WorkerProcess | None, timeout: float) -> None:
+    waited = 0.0
+    step = 10.0
+    while True:
+        if worker:
+            worker.check_alive()
+        try:
+            probe.wait_drained(timeout=step)
+            return
+        except TimeoutError:
+            waited += step
+            if waited >= timeout:
+                raise
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentReport:
+    """How the planted incidents and the noise came out."""
+
+    warned: dict[str, list[str]]  # incident -> warning ids whose evidence includes it
+    noise_warnings: list[str]
+
+    @property
+    def missed(self) -> list[str]:
+        """Planted incidents that got no warning."""
+        return [name for name, ids in self.warned.items() if not ids]
+
+    @property
+    def ok(self) -> bool:
+        """Every incident warned, and no warning from noise alone."""
+        return not self.missed and not self.noise_warnings
+
+
+def check_incidents(sample: Sample, outputs: Outputs) -> IncidentReport:
+    """Match warnings to planted incidents by their evidence (member signal ids)."""
+    warned: dict[str, list[str]] = {name: [] for name in sample.incidents}
+    noise: list[str] = []
+    for warning in outputs.final_warnings.values():
+        evidence = set(warning.evidence)
+        hits = [n for n, inc in sample.incidents.items() if evidence & inc.signal_ids]
+        for name in hits:
+            warned[name].append(warning.warning_id)
+        if not hits:
+            noise.append(warning.warning_id)
+    return IncidentReport(warned, noise)

@@ -1,0 +1,127 @@
+"""One settings object for every riskwire process, read from the environment first.
+
+Every setting has a type, a default and an environment variable; the worker, the CLI, the demo
+and docker-compose all read the same names (``docker-compose.yml`` is checked against
+:data:`ENVIRONMENT` by a test). Secrets in URLs are never printed: see :meth:`Settings.redacted`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, fields, replace
+from typing import Any
+
+from schemas.errors import ConfigError
+
+__all__ = ["ENVIRONMENT", "Settings"]
+
+# field name -> (environment variable, description)
+ENVIRONMENT: dict[str, tuple[str, str]] = {
+    "broker": ("RISKWIRE_BROKER", "Kafka bootstrap URL, e.g. kafka://localhost:9092"),
+    "redis_url": ("RISKWIRE_REDIS_URL", "Redis URL (REDIS_URL is read when this is unset)"),
+    "namespace": ("RISKWIRE_NAMESPACE", "Prefix of topics, consumer group and Redis keys"),
+    "partitions": ("RISKWIRE_PARTITIONS", "Partitions per topic: the unit of scaling out"),
+    "replication": ("RISKWIRE_REPLICATION", "Replication factor of created topics"),
+    "store": ("RISKWIRE_STORE", "Faust table store: memory:// or rocksdb://"),
+    "web_port": ("RISKWIRE_WEB_PORT", "Worker HTTP port (health, metrics, feed endpoint)"),
+    "web_host": ("RISKWIRE_WEB_HOST", "Worker HTTP bind address"),
+    "processing_guarantee": (
+        "RISKWIRE_PROCESSING_GUARANTEE",
+        "at_least_once (any broker) or exactly_once (Apache Kafka only)",
+    ),
+    "commit_interval": ("RISKWIRE_COMMIT_INTERVAL", "Seconds between offset commits"),
+    "rebalance_timeout": (
+        "RISKWIRE_REBALANCE_TIMEOUT",
+        "Seconds a consumer-group rebalance may take (also how long a join waits)",
+    ),
+    "fetch_max_wait_ms": (
+        "RISKWIRE_FETCH_MAX_WAIT_MS",
+        "Longest a worker's idle fetch waits for data (latency per stage on Tansu)",
+    ),
+    "dedup_window_days": (
+        "RISKWIRE_DEDUP_WINDOW_DAYS",
+        "Days within which the same content counts as an exact duplicate",
+    ),
+    "dedup_ttl_days": ("RISKWIRE_DEDUP_TTL_DAYS", "Days Redis keeps exact-duplicate keys"),
+    "max_record_bytes": ("RISKWIRE_MAX_RECORD_BYTES", "Larger raw records are dead-lettered"),
+    "catalogue": ("RISKWIRE_CATALOGUE", "Path of an edited product catalogue (JSON)"),
+    "log_level": ("RISKWIRE_LOG_LEVEL", "Worker log level"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Typed settings; build with :meth:`from_env`."""
+
+    broker: str = "kafka://127.0.0.1:9092"
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    namespace: str = "riskwire"
+    partitions: int = 4
+    replication: int = 1
+    store: str = "memory://"
+    web_port: int = 6066
+    web_host: str = "127.0.0.1"
+    processing_guarantee: str = "at_least_once"
+    commit_interval: float = 1.0
+    rebalance_timeout: float = 3.0
+    fetch_max_wait_ms: int = 100
+    dedup_window_days: float = 7.0
+    dedup_ttl_days: float = 30.0
+    max_record_bytes: int = 1 << 20
+    catalogue: str = ""
+    log_level: str = "info"
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None, **overrides: Any) -> Settings:
+        """Settings from ``env`` (default: ``os.environ``), then explicit overrides."""
+        source = os.environ if env is None else env
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            var = ENVIRONMENT[f.name][0]
+            raw = source.get(var)
+            if raw is None and f.name == "redis_url":
+                raw = source.get("REDIS_URL")
+            if raw is None or raw == "":
+                continue
+            kind = type(getattr(cls(), f.name))
+            try:
+                values[f.name] = kind(raw)
+            except ValueError:
+                raise ConfigError(f"{var}={raw!r} is not a valid {kind.__name__}") from None
+        settings = replace(cls(), **values, **overrides)
+        settings.check()
+        return settings
+
+    def check(self) -> None:
+        """Raise :class:`ConfigError` for settings that cannot work."""
+        if not re.fullmatch(r"[A-Za-z0-9._-]+", self.namespace):
+            raise ConfigError(f"namespace {self.namespace!r}: use letters, digits, . _ - only")
+        if self.partitions < 1:
+            raise ConfigError("RISKWIRE_PARTITIONS must be at least 1")
+        if self.processing_guarantee not in ("at_least_once", "exactly_once"):
+            raise ConfigError("RISKWIRE_PROCESSING_GUARANTEE: at_least_once or exactly_once")
+        if not self.broker.startswith(("kafka://", "aiokafka://")):
+            raise ConfigError(f"RISKWIRE_BROKER must be a kafka:// URL, got {self.broker!r}")
+
+    @property
+    def bootstrap_servers(self) -> list[str]:
+        """``host:port`` list for kafka-python and aiokafka clients."""
+        hosts = self.broker.split("://", 1)[1]
+        return [h.strip() for h in hosts.split(";") if h.strip()]
+
+    def topic(self, name: str) -> str:
+        """The full name of a riskwire topic, e.g. ``riskwire.signals``."""
+        return f"{self.namespace}.{name}"
+
+    def as_env(self) -> dict[str, str]:
+        """The environment variables that reproduce these settings in another process."""
+        return {ENVIRONMENT[f.name][0]: str(getattr(self, f.name)) for f in fields(self)}
+
+    def redacted(self) -> dict[str, str]:
+        """Settings for display, with passwords in URLs masked."""
+        shown = {}
+        for f in fields(self):
+            value = str(getattr(self, f.name))
+            shown[f.name] = re.sub(r"//([^:/@]*):[^@/]*@", r"//\1:***@", value)
+        return shown

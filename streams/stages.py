@@ -1,0 +1,106 @@
+"""Stage logic shared by the Faust agents and the in-process runner.
+
+Each function takes the stage's state as plain mappings of ``str -> bytes``. A Faust table is
+such a mapping, and so is a dict: the agents pass their changelog-backed tables, the in-process
+runner (:mod:`streams.offline`) passes dicts, and both run exactly this code. State is only
+ever replaced (``table[key] = new``), never mutated in place, because only assignment reaches a
+table's changelog.
+"""
+
+from __future__ import annotations
+
+from collections.abc import MutableMapping
+from dataclasses import replace
+
+from detectors.catalogue import Catalogue
+from detectors.grading import decide
+from detectors.linkage import (
+    WINDOW,
+    Candidate,
+    LinkDecision,
+    absorb,
+    block_key,
+    link,
+    new_cluster,
+    seeds_clusters,
+)
+from detectors.scoring import assess
+from detectors.targeting import control_for
+from schemas.codec import decode, dumps, from_dict, loads
+from schemas.records import Assessment, Cluster, Control, Signal, Warning, WarningKind
+
+__all__ = ["escalate", "link_signal", "score"]
+
+State = MutableMapping[str, bytes]
+EXPIRY = WINDOW * 2
+
+
+_decoded: dict[str, tuple[bytes, dict[str, Candidate]]] = {}
+
+
+def _candidates(key: str, blob: bytes | None) -> dict[str, Candidate]:
+    """The block's candidates, decoded once per stored value (the same bytes object)."""
+    if not blob:
+        return {}
+    cached = _decoded.get(key)
+    if cached is not None and cached[0] is blob:
+        return dict(cached[1])
+    found = {c["cluster_id"]: from_dict(Candidate, c) for c in loads(blob)}
+    _decoded[key] = (blob, found)
+    return dict(found)
+
+
+def _store_candidates(blocks: State, key: str, candidates: dict[str, Candidate]) -> None:
+    blob = dumps(list(candidates.values()))
+    blocks[key] = blob
+    _decoded[key] = (blob, candidates)
+
+
+def link_signal(
+    signal: Signal, clusters: State, blocks: State
+) -> tuple[Cluster | None, LinkDecision]:
+    """Join ``signal`` to its best cluster in its block (or found one); expire idle clusters."""
+    key = block_key(signal)
+    candidates = _candidates(key, blocks.get(key))
+    horizon = signal.event_time - EXPIRY
+    for cid in [cid for cid, c in candidates.items() if c.last_seen < horizon]:
+        del candidates[cid]
+        clusters.pop(cid, None)
+    decision = link(signal, candidates.values())
+    if decision.cluster_id and decision.cluster_id in clusters:
+        cluster = absorb(decode(Cluster, clusters[decision.cluster_id]), signal)
+    elif seeds_clusters(signal):
+        cluster = new_cluster(signal)
+    else:
+        return None, decision
+    clusters[cluster.cluster_id] = dumps(cluster)
+    candidates[cluster.cluster_id] = Candidate.of(cluster)
+    _store_candidates(blocks, key, candidates)
+    return cluster, decision
+
+
+def score(cluster: Cluster, catalogue: Catalogue) -> Assessment:
+    """Hazard x urgency x scope for a cluster as of its latest signal."""
+    return assess(cluster, catalogue)
+
+
+def escalate(
+    assessment: Assessment, warnings: State, catalogue: Catalogue
+) -> tuple[Warning | None, Control | None]:
+    """The next warning version for a cluster, and the control it asks of customs, if any.
+
+    When a warning stops being an alert notification, its earlier control is lifted.
+    """
+    cluster = assessment.cluster
+    raw = warnings.get(cluster.cluster_id)
+    previous = decode(Warning, raw) if raw else None
+    warning = decide(previous, assessment)
+    if warning is None:
+        return None, None
+    warnings[cluster.cluster_id] = dumps(warning)
+    control = control_for(warning, cluster, catalogue)
+    alert = WarningKind.ALERT_NOTIFICATION.value
+    if control is None and previous and previous.kind == alert and previous.status == "active":
+        was = replace(previous, status="lifted", version=warning.version)
+        control = control_for(was, cluster, catalogue)
+    return warning, control

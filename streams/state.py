@@ -1,0 +1,184 @@
+"""What every worker and outside system reads fast from Redis.
+
+* exact-duplicate keys with a TTL (one Lua call per signal, the rule of :mod:`detectors.dedup`);
+* the active block-and-control messages and warnings, as a queryable view of the compacted
+  topics (the topics stay the system of record);
+* reference data: enterprise credit grades, the blacklist and origin-country risk.
+
+Keys are prefixed with the namespace, so several pipelines (and tests) share one Redis safely::
+
+    <ns>:dedup:id:<signal id>      "<position>|<duplicate of>|<reason code>"   TTL
+    <ns>:dedup:fp:<fingerprint>    "<signal id>|<event epoch>"                 TTL
+    <ns>:controls                  hash control id -> Control JSON (active only)
+    <ns>:warnings                  hash warning id -> Warning JSON (latest version)
+    <ns>:ref:credit                hash credit code or name -> grade A-D
+    <ns>:ref:blacklist             set of credit codes or names
+    <ns>:ref:origin                hash ISO country -> risk 0-1
+    <ns>:version                   counter bumped on every controls / reference change
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Mapping
+from datetime import timedelta
+
+import redis
+import redis.asyncio as aioredis
+
+from detectors.dedup import RESENT, SAME_CONTENT, Verdict
+from detectors.targeting import Reference
+from schemas.codec import decode, encode
+from schemas.records import Control, Signal, Warning
+
+__all__ = ["RedisState", "clear_namespace", "store_reference"]
+
+_EXACT_LUA = """
+local seen = redis.call('GET', KEYS[1])
+if seen then
+  local pos, dup, code = string.match(seen, '^(.-)|(.-)|(.*)$')
+  if pos == ARGV[1] then return {'same', dup, code} end
+  if dup == '' then dup = ARGV[2] end
+  return {'resent', dup, 'id'}
+end
+local verdict = ''
+local code = ''
+if KEYS[2] ~= KEYS[1] then
+  local fp = redis.call('GET', KEYS[2])
+  if fp then
+    local sid, epoch = string.match(fp, '^(.*)|([^|]*)$')
+    if math.abs(tonumber(epoch) - tonumber(ARGV[3])) <= tonumber(ARGV[4]) then
+      verdict = sid
+      code = 'fp'
+    end
+  end
+  if verdict == '' then
+    redis.call('SET', KEYS[2], ARGV[2] .. '|' .. ARGV[3], 'EX', ARGV[5])
+  end
+end
+redis.call('SET', KEYS[1], ARGV[1] .. '|' .. verdict .. '|' .. code, 'EX', ARGV[5])
+return {'new', verdict, code}
+"""
+_REASONS = {"": "", "fp": SAME_CONTENT, "id": RESENT}
+
+
+class RedisState:
+    """Async access to riskwire's Redis keys for one namespace."""
+
+    def __init__(
+        self,
+        client: aioredis.Redis,
+        namespace: str,
+        dedup_window: timedelta = timedelta(days=7),
+        dedup_ttl: timedelta = timedelta(days=30),
+    ) -> None:
+        self.client = client
+        self.ns = namespace
+        self.window = dedup_window.total_seconds()
+        self.ttl = int(dedup_ttl.total_seconds())
+        self._exact = client.register_script(_EXACT_LUA)
+        self._cache_version: int | None = None
+        self._cache_checked = 0.0
+        self._controls: list[Control] = []
+        self._reference = Reference({}, frozenset(), {})
+
+    @classmethod
+    def from_url(cls, url: str, namespace: str, **kwargs: timedelta) -> RedisState:
+        """A state object with its own connection pool."""
+        return cls(aioredis.Redis.from_url(url), namespace, **kwargs)
+
+    async def check_exact(self, signal: Signal, position: str) -> Verdict:
+        """Exact-duplicate verdict for ``signal`` read at ``position`` (replays get the same)."""
+        id_key = f"{self.ns}:dedup:id:{signal.signal_id}"
+        fp_key = f"{self.ns}:dedup:fp:{signal.fingerprint}" if signal.fingerprint else id_key
+        args: list[str | float] = [
+            position,
+            signal.signal_id,
+            signal.event_time.timestamp(),
+            self.window,
+            self.ttl,
+        ]
+        _kind, dup, code = await self._exact(keys=[id_key, fp_key], args=args)
+        dup_of = dup.decode() if isinstance(dup, bytes) else str(dup)
+        reason = _REASONS[code.decode() if isinstance(code, bytes) else str(code)]
+        return Verdict(dup_of or None, reason)
+
+    async def put_warning(self, warning: Warning) -> None:
+        """Record the latest version of a warning in the view."""
+        await self.client.hset(f"{self.ns}:warnings", warning.warning_id, encode(warning))
+
+    async def put_control(self, control: Control) -> None:
+        """Add an active control to the view, or drop a lifted one."""
+        key = f"{self.ns}:controls"
+        pipe = self.client.pipeline()
+        if control.status == "active":
+            pipe.hset(key, control.control_id, encode(control))
+        else:
+            pipe.hdel(key, control.control_id)
+        pipe.incr(f"{self.ns}:version")
+        await pipe.execute()
+
+    async def _refresh(self, max_age: float) -> None:
+        now = time.monotonic()
+        if now - self._cache_checked < max_age:
+            return
+        self._cache_checked = now
+        version = int(await self.client.get(f"{self.ns}:version") or 0)
+        if version == self._cache_version:
+            return
+        pipe = self.client.pipeline()
+        pipe.hgetall(f"{self.ns}:controls")
+        pipe.hgetall(f"{self.ns}:ref:credit")
+        pipe.smembers(f"{self.ns}:ref:blacklist")
+        pipe.hgetall(f"{self.ns}:ref:origin")
+        controls, credit, blacklist, origin = await pipe.execute()
+        self._controls = [decode(Control, raw) for raw in controls.values()]
+        self._reference = Reference(
+            credit={k.decode(): v.decode() for k, v in credit.items()},
+            blacklist=frozenset(m.decode() for m in blacklist),
+            origin_risk={k.decode(): float(v) for k, v in origin.items()},
+        )
+        self._cache_version = version
+
+    async def targeting_view(self, max_age: float = 0.0) -> tuple[list[Control], Reference]:
+        """Active controls and reference data, re-read only when their version changed."""
+        await self._refresh(max_age)
+        return self._controls, self._reference
+
+    async def close(self) -> None:
+        """Close the connection pool."""
+        await self.client.aclose()
+
+
+def store_reference(
+    client: redis.Redis,
+    namespace: str,
+    credit: Mapping[str, str] | None = None,
+    blacklist: Iterable[str] | None = None,
+    origin_risk: Mapping[str, float] | None = None,
+) -> None:
+    """Write reference data (synchronously, for loaders and the demo) and bump the version."""
+    pipe = client.pipeline()
+    if credit:
+        pipe.hset(f"{namespace}:ref:credit", mapping=dict(credit))  # type: ignore[arg-type]
+    if blacklist:
+        pipe.sadd(f"{namespace}:ref:blacklist", *blacklist)
+    if origin_risk:
+        risks: dict[str | bytes, str] = {k: str(v) for k, v in origin_risk.items()}
+        pipe.hset(f"{namespace}:ref:origin", mapping=risks)  # type: ignore[arg-type]
+    pipe.incr(f"{namespace}:version")
+    pipe.execute()
+
+
+def clear_namespace(client: redis.Redis, namespace: str) -> int:
+    """Delete every key of a namespace (a fresh demo run, a finished test); returns the count."""
+    deleted = 0
+    batch: list[bytes] = []
+    for key in client.scan_iter(match=f"{namespace}:*", count=1000):
+        batch.append(key)
+        if len(batch) >= 1000:
+            deleted += client.delete(*batch)
+            batch = []
+    if batch:
+        deleted += client.delete(*batch)
+    return deleted

@@ -1,0 +1,105 @@
+"""riskwire's topics: names, partitions, compaction, and creating them on a broker.
+
+Every name is ``<namespace>.<name>``. Raw feeds arrive on ``feed.<feed>``; the stage topics
+carry the typed records of :mod:`schemas.records`, encoded by the one orjson codec.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from kafka.admin import KafkaAdminClient, NewTopic
+from kafka.errors import TopicAlreadyExistsError
+
+from connectors.registry import feed_names
+from streams.settings import Settings
+
+__all__ = [
+    "STAGE_TOPICS",
+    "TopicSpec",
+    "consumed_topics",
+    "create_topics",
+    "feed_topic",
+    "topic_specs",
+]
+
+log = logging.getLogger(__name__)
+
+# name -> (compacted, what it carries, key)
+STAGE_TOPICS: dict[str, tuple[bool, str, str]] = {
+    "signals": (False, "validated, normalised Signal records", "blocking key"),
+    "deadletter": (False, "DeadLetter: reason, field path, original bytes, source offset", "id"),
+    "duplicates": (
+        False,
+        "Duplicate: a signal recognised as a repeat, with its original",
+        "signal id",
+    ),
+    "signals.unique": (False, "Signal records that are not duplicates", "blocking key"),
+    "declarations": (False, "Signal records of customs declaration lines, deduplicated", "line id"),
+    "clusters": (True, "Cluster: the latest state of each product-hazard cluster", "cluster id"),
+    "assessments": (False, "Assessment: a cluster scored on hazard, urgency, scope", "cluster id"),
+    "warnings": (True, "Warning: every version of every warning", "warning id"),
+    "controls": (True, "Control: block-and-control messages for port systems", "control id"),
+    "instructions": (True, "Instruction: one per declaration line", "declaration line id"),
+}
+# Topics the worker's consumer group reads: what a lag measurement has to cover.
+_CONSUMED = ("signals", "signals.unique", "declarations", "clusters", "assessments")
+
+
+@dataclass(frozen=True, slots=True)
+class TopicSpec:
+    """A topic to create."""
+
+    name: str
+    partitions: int
+    compacted: bool
+
+
+def feed_topic(settings: Settings, feed: str) -> str:
+    """The raw topic a feed's records are produced to."""
+    return settings.topic(f"feed.{feed}")
+
+
+def topic_specs(settings: Settings) -> list[TopicSpec]:
+    """Every topic a pipeline needs: one raw topic per known feed, then the stage topics."""
+    specs = [TopicSpec(feed_topic(settings, f), settings.partitions, False) for f in feed_names()]
+    specs += [
+        TopicSpec(settings.topic(name), settings.partitions, compacted)
+        for name, (compacted, _, _) in STAGE_TOPICS.items()
+    ]
+    return specs
+
+
+def consumed_topics(settings: Settings) -> list[str]:
+    """Topics read by the pipeline's consumer group."""
+    return [feed_topic(settings, f) for f in feed_names()] + [
+        settings.topic(name) for name in _CONSUMED
+    ]
+
+
+def create_topics(settings: Settings) -> list[str]:
+    """Create the missing topics; returns the names created."""
+    admin = KafkaAdminClient(
+        bootstrap_servers=settings.bootstrap_servers, client_id="riskwire-admin"
+    )
+    try:
+        existing = set(admin.list_topics())
+        new = [
+            NewTopic(
+                spec.name,
+                spec.partitions,
+                settings.replication,
+                topic_configs={"cleanup.policy": "compact"} if spec.compacted else {},
+            )
+            for spec in topic_specs(settings)
+            if spec.name not in existing
+        ]
+        for topic in new:
+            try:
+                admin.create_topics([topic])
+            except TopicAlreadyExistsError:
+                continue
+        return [t.name for t in new]
+    finally:
+        admin.close()
