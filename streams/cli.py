@@ -9,6 +9,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from connectors.feeds.base import FeedAdapter
 from schemas.errors import ConfigError
 
 __all__ = ["main"]
@@ -74,6 +75,127 @@ def _cmd_lag(args: argparse.Namespace) -> int:
     return 0
 
 
+def _adapter(name: str) -> FeedAdapter:
+    from connectors.registry import feed_names, get_feed
+
+    adapter = get_feed(name)
+    if adapter is None:
+        raise ConfigError(f"unknown feed {name!r}; known feeds: {', '.join(feed_names())}")
+    return adapter
+
+
+def _cmd_feeds(args: argparse.Namespace) -> int:
+    from connectors.registry import feeds
+
+    if args.action == "list":
+        for name, adapter in feeds().items():
+            required = ", ".join(adapter.schema.get("required", []))
+            print(f"{name}\t{adapter.description}\trequired: {required}")
+        return 0
+    if args.file is None or args.feed is None:
+        raise ConfigError(f"feeds {args.action} needs FILE and --feed NAME")
+    adapter = _adapter(args.feed)
+    if args.action == "validate":
+        return _validate(args.file, adapter)
+    from streams.loader import load_file
+    from streams.settings import Settings
+
+    report = load_file(Settings.from_env(), args.file, adapter, force=args.force)
+    print(report.line())
+    return 0
+
+
+def _validate(path: Path, adapter: FeedAdapter) -> int:
+    from connectors.validation import problems_in_file
+    from detectors.catalogue import load_catalogue
+    from streams.settings import Settings
+
+    settings = Settings.from_env()
+    catalogue = load_catalogue(settings.catalogue or None)
+    total = bad = 0
+    for line, problems in problems_in_file(path, adapter, catalogue, settings.max_record_bytes):
+        total += 1
+        bad += bool(problems)
+        for p in problems:
+            print(f"{path}:{line}: {p.path}: {p.reason}")
+    print(f"{total} records, {total - bad} valid, {bad} invalid", file=sys.stderr)
+    return 1 if bad else 0
+
+
+def _cmd_deadletter(args: argparse.Namespace) -> int:
+    import orjson
+
+    from streams.deadletters import export_line, read_dead_letters, replay_file, show
+    from streams.settings import Settings
+
+    settings = Settings.from_env()
+    if args.action == "show":
+        count = show(settings, sys.stdout, feed=args.feed, as_json=args.json)
+        print(f"{count} dead letters", file=sys.stderr)
+        return 0
+    if args.file is None:
+        raise ConfigError(f"deadletter {args.action} needs FILE")
+    if args.action == "export":
+        with args.file.open("wb") as out:
+            count = 0
+            for letter in read_dead_letters(settings, args.feed):
+                out.write(orjson.dumps(export_line(letter)) + b"\n")
+                count += 1
+        print(f"exported {count} dead letters to {args.file}", file=sys.stderr)
+        return 0
+    sent = replay_file(settings, args.file)
+    print(f"replayed {sent} records", file=sys.stderr)
+    return 0
+
+
+def _cmd_reference(args: argparse.Namespace) -> int:
+    from kafka import KafkaProducer
+
+    from connectors.reference import parse_reference
+    from schemas.errors import SchemaError
+    from streams.settings import Settings
+
+    settings = Settings.from_env()
+    if not args.file.exists():
+        raise ConfigError(f"{args.file}: no such file")
+    messages: list[tuple[bytes, bytes]] = []
+    bad = 0
+    with args.file.open("rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            raw = raw.strip()
+            if not raw:
+                continue
+            try:
+                update = parse_reference(raw)
+            except SchemaError as exc:
+                print(f"{args.file}:{number}: {exc.path}: {exc.reason}", file=sys.stderr)
+                bad += 1
+                continue
+            messages.append((f"{update.kind}:{update.key}".encode(), raw))
+    if bad:
+        print(f"{bad} invalid lines: nothing sent", file=sys.stderr)
+        return 1
+    producer = KafkaProducer(bootstrap_servers=settings.bootstrap_servers, linger_ms=10)
+    try:
+        for key, value in messages:
+            producer.send(settings.topic("reference"), key=key, value=value)
+        producer.flush()
+    finally:
+        producer.close()
+    print(f"sent {len(messages)} reference facts to {settings.topic('reference')}")
+    return 0
+
+
+def _cmd_bench(args: argparse.Namespace) -> int:
+    from streams.bench import BENCHMARKS, run_bench
+
+    names = list(BENCHMARKS) if args.name == "all" else [args.name]
+    params = {"n": args.records} if args.records else {}
+    for name in names:
+        print(run_bench(name, args.json, **params), flush=True)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
     parser = argparse.ArgumentParser(prog="riskwire", description=__doc__)
@@ -100,6 +222,33 @@ def build_parser() -> argparse.ArgumentParser:
 
     lag = sub.add_parser("lag", help="consumer lag of the pipeline, per topic")
     lag.set_defaults(func=_cmd_lag)
+
+    feeds = sub.add_parser("feeds", help="list feeds; validate or load a feed file")
+    feeds.add_argument("action", choices=["list", "validate", "load"])
+    feeds.add_argument("file", nargs="?", type=Path, help="JSON Lines or CSV, optionally .gz")
+    feeds.add_argument("--feed", help="feed name (see: riskwire feeds list)")
+    feeds.add_argument("--force", action="store_true", help="load: resend records loaded before")
+    feeds.set_defaults(func=_cmd_feeds)
+
+    dead = sub.add_parser("deadletter", help="show, export or replay dead letters")
+    dead.add_argument("action", choices=["show", "export", "replay"])
+    dead.add_argument("file", nargs="?", type=Path, help="export: file to write; replay: to read")
+    dead.add_argument("--feed", help="only this feed's dead letters")
+    dead.add_argument("--json", action="store_true", help="show: one JSON object per line")
+    dead.set_defaults(func=_cmd_deadletter)
+
+    ref = sub.add_parser("reference", help="send reference facts (credit, blacklist, origin risk)")
+    ref.add_argument("action", choices=["load"])
+    ref.add_argument("file", type=Path, help="JSON Lines of reference messages")
+    ref.set_defaults(func=_cmd_reference)
+
+    from streams.bench import BENCHMARKS
+
+    bench = sub.add_parser("bench", help="speed figures and ratios (see streams/bench.py)")
+    bench.add_argument("name", nargs="?", default="all", choices=["all", *BENCHMARKS])
+    bench.add_argument("--records", type=int, default=0, help="size (benchmark's default)")
+    bench.add_argument("--json", action="store_true")
+    bench.set_defaults(func=_cmd_bench)
     return parser
 
 

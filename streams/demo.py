@@ -22,7 +22,7 @@ from schemas.records import Warning
 from streams.embedded import EmbeddedBroker, ensure_redis, free_port
 from streams.scenario import WorkerProcess, check_incidents, replay
 from streams.settings import Settings
-from streams.state import clear_namespace, store_reference
+from streams.state import clear_namespace
 from streams.topics import create_topics
 
 __all__ = ["format_warning", "run_demo"]
@@ -87,8 +87,6 @@ def run_demo(
         worker = WorkerProcess(settings, workdir / "worker.log")
         say(f"worker started (log: {worker.log_path}); generating sample feeds (seed {seed})")
         sample = generate(seed=seed, days=days)
-        ref = sample.reference
-        store_reference(client, settings.namespace, ref.credit, ref.blacklist, ref.origin_risk)
         colour = _colour_enabled()
         with tqdm(
             total=len(sample.records),

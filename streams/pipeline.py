@@ -28,19 +28,24 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import faust
+import faust.web
 import redis
+from aiohttp.web import HTTPRequestEntityTooLarge
 from faust.types import EventT, StreamT, TableT
 
 from connectors.ingest import SourceRef, dead_letter, ingest
-from connectors.registry import feed_names
+from connectors.reference import parse_reference
+from connectors.registry import feed_names, get_feed
 from detectors.catalogue import Catalogue, load_catalogue
 from detectors.linkage import block_key
 from detectors.targeting import instruct
 from schemas.codec import decode, encode
+from schemas.errors import SchemaError
 from schemas.records import Assessment, Cluster, DeadLetter, Duplicate, Signal
+from streams.feed_endpoint import check_batch
 from streams.settings import Settings
 from streams.stages import escalate, link_signal, score
-from streams.state import RedisState
+from streams.state import RedisState, apply_reference
 from streams.topics import feed_topic
 from streams.transport import RiskwireApp
 
@@ -71,6 +76,7 @@ def create_app(settings: Settings) -> faust.App:
         web_enabled=True,
         web_host=settings.web_host,
         web_port=settings.web_port,
+        web_application_options={"client_max_size": settings.max_request_bytes},
         key_serializer="raw",
         value_serializer="raw",
     )
@@ -103,7 +109,11 @@ def build_pipeline(settings: Settings) -> Pipeline:
     pipeline = Pipeline(settings, app, state, catalogue)
     t = settings.topic
 
-    feeds = _raw_topic(app, *(feed_topic(settings, f) for f in feed_names()))
+    # Raw topics by the feed they carry: the riskwire topic of each feed, plus existing topics
+    # configured as sources (RISKWIRE_SOURCES), e.g. a legacy complaints topic.
+    feed_of = {feed_topic(settings, f): f for f in feed_names()} | settings.source_topics
+    feeds = _raw_topic(app, *feed_of)
+    reference = _raw_topic(app, t("reference"))
     signals = _raw_topic(app, t("signals"))
     deadletters = _raw_topic(app, t("deadletter"))
     duplicates = _raw_topic(app, t("duplicates"))
@@ -181,11 +191,9 @@ def build_pipeline(settings: Settings) -> Pipeline:
         msg = event.message
         return f"{msg.topic}:{msg.partition}:{msg.offset}"
 
-    prefix = f"{settings.namespace}.feed."
-
     async def validate_one(event: EventT[bytes]) -> None:
         msg = event.message
-        feed = msg.topic.removeprefix(prefix)
+        feed = feed_of.get(msg.topic)
         raw = msg.value if isinstance(msg.value, bytes) else b""
         source = SourceRef(msg.topic, msg.partition, msg.offset)
         out = ingest(feed, raw, source, now(), catalogue, settings.max_record_bytes)
@@ -237,6 +245,19 @@ def build_pipeline(settings: Settings) -> Pipeline:
         instruction = instruct(line, active, reference)
         await instructions.send(key=instruction.instruction_id.encode(), value=encode(instruction))
 
+    async def reference_one(event: EventT[bytes]) -> None:
+        msg = event.message
+        raw = msg.value if isinstance(msg.value, bytes) else b""
+        try:
+            update = parse_reference(raw)
+        except SchemaError as exc:
+            source = SourceRef(msg.topic, msg.partition, msg.offset)
+            await send_dead_letter(
+                dead_letter("reference", raw, exc.reason, exc.path or "$", source, now())
+            )
+            return
+        await apply_reference(state.client, settings.namespace, update)
+
     def stage(
         name: str, channel: faust.TopicT, handle: Callable[[EventT[bytes]], Awaitable[None]]
     ) -> None:
@@ -253,10 +274,38 @@ def build_pipeline(settings: Settings) -> Pipeline:
     stage("score", clusters, score_one)
     stage("escalate", assessments, escalate_one)
     stage("target", declarations, target_one)
+    stage("reference", reference, reference_one)
 
     @app.page("/health")
     async def health(web: Any, request: Any) -> Any:
         await state.client.ping()
         return web.json({"status": "ok", "namespace": settings.namespace})
+
+    outlets: dict[str, faust.TopicT] = {}
+
+    @app.page("/feeds/{name}")
+    class FeedEndpoint(faust.web.View):
+        """POST records of one feed; see :mod:`streams.feed_endpoint`."""
+
+        async def post(self, request: Any, name: str) -> Any:
+            adapter = get_feed(name)
+            if adapter is None:
+                return self.json({"error": f"unknown feed {name!r}"}, status=404)
+            limit = settings.max_request_bytes
+            too_large = {"error": f"body over the {limit}-byte limit (RISKWIRE_MAX_REQUEST_BYTES)"}
+            if (request.content_length or 0) > limit:
+                return self.json(too_large, status=413)
+            try:
+                body = await request.read()
+            except HTTPRequestEntityTooLarge:
+                return self.json(too_large, status=413)
+            checked = check_batch(adapter, body, catalogue, settings.max_record_bytes)
+            if checked.errors:
+                return self.json({"accepted": 0, "errors": checked.errors}, status=400)
+            topic = feed_topic(settings, name)
+            outlet = outlets.setdefault(topic, _raw_topic(app, topic))
+            pending = [await outlet.send(value=raw) for raw in checked.records]
+            await asyncio.gather(*pending)  # on the topic before we say so
+            return self.json({"accepted": len(checked.records)}, status=202)
 
     return pipeline

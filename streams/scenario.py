@@ -20,7 +20,8 @@ from typing import Any, TypeVar
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
-from connectors.sample import FeedRecord, Sample
+from connectors.reference import reference_messages
+from connectors.sample import FeedRecord, ReferenceData, Sample
 from schemas.codec import decode
 from schemas.records import Control, DeadLetter, Duplicate, Grade, Instruction, Signal, Warning
 from streams.lag import LagProbe
@@ -36,6 +37,7 @@ __all__ = [
     "produce",
     "read_outputs",
     "replay",
+    "send_reference",
 ]
 
 T = TypeVar("T")
@@ -105,6 +107,19 @@ class TopicReader:
     def close(self) -> None:
         """Close the consumer."""
         self._consumer.close()
+
+
+def send_reference(settings: Settings, reference: ReferenceData) -> int:
+    """Publish reference data as messages on ``<ns>.reference``; returns how many were sent."""
+    messages = reference_messages(reference.credit, reference.blacklist, reference.origin_risk)
+    producer = KafkaProducer(bootstrap_servers=settings.bootstrap_servers, linger_ms=10)
+    try:
+        for key, value in messages:
+            producer.send(settings.topic("reference"), key=key, value=value)
+        producer.flush()
+    finally:
+        producer.close()
+    return len(messages)
 
 
 def produce(producer: KafkaProducer, settings: Settings, records: Iterable[FeedRecord]) -> int:
@@ -189,11 +204,14 @@ def replay(
     on_records: Callable[[int], None] | None = None,
     drain_timeout: float = 180.0,
 ) -> Outputs:
-    """Produce ``sample`` day by day, draining the pipeline after each day; return its outputs."""
+    """Publish the sample's reference data, then its feeds day by day, draining the pipeline
+    after each day; return its outputs."""
     producer = KafkaProducer(bootstrap_servers=settings.bootstrap_servers, linger_ms=10)
     probe = LagProbe(settings)
     tail = TopicReader(settings, settings.topic("warnings"))
     try:
+        send_reference(settings, sample.reference)
+        _drain(probe, worker, drain_timeout)
         for _, records in sample.by_day():
             produce(producer, settings, records)
             if on_records:

@@ -45,6 +45,14 @@ ENVIRONMENT: dict[str, tuple[str, str]] = {
     ),
     "dedup_ttl_days": ("RISKWIRE_DEDUP_TTL_DAYS", "Days Redis keeps exact-duplicate keys"),
     "max_record_bytes": ("RISKWIRE_MAX_RECORD_BYTES", "Larger raw records are dead-lettered"),
+    "max_request_bytes": (
+        "RISKWIRE_MAX_REQUEST_BYTES",
+        "Larger POST /feeds/<name> bodies get 413",
+    ),
+    "sources": (
+        "RISKWIRE_SOURCES",
+        "Existing topics to read as feeds: topic=feed[,topic=feed...]",
+    ),
     "catalogue": ("RISKWIRE_CATALOGUE", "Path of an edited product catalogue (JSON)"),
     "log_level": ("RISKWIRE_LOG_LEVEL", "Worker log level"),
 }
@@ -69,6 +77,8 @@ class Settings:
     dedup_window_days: float = 7.0
     dedup_ttl_days: float = 30.0
     max_record_bytes: int = 1 << 20
+    max_request_bytes: int = 16 << 20
+    sources: str = ""
     catalogue: str = ""
     log_level: str = "info"
 
@@ -101,8 +111,22 @@ class Settings:
             raise ConfigError("RISKWIRE_PARTITIONS must be at least 1")
         if self.processing_guarantee not in ("at_least_once", "exactly_once"):
             raise ConfigError("RISKWIRE_PROCESSING_GUARANTEE: at_least_once or exactly_once")
+        _ = self.source_topics  # raises on a malformed RISKWIRE_SOURCES
         if not self.broker.startswith(("kafka://", "aiokafka://")):
             raise ConfigError(f"RISKWIRE_BROKER must be a kafka:// URL, got {self.broker!r}")
+
+    @property
+    def source_topics(self) -> dict[str, str]:
+        """Existing topics read as feeds, topic -> feed name (from ``RISKWIRE_SOURCES``)."""
+        mapping: dict[str, str] = {}
+        for item in self.sources.split(","):
+            if not item.strip():
+                continue
+            topic, sep, feed = item.partition("=")
+            if not sep or not topic.strip() or not feed.strip():
+                raise ConfigError(f"RISKWIRE_SOURCES: {item!r} is not topic=feed")
+            mapping[topic.strip()] = feed.strip()
+        return mapping
 
     @property
     def bootstrap_servers(self) -> list[str]:

@@ -26,12 +26,13 @@ from datetime import timedelta
 import redis
 import redis.asyncio as aioredis
 
+from connectors.reference import ReferenceUpdate
 from detectors.dedup import RESENT, SAME_CONTENT, Verdict
 from detectors.targeting import Reference
 from schemas.codec import decode, encode
 from schemas.records import Control, Signal, Warning
 
-__all__ = ["RedisState", "clear_namespace", "store_reference"]
+__all__ = ["RedisState", "apply_reference", "clear_namespace", "store_reference"]
 
 _EXACT_LUA = """
 local seen = redis.call('GET', KEYS[1])
@@ -182,3 +183,22 @@ def clear_namespace(client: redis.Redis, namespace: str) -> int:
     if batch:
         deleted += client.delete(*batch)
     return deleted
+
+
+async def apply_reference(client: aioredis.Redis, namespace: str, update: ReferenceUpdate) -> None:
+    """Apply one reference fact and bump the version, so every worker's view refreshes."""
+    pipe = client.pipeline()
+    if update.kind == "blacklist":
+        key = f"{namespace}:ref:blacklist"
+        if update.remove:
+            pipe.srem(key, update.key)
+        else:
+            pipe.sadd(key, update.key)
+    else:
+        key = f"{namespace}:ref:{'credit' if update.kind == 'credit' else 'origin'}"
+        if update.remove or update.value is None:
+            pipe.hdel(key, update.key)
+        else:
+            pipe.hset(key, update.key, update.value)
+    pipe.incr(f"{namespace}:version")
+    await pipe.execute()

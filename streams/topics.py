@@ -42,9 +42,14 @@ STAGE_TOPICS: dict[str, tuple[bool, str, str]] = {
     "warnings": (True, "Warning: every version of every warning", "warning id"),
     "controls": (True, "Control: block-and-control messages for port systems", "control id"),
     "instructions": (True, "Instruction: one per declaration line", "declaration line id"),
+    "reference": (
+        True,
+        "reference facts in: credit grades, blacklist, origin risk (connectors/reference.py)",
+        "kind:key",
+    ),
 }
 # Topics the worker's consumer group reads: what a lag measurement has to cover.
-_CONSUMED = ("signals", "signals.unique", "declarations", "clusters", "assessments")
+_CONSUMED = ("signals", "signals.unique", "declarations", "clusters", "assessments", "reference")
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,9 +78,8 @@ def topic_specs(settings: Settings) -> list[TopicSpec]:
 
 def consumed_topics(settings: Settings) -> list[str]:
     """Topics read by the pipeline's consumer group."""
-    return [feed_topic(settings, f) for f in feed_names()] + [
-        settings.topic(name) for name in _CONSUMED
-    ]
+    feeds = [feed_topic(settings, f) for f in feed_names()] + list(settings.source_topics)
+    return feeds + [settings.topic(name) for name in _CONSUMED]
 
 
 def create_topics(settings: Settings) -> list[str]:

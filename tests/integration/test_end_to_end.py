@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 
 import pytest
-import redis
 
 from connectors.sample import Sample, generate
 from detectors.catalogue import load_catalogue
@@ -19,7 +18,6 @@ from schemas.records import Duplicate, Grade, InstructionAction
 from streams.offline import OfflineRun, run_offline
 from streams.scenario import Outputs, WorkerProcess, check_incidents, replay
 from streams.settings import Settings
-from streams.state import store_reference
 
 SEED = 11
 
@@ -31,9 +29,6 @@ def sample() -> Sample:
 
 @pytest.fixture(scope="module")
 def outputs(settings: Settings, worker: WorkerProcess, sample: Sample) -> Outputs:
-    ref = sample.reference
-    client = redis.Redis.from_url(settings.redis_url)
-    store_reference(client, settings.namespace, ref.credit, ref.blacklist, ref.origin_risk)
     return replay(settings, sample, worker=worker)
 
 

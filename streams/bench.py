@@ -1,0 +1,101 @@
+"""``riskwire bench``: speed figures and ratios, printed, never asserted by the test suite.
+
+Each benchmark is a function returning rows of (figure, value, unit); the command prints them
+as a table or JSON. Timings depend on the machine; ratios between sizes are what to compare.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from streams.settings import Settings
+
+__all__ = ["BENCHMARKS", "bench_load", "run_bench"]
+
+Row = tuple[str, float, str]
+
+
+def _complaints_file(path: Path, n: int) -> None:
+    """``n`` distinct, valid complaint records, written as JSON Lines."""
+    products = ["儿童滑板车", "电暖器", "保温杯", "婴儿推车", "充电宝", "Electric kettle"]
+    with path.open("wb") as out:
+        for i in range(n):
+            record = {
+                "complaint_id": f"B-{i:08d}",
+                "received_at": f"2026-10-{1 + i % 28:02d} {i % 24:02d}:{i % 60:02d}",
+                "channel": "web" if i % 2 else "hotline",
+                "product_name": products[i % len(products)],
+                "description": f"产品使用中出现问题，编号 {i}，要求处理",
+                "region": ["上海市", "广东省", "浙江省"][i % 3],
+            }
+            out.write(orjson.dumps(record) + b"\n")
+
+
+def bench_load(n: int = 100_000) -> list[Row]:
+    """``feeds load`` and ``feeds validate`` throughput on the embedded broker and Redis."""
+    import redis
+
+    from connectors.registry import get_feed
+    from connectors.validation import problems_in_file
+    from detectors.catalogue import load_catalogue
+    from streams.embedded import EmbeddedBroker, ensure_redis
+    from streams.loader import load_file
+    from streams.state import clear_namespace
+    from streams.topics import create_topics
+
+    adapter = get_feed("complaints")
+    assert adapter is not None
+    settings = Settings.from_env()
+    local_redis = ensure_redis(settings.redis_url)
+    with tempfile.TemporaryDirectory() as tmp, EmbeddedBroker() as broker:
+        path = Path(tmp) / "complaints.jsonl"
+        _complaints_file(path, n)
+        settings = replace(settings, broker=broker.url, namespace=f"rwbench-{uuid.uuid4().hex[:6]}")
+        create_topics(settings)
+        try:
+            started = time.perf_counter()
+            invalid = sum(bool(p) for _, p in problems_in_file(path, adapter, load_catalogue()))
+            validate_s = time.perf_counter() - started
+            first = load_file(settings, path, adapter, progress=False)
+            again = load_file(settings, path, adapter, progress=False)
+        finally:
+            clear_namespace(redis.Redis.from_url(settings.redis_url), settings.namespace)
+            if local_redis:
+                local_redis.stop()
+    assert invalid == 0 and first.sent == n and again.sent == 0
+    return [
+        ("records", n, "records"),
+        ("file size", path.stat().st_size / 1e6 if path.exists() else 0.0, "MB"),
+        ("validate rate", n / validate_s, "records/s"),
+        ("load rate (first load)", first.rate, "records/s"),
+        ("load rate (reload, all skipped)", again.rate, "records/s"),
+    ]
+
+
+BENCHMARKS: dict[str, Callable[..., list[Row]]] = {"load": bench_load}
+
+
+def run_bench(name: str, as_json: bool, **params: Any) -> str:
+    """Run one benchmark and format its figures."""
+    rows = BENCHMARKS[name](**params)
+    if as_json:
+        return orjson.dumps(
+            {
+                "benchmark": name,
+                "cpus": os.cpu_count(),
+                "figures": {label: {"value": value, "unit": unit} for label, value, unit in rows},
+            }
+        ).decode()
+    width = max(len(label) for label, _, _ in rows)
+    lines = [f"bench {name} ({os.cpu_count()} CPUs)"]
+    lines += [f"  {label:<{width}}  {value:>14,.1f} {unit}" for label, value, unit in rows]
+    return "\n".join(lines)
