@@ -83,6 +83,43 @@ def hs_code(value: object, path: str = "hs_code") -> str | None:
     return digits
 
 
+# Names customs and complaint texts use that ISO 3166 spells otherwise.
+_ALIASES = {
+    "uk": "GB",
+    "great britain": "GB",
+    "england": "GB",
+    "usa": "US",
+    "america": "US",
+    "united states of america": "US",
+    "south korea": "KR",
+    "korea": "KR",
+    "republic of korea": "KR",
+    "韩国": "KR",
+    "north korea": "KP",
+    "russia": "RU",
+    "turkey": "TR",
+    "holland": "NL",
+    "vietnam": "VN",
+    "taiwan": "TW",
+    "台湾": "TW",
+    "中国台湾": "TW",
+    "hong kong": "HK",
+    "香港": "HK",
+    "中国香港": "HK",
+    "macau": "MO",
+    "macao": "MO",
+    "澳门": "MO",
+    "中国澳门": "MO",
+    "iran": "IR",
+    "laos": "LA",
+    "syria": "SY",
+    "bolivia": "BO",
+    "venezuela": "VE",
+    "tanzania": "TZ",
+    "moldova": "MD",
+}
+
+
 @cache
 def _country_names() -> dict[str, str]:
     """Every name we accept for a country (English, Chinese, codes), folded, to alpha-2."""
@@ -103,7 +140,7 @@ def _country_names() -> dict[str, str]:
                 names[translate(name).casefold()] = c.alpha_2
         names[c.alpha_3.casefold()] = c.alpha_2
         names[c.alpha_2.casefold()] = c.alpha_2
-    names.update({"uk": "GB", "usa": "US", "south korea": "KR", "korea": "KR", "台湾": "TW"})
+    names.update(_ALIASES)
     return names
 
 
@@ -197,16 +234,20 @@ def timestamp(value: object, path: str, tz: ZoneInfo = DEFAULT_TZ) -> datetime:
     """
     if isinstance(value, bool) or value is None:
         raise SchemaError(f"not a time: {value!r}", path)
+    text = clean(str(value))
+    if isinstance(value, str) and text.isdigit() and len(text) in (10, 13):
+        value = int(text)  # Unix seconds or milliseconds sent as text
     if isinstance(value, int | float):
         seconds = value / 1000 if value > 1e11 else value
         try:
-            return datetime.fromtimestamp(seconds, UTC)
+            result = datetime.fromtimestamp(seconds, UTC)
         except (OverflowError, OSError, ValueError):
             raise SchemaError(f"Unix time out of range: {value!r}", path) from None
-    text = clean(str(value))
+        return _plausible(result, text, path)
     parsed: datetime | None = None
+    padded = _UNPADDED.sub(lambda m: f"{m[1]}-{int(m[2]):02d}-{int(m[3]):02d}", text)
     try:
-        parsed = datetime.fromisoformat(text)
+        parsed = datetime.fromisoformat(padded)
     except ValueError:
         for fmt in _FORMATS:
             try:
@@ -218,7 +259,14 @@ def timestamp(value: object, path: str, tz: ZoneInfo = DEFAULT_TZ) -> datetime:
         raise SchemaError(f"not a recognised time: {text!r}", path)
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=tz)
-    result = parsed.astimezone(UTC)
+    return _plausible(parsed.astimezone(UTC), text, path)
+
+
+_UNPADDED = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?=$|[ T])")
+
+
+def _plausible(result: datetime, text: str, path: str) -> datetime:
+    """Reject times no report can have: before 1990 or more than 400 days ahead."""
     if not date(1990, 1, 1) <= result.date() <= date.today() + timedelta(days=400):
         raise SchemaError(f"time out of plausible range: {text!r}", path)
     return result

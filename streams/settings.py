@@ -99,7 +99,7 @@ class Settings:
                 values[f.name] = kind(raw)
             except ValueError:
                 raise ConfigError(f"{var}={raw!r} is not a valid {kind.__name__}") from None
-        settings = replace(cls(), **values, **overrides)
+        settings = replace(cls(), **{**values, **overrides})
         settings.check()
         return settings
 
@@ -109,11 +109,29 @@ class Settings:
             raise ConfigError(f"namespace {self.namespace!r}: use letters, digits, . _ - only")
         if self.partitions < 1:
             raise ConfigError("RISKWIRE_PARTITIONS must be at least 1")
+        if self.replication < 1:
+            raise ConfigError("RISKWIRE_REPLICATION must be at least 1")
+        if not 0 <= self.web_port < 65536:  # 0: any free port
+            raise ConfigError(f"RISKWIRE_WEB_PORT must be a TCP port, got {self.web_port}")
+        positive = {
+            "RISKWIRE_COMMIT_INTERVAL": self.commit_interval,
+            "RISKWIRE_REBALANCE_TIMEOUT": self.rebalance_timeout,
+            "RISKWIRE_FETCH_MAX_WAIT_MS": self.fetch_max_wait_ms,
+            "RISKWIRE_DEDUP_WINDOW_DAYS": self.dedup_window_days,
+            "RISKWIRE_DEDUP_TTL_DAYS": self.dedup_ttl_days,
+            "RISKWIRE_MAX_RECORD_BYTES": self.max_record_bytes,
+            "RISKWIRE_MAX_REQUEST_BYTES": self.max_request_bytes,
+        }
+        for var, number in positive.items():
+            if not number > 0:  # also rejects NaN
+                raise ConfigError(f"{var} must be a positive number, got {number}")
         if self.processing_guarantee not in ("at_least_once", "exactly_once"):
             raise ConfigError("RISKWIRE_PROCESSING_GUARANTEE: at_least_once or exactly_once")
         _ = self.source_topics  # raises on a malformed RISKWIRE_SOURCES
         if not self.broker.startswith(("kafka://", "aiokafka://")):
             raise ConfigError(f"RISKWIRE_BROKER must be a kafka:// URL, got {self.broker!r}")
+        if not self.bootstrap_servers:
+            raise ConfigError(f"RISKWIRE_BROKER names no host: {self.broker!r}")
 
     @property
     def source_topics(self) -> dict[str, str]:

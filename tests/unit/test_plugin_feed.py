@@ -80,9 +80,9 @@ def test_cli_lists_and_validates_the_plugin_feed(installed: Path) -> None:
         check=True,
     )
     assert any(line.startswith("recalls\t") for line in listed.stdout.splitlines())
+    example = str(EXAMPLE / "recalls.jsonl")
     checked = subprocess.run(
-        [sys.executable, "-m", "streams.cli", "feeds", "validate"]
-        + [str(EXAMPLE / "recalls.jsonl"), "--feed", "recalls"],
+        [sys.executable, "-m", "streams.cli", "feeds", "validate", example, "--feed", "recalls"],
         env=env,
         capture_output=True,
         text=True,

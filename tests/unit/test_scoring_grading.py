@@ -1,0 +1,522 @@
+"""detectors.scoring (hazard, urgency, scope) and detectors.grading (grades, kinds, adjustment)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from detectors.catalogue import Catalogue
+from detectors.grading import (
+    QUIET_PERIOD,
+    THRESHOLDS,
+    authority_for,
+    decide,
+    evidence_floor,
+    grade_for,
+    kind_for,
+    lift,
+    measures_for,
+    warrants_warning,
+)
+from detectors.scoring import (
+    PRIOR_WEEKLY,
+    assess,
+    hazard_factor,
+    poisson_upper_tail,
+    scope_factor,
+    urgency_factor,
+)
+from schemas.records import Assessment, Cluster, Grade, Warning, WarningKind
+
+AS_OF = datetime(2026, 9, 30, 6, 30, tzinfo=UTC)
+MakeCluster = Callable[..., Cluster]
+
+
+def my_tail(observed: int, mean: float) -> float:
+    """P(X >= observed) for X ~ Poisson(mean), summed term by term from ``observed`` up."""
+    if observed <= 0:
+        return 1.0
+    return sum(
+        math.exp(-mean) * mean**k / math.factorial(k) for k in range(observed, observed + 80)
+    )
+
+
+def my_level(tail: float) -> int:
+    """Urgency 1, then 2 / 3 / 4 / 5 below 1e-4 / 1e-6 / 1e-9 / 1e-13 (scoring's docstring)."""
+    return 1 + sum(tail < step for step in (1e-4, 1e-6, 1e-9, 1e-13))
+
+
+def day(d: date | datetime) -> str:
+    return (d.date() if isinstance(d, datetime) else d).isoformat()
+
+
+# --------------------------------------------------------------------------- hazard
+
+
+@pytest.mark.parametrize(
+    ("outcome", "level"),
+    [("none", 1), ("minor", 2), ("emergency", 3), ("hospitalised", 4), ("death", 5)],
+)
+def test_hazard_follows_the_worst_outcome(
+    make_cluster: MakeCluster, outcome: str, level: int
+) -> None:
+    assert hazard_factor(make_cluster(worst_outcome=outcome))[0] == level
+
+
+def test_a_death_counts_even_if_the_outcome_field_lags(make_cluster: MakeCluster) -> None:
+    level, why = hazard_factor(make_cluster(worst_outcome="minor", deaths=1))
+    assert level == 5
+    assert why["worst_outcome"] == "death"
+    assert why["deaths"] == 1
+
+
+@pytest.mark.parametrize(
+    ("outcome", "groups", "level"),
+    [
+        ("none", ("children",), 1),  # nobody harmed: no step up
+        ("minor", ("children",), 3),
+        ("emergency", ("elderly",), 4),
+        ("hospitalised", ("children", "elderly"), 5),
+        ("death", ("elderly",), 5),  # capped at 5
+    ],
+)
+def test_vulnerable_groups_step_hazard_up(
+    make_cluster: MakeCluster, outcome: str, groups: tuple[str, ...], level: int
+) -> None:
+    got, why = hazard_factor(make_cluster(worst_outcome=outcome, vulnerable_groups=groups))
+    assert got == level
+    assert ("vulnerable_groups" in why) is (outcome != "none")
+
+
+def test_quality_only_cluster_is_hazard_one(make_cluster: MakeCluster) -> None:
+    level, why = hazard_factor(make_cluster(hazard_class=None, worst_outcome="hospitalised"))
+    assert level == 1
+    assert why == {"hazard_class": None}
+
+
+# --------------------------------------------------------------------------- urgency
+
+
+@pytest.mark.parametrize(
+    ("observed", "mean"),
+    [(0, 2.0), (1, 2.0), (3, 2.0), (10, 2.0), (16, 4.4), (21, 17.2), (28, 4.4), (40, 2.0)],
+)
+def test_poisson_tail_matches_a_direct_sum(observed: int, mean: float) -> None:
+    assert poisson_upper_tail(observed, mean) == pytest.approx(my_tail(observed, mean), rel=1e-9)
+
+
+def test_poisson_tail_edges() -> None:
+    assert poisson_upper_tail(0, 0.0) == 1.0
+    assert poisson_upper_tail(1, 0.0) == 0.0
+    # P(X >= 1) = 1 - e^-m
+    assert poisson_upper_tail(1, 2.0) == pytest.approx(1 - math.exp(-2.0))
+
+
+@pytest.mark.parametrize(
+    ("recent", "level"),
+    # baseline 2.0/week: P(X>=9) = 2.4e-4, P(X>=10) = 4.6e-5, P(X>=12) = 1.4e-6,
+    # P(X>=13) = 2.1e-7, P(X>=15) = 3.9e-9, P(X>=16) = 4.8e-10, P(X>=19) = 6.5e-13,
+    # P(X>=20) = 6.4e-14
+    [
+        (0, 1),
+        (5, 1),
+        (9, 1),
+        (10, 2),
+        (12, 2),
+        (13, 3),
+        (15, 3),
+        (16, 4),
+        (19, 4),
+        (20, 5),
+        (30, 5),
+    ],
+)
+def test_urgency_of_a_young_cluster_against_the_prior(
+    make_cluster: MakeCluster, recent: int, level: int
+) -> None:
+    # Founded 3 days ago: no known week, so the baseline is the prior, 2 per week.
+    cluster = make_cluster(
+        first_seen=AS_OF - timedelta(days=3),
+        daily_counts={day(AS_OF - timedelta(days=2)): recent} if recent else {},
+    )
+    got, why = urgency_factor(cluster, AS_OF)
+    assert why["baseline_per_week"] == PRIOR_WEEKLY == 2.0
+    assert why["baseline_weeks"] == 0
+    assert why["last_7_days"] == recent
+    assert my_level(my_tail(recent, 2.0)) == level  # the table above is right
+    assert got == level
+    assert why["p_value"] == pytest.approx(my_tail(recent, 2.0), rel=1e-2)
+
+
+def old_cluster(make_cluster: MakeCluster, recent: int) -> Cluster:
+    """100 days old; 5 risk signals in each of the 4 weeks before the last one."""
+    daily = {day(AS_OF - timedelta(days=d)): 5 for d in (10, 17, 24, 31)}
+    daily[day(AS_OF - timedelta(days=40))] = 50  # before the baseline: ignored
+    if recent:
+        daily[day(AS_OF - timedelta(days=1))] = recent
+    return make_cluster(first_seen=AS_OF - timedelta(days=100), daily_counts=daily)
+
+
+@pytest.mark.parametrize("recent", [5, 10, 16, 18, 20, 24, 28])
+def test_urgency_of_an_old_cluster_against_its_own_baseline(
+    make_cluster: MakeCluster, recent: int
+) -> None:
+    got, why = urgency_factor(old_cluster(make_cluster, recent), AS_OF)
+    # 20 in the baseline weeks plus one prior week of 2, over 5 weeks.
+    assert why["baseline_per_week"] == pytest.approx((20 + 2) / 5)
+    assert why["baseline_weeks"] == 4
+    assert got == my_level(my_tail(recent, 4.4))
+
+
+def test_urgency_levels_of_the_old_cluster_by_hand(make_cluster: MakeCluster) -> None:
+    # P(X>=5|4.4) = 0.45, P(X>=16) = 1.6e-5, P(X>=18) = 9.5e-7, P(X>=24) = 6.6e-11,
+    # P(X>=28) = 4.9e-14
+    levels = [urgency_factor(old_cluster(make_cluster, n), AS_OF)[0] for n in (5, 16, 18, 24, 28)]
+    assert levels == [1, 2, 3, 4, 5]
+
+
+def test_steady_background_is_not_urgent_however_high(make_cluster: MakeCluster) -> None:
+    daily = {day(AS_OF - timedelta(days=d)): 30 for d in range(0, 100)}
+    cluster = make_cluster(first_seen=AS_OF - timedelta(days=100), daily_counts=daily)
+    level, why = urgency_factor(cluster, AS_OF)
+    assert why["last_7_days"] == 210
+    assert why["baseline_per_week"] == pytest.approx((840 + 2) / 5)
+    assert level == 1
+
+
+def test_partly_known_weeks_are_filled_with_the_prior(make_cluster: MakeCluster) -> None:
+    # 2 full weeks known before the last one: 3 prior weeks at 2 each, plus 4 real signals.
+    cluster = make_cluster(
+        first_seen=AS_OF - timedelta(days=7 + 15),
+        daily_counts={day(AS_OF - timedelta(days=12)): 4, day(AS_OF): 13},
+    )
+    level, why = urgency_factor(cluster, AS_OF)
+    assert why["baseline_weeks"] == 2
+    assert why["baseline_per_week"] == pytest.approx((4 + 3 * 2) / 5)
+    assert level == my_level(my_tail(13, 2.0)) == 3
+
+
+def test_the_day_a_week_ago_belongs_to_the_baseline(make_cluster: MakeCluster) -> None:
+    cluster = make_cluster(
+        first_seen=AS_OF - timedelta(days=3),
+        daily_counts={day(AS_OF - timedelta(days=7)): 9, day(AS_OF - timedelta(days=6)): 1},
+    )
+    _, why = urgency_factor(cluster, AS_OF)
+    assert why["last_7_days"] == 1
+
+
+# --------------------------------------------------------------------------- scope
+
+
+@pytest.mark.parametrize(
+    ("fields", "level"),
+    [
+        ({}, 1),
+        ({"region_counts": {"上海": 3, "江苏": 1}}, 1),
+        ({"region_counts": {"上海": 1, "江苏": 1, "浙江": 1}}, 2),
+        ({"region_counts": dict.fromkeys("京津沪渝冀晋", 1)}, 3),
+        ({"risk_counts": {"complaints": 4, "injuries": 1}}, 2),
+        ({"import_quantity": 4200.0}, 2),
+        ({"sales_count": 5000}, 2),
+        ({"sales_count": 4999}, 1),
+        ({"risk_counts": {"listings": 5}}, 2),
+        ({"risk_counts": {"listings": 4}}, 1),
+        (
+            {
+                "region_counts": dict.fromkeys("京津沪渝冀晋辽吉", 1),
+                "risk_counts": {"complaints": 9, "injuries": 3, "listings": 6},
+                "import_quantity": 10.0,
+                "sales_count": 20000,
+            },
+            5,
+        ),
+    ],
+)
+def test_scope_increments(make_cluster: MakeCluster, fields: dict, level: int) -> None:
+    assert scope_factor(make_cluster(**fields))[0] == level
+
+
+# --------------------------------------------------------------------------- assess
+
+
+def test_assess_multiplies_the_factors_and_explains_them(
+    make_cluster: MakeCluster, catalogue: Catalogue
+) -> None:
+    cluster = make_cluster(
+        first_seen=AS_OF - timedelta(days=3),
+        last_seen=AS_OF,
+        worst_outcome="hospitalised",  # 4
+        daily_counts={day(AS_OF): 13},  # 3 against the prior
+        region_counts={"上海": 5, "江苏": 4, "浙江": 4},  # 2
+        vulnerable_groups=(),
+    )
+    a = assess(cluster, catalogue)
+    assert a.as_of == AS_OF  # the last signal by default
+    assert (a.hazard, a.urgency, a.scope) == (4, 3, 2)
+    assert a.score == 24.0
+    assert a.explanation["method"] == "rules-v1"
+    assert a.explanation["key_product"] is True
+    assert set(a.explanation) >= {"hazard", "urgency", "scope"}
+
+
+def test_assess_as_of_a_later_time_sees_the_burst_fade(
+    make_cluster: MakeCluster, catalogue: Catalogue
+) -> None:
+    cluster = make_cluster(
+        first_seen=AS_OF - timedelta(days=3), last_seen=AS_OF, daily_counts={day(AS_OF): 13}
+    )
+    assert assess(cluster, catalogue).urgency == 3
+    assert assess(cluster, catalogue, AS_OF + timedelta(days=8)).urgency == 1
+
+
+def test_cosmetics_are_not_a_key_product(make_cluster: MakeCluster, catalogue: Catalogue) -> None:
+    a = assess(make_cluster(category="cosmetics"), catalogue)
+    assert a.explanation["key_product"] is False
+
+
+# --------------------------------------------------------------------------- grading rules
+
+
+@pytest.mark.parametrize(
+    ("score", "grade"),
+    [
+        (125, Grade.I),
+        (80, Grade.I),
+        (79.9, Grade.II),
+        (45, Grade.II),
+        (44.9, Grade.III),
+        (24, Grade.III),
+        (23.9, Grade.IV),
+        (12, Grade.IV),
+        (11.9, None),
+        (1, None),
+    ],
+)
+def test_grade_thresholds(score: float, grade: Grade | None) -> None:
+    assert grade_for(score) is grade
+
+
+def test_threshold_table() -> None:
+    assert THRESHOLDS == {Grade.I: 80, Grade.II: 45, Grade.III: 24, Grade.IV: 12}
+
+
+@pytest.mark.parametrize(
+    ("fields", "ok"),
+    [
+        ({"risk_counts": {"complaints": 1}}, False),  # one complaint is never a warning
+        ({"risk_counts": {"complaints": 1}, "deaths": 1}, True),
+        ({"risk_counts": {"complaints": 1, "injuries": 1}}, False),
+        ({"risk_counts": {"complaints": 2, "injuries": 1}}, True),
+        ({"risk_counts": {"complaints": 4}}, False),
+        ({"risk_counts": {"complaints": 5}}, True),
+        ({"risk_counts": {}, "feed_counts": {"declarations": 40}}, False),
+    ],
+)
+def test_evidence_floor(make_cluster: MakeCluster, fields: dict, ok: bool) -> None:
+    assert evidence_floor(make_cluster(**fields)) is ok
+
+
+def assessment(cluster: Cluster, score: float, urgency: int = 3) -> Assessment:
+    return Assessment(
+        cluster=cluster,
+        as_of=cluster.last_seen,
+        hazard=4,
+        urgency=urgency,
+        scope=3,
+        score=score,
+        explanation={"method": "test"},
+    )
+
+
+@pytest.fixture
+def evidenced(make_cluster: MakeCluster) -> Cluster:
+    """Five risk signals from two feeds, domestic goods, children harmed."""
+    return make_cluster(
+        first_seen=AS_OF - timedelta(days=6),
+        last_seen=AS_OF,
+        signal_count=5,
+        member_ids=(*(f"complaints:CP{i}" for i in range(4)), "injuries:IR1"),
+        risk_counts={"complaints": 4, "injuries": 1},
+        feed_counts={"complaints": 4, "injuries": 1},
+        region_counts={"上海": 3, "江苏": 2},
+        worst_outcome="hospitalised",
+        hospitalised=1,
+        cases=1,
+        vulnerable_groups=("children",),
+        origins=("CN",),
+    )
+
+
+def test_urgency_gate(evidenced: Cluster) -> None:
+    assert warrants_warning(assessment(evidenced, 100, urgency=2))
+    assert not warrants_warning(assessment(evidenced, 100, urgency=1))
+    assert warrants_warning(assessment(replace(evidenced, deaths=1), 100, urgency=1))
+
+
+@pytest.mark.parametrize(
+    ("grade", "origins", "imported", "kind"),
+    [
+        (Grade.I, ("VN",), 0.0, WarningKind.ALERT_NOTIFICATION),
+        (Grade.III, ("KR",), 0.0, WarningKind.ALERT_NOTIFICATION),
+        (Grade.III, (), 12.0, WarningKind.ALERT_NOTIFICATION),  # declared imports
+        (Grade.IV, ("VN",), 0.0, WarningKind.WARNING_NOTICE),
+        (Grade.I, ("CN",), 0.0, WarningKind.WARNING_ANNOUNCEMENT),
+        (Grade.II, (), 0.0, WarningKind.WARNING_ANNOUNCEMENT),
+        (Grade.III, ("CN",), 0.0, WarningKind.WARNING_NOTICE),
+        (Grade.IV, (), 0.0, WarningKind.WARNING_NOTICE),
+    ],
+)
+def test_kind_by_grade_and_border(
+    make_cluster: MakeCluster,
+    grade: Grade,
+    origins: tuple[str, ...],
+    imported: float,
+    kind: WarningKind,
+) -> None:
+    cluster = make_cluster(origins=origins, import_quantity=imported)
+    assert kind_for(grade, cluster) is kind
+
+
+def test_authority() -> None:
+    assert "State Council" in authority_for(Grade.I)
+    for grade in (Grade.II, Grade.III, Grade.IV):
+        assert authority_for(grade) == "competent quality-safety authority"
+
+
+def test_measures_are_proportionate() -> None:
+    alert = WarningKind.ALERT_NOTIFICATION
+    assert measures_for(Grade.I, alert)[0] == "port targeting: hold all matching lines"
+    assert "ban import" in measures_for(Grade.I, alert)
+    assert measures_for(Grade.III, alert)[0] == "port targeting: inspect matching lines"
+    assert measures_for(Grade.IV, alert)[0] == "port targeting: sample matching lines"
+    assert "suspend sales" in measures_for(Grade.I, WarningKind.WARNING_ANNOUNCEMENT)
+    assert measures_for(Grade.IV, WarningKind.WARNING_ANNOUNCEMENT) == ("warn consumers",)
+    for kind in WarningKind:
+        sizes = [len(measures_for(g, kind)) for g in Grade]
+        assert sizes == sorted(sizes, reverse=True)
+
+
+# --------------------------------------------------------------------------- decide / lift
+
+
+def test_no_warning_below_the_floor_or_the_grades(
+    make_cluster: MakeCluster, evidenced: Cluster
+) -> None:
+    thin = make_cluster(risk_counts={"complaints": 1}, signal_count=1)
+    assert decide(None, assessment(thin, 100)) is None
+    assert decide(None, assessment(evidenced, 11.0)) is None
+    assert decide(None, assessment(evidenced, 100, urgency=1)) is None
+
+
+def test_issue(evidenced: Cluster) -> None:
+    w = decide(None, assessment(evidenced, 48.0))
+    assert w is not None
+    assert w.warning_id == "W-0123456789ab"
+    assert (w.version, w.status, w.change) == (1, "active", "issued")
+    assert (w.grade, w.colour, w.peak_grade, w.previous_grade) == ("II", "orange", "II", None)
+    assert w.kind == WarningKind.WARNING_ANNOUNCEMENT  # domestic grade II
+    assert w.authority == "competent quality-safety authority"
+    assert w.title == "Grade II physical risk: 乐途儿童折叠滑板车"
+    assert w.start_time == w.updated_time == AS_OF
+    assert w.evidence == evidenced.member_ids
+    assert w.scope_regions == ("上海", "江苏")
+    assert w.warning_items[0] == "5 risk signals from complaints, injuries"
+    assert "affects children" in w.warning_items
+    assert w.measures == measures_for(Grade.II, WarningKind.WARNING_ANNOUNCEMENT)
+    assert (w.score, w.hazard, w.urgency, w.scope) == (48.0, 4, 3, 3)
+
+
+@pytest.fixture
+def grade_ii(evidenced: Cluster) -> Warning:
+    w = decide(None, assessment(evidenced, 48.0))
+    assert w is not None and w.grade == "II"
+    return w
+
+
+def test_upgrade_is_immediate(evidenced: Cluster, grade_ii: Warning) -> None:
+    later = replace(evidenced, last_seen=AS_OF + timedelta(days=1))
+    w = decide(grade_ii, assessment(later, 80.0))
+    assert w is not None
+    assert (w.version, w.change, w.grade, w.colour) == (2, "upgraded", "I", "red")
+    assert (w.previous_grade, w.peak_grade) == ("II", "I")
+    assert w.start_time == grade_ii.start_time  # still the same warning
+    assert w.updated_time == AS_OF + timedelta(days=1)
+    assert "State Council" in w.authority
+
+
+def test_downgrade_waits_for_three_quarters_of_the_threshold(
+    evidenced: Cluster, grade_ii: Warning
+) -> None:
+    # 45 x 0.75 = 33.75: a grade III score above that keeps grade II (hysteresis)
+    assert decide(grade_ii, assessment(evidenced, 34.0)) is None
+    assert decide(grade_ii, assessment(evidenced, 44.0)) is None
+    w = decide(grade_ii, assessment(evidenced, 33.0))
+    assert w is not None
+    assert (w.change, w.grade, w.colour, w.version) == ("downgraded", "III", "yellow", 2)
+    assert (w.previous_grade, w.peak_grade) == ("II", "II")
+
+
+def test_peak_grade_survives_downgrades(evidenced: Cluster, grade_ii: Warning) -> None:
+    top = decide(grade_ii, assessment(evidenced, 90.0))
+    assert top is not None and top.grade == "I"
+    down = decide(top, assessment(evidenced, 50.0))  # below 80 x 0.75 = 60
+    assert down is not None and down.grade == "II"
+    down = decide(down, assessment(evidenced, 20.0))  # below 45 x 0.75 = 33.75
+    assert down is not None and down.grade == "IV"
+    assert down.peak_grade == "I"
+    assert down.version == 4
+
+
+def test_unchanged_warning_gives_nothing(evidenced: Cluster, grade_ii: Warning) -> None:
+    assert decide(grade_ii, assessment(evidenced, 48.0)) is None
+    assert decide(grade_ii, assessment(replace(evidenced, signal_count=7), 50.0)) is None
+
+
+def test_update_when_evidence_grows_by_half(evidenced: Cluster, grade_ii: Warning) -> None:
+    grown = replace(
+        evidenced,
+        signal_count=8,  # 1.5 x 5 = 7.5
+        member_ids=(*evidenced.member_ids, "injuries:IR2", "injuries:IR3", "complaints:CP9"),
+    )
+    w = decide(grade_ii, assessment(grown, 48.0))
+    assert w is not None
+    assert (w.change, w.grade, w.version) == ("updated", "II", 2)
+    assert len(w.evidence) == 8
+
+
+def test_update_when_the_kind_changes(evidenced: Cluster, grade_ii: Warning) -> None:
+    imported = replace(evidenced, origins=("CN", "VN"))
+    w = decide(grade_ii, assessment(imported, 48.0))
+    assert w is not None
+    assert (w.change, w.grade) == ("updated", "II")
+    assert w.kind == WarningKind.ALERT_NOTIFICATION
+    assert w.measures[0] == "port targeting: hold matching lines"
+
+
+def test_lift_after_the_quiet_period(grade_ii: Warning) -> None:
+    last = AS_OF
+    assert timedelta(days=30) == QUIET_PERIOD
+    assert lift(grade_ii, last, last + timedelta(days=29, hours=23)) is None
+    lifted = lift(grade_ii, last, last + timedelta(days=30))
+    assert lifted is not None
+    assert (lifted.status, lifted.change, lifted.version) == ("lifted", "lifted", 2)
+    assert lifted.previous_grade == "II"
+    assert lifted.updated_time == last + timedelta(days=30)
+    assert lifted.start_time == grade_ii.start_time
+    assert lift(lifted, last, last + timedelta(days=90)) is None  # only once
+
+
+def test_a_lifted_warning_can_be_issued_again(evidenced: Cluster, grade_ii: Warning) -> None:
+    lifted = lift(grade_ii, AS_OF, AS_OF + timedelta(days=31))
+    assert lifted is not None
+    again = replace(evidenced, last_seen=AS_OF + timedelta(days=40))
+    w = decide(lifted, assessment(again, 30.0))
+    assert w is not None
+    assert (w.change, w.status, w.grade, w.version) == ("issued", "active", "III", 3)
+    assert w.start_time == AS_OF + timedelta(days=40)  # a new start
+    assert w.peak_grade == "II"
+    assert decide(lifted, assessment(again, 5.0)) is None
