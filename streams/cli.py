@@ -196,6 +196,35 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_detect(args: argparse.Namespace) -> int:
+    from streams.detect import main_from_args
+
+    return main_from_args(args)
+
+
+def _cmd_eval(args: argparse.Namespace) -> int:
+    import json
+
+    from streams.evaluate import evaluate_dedup
+
+    report = evaluate_dedup(args.set, calibrate=not args.no_calibrate)
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+    else:
+        for part in ("duplicates", "linkage_pairwise", "linkage_bcubed"):
+            r = report[part]
+            print(f"{part:<17} P={r['precision']:.3f} R={r['recall']:.3f} F1={r['f1']:.3f}")
+        print(f"thresholds: {report['thresholds']} (reported on the test split)")
+    return 0
+
+
+def _cmd_dedup(args: argparse.Namespace) -> int:
+    from streams.evaluate import dedup_file
+
+    dedup_file(args.file, args.feed, sys.stdout, as_json=args.json)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
     parser = argparse.ArgumentParser(prog="riskwire", description=__doc__)
@@ -241,6 +270,27 @@ def build_parser() -> argparse.ArgumentParser:
     ref.add_argument("action", choices=["load"])
     ref.add_argument("file", type=Path, help="JSON Lines of reference messages")
     ref.set_defaults(func=_cmd_reference)
+
+    detect = sub.add_parser("detect", help="aberration detection on a date,count CSV series")
+    from streams.detect import add_arguments
+
+    add_arguments(detect)
+    detect.set_defaults(func=_cmd_detect)
+
+    evaluate = sub.add_parser("eval", help="evaluate a detector on labelled data")
+    evaluate.add_argument("what", choices=["dedup"])
+    evaluate.add_argument(
+        "--set", type=Path, default=None, help="labelled JSONL (default: bundled)"
+    )
+    evaluate.add_argument("--no-calibrate", action="store_true", help="use stored thresholds")
+    evaluate.add_argument("--json", action="store_true")
+    evaluate.set_defaults(func=_cmd_eval)
+
+    dedup = sub.add_parser("dedup", help="duplicates and clusters of the records in a file")
+    dedup.add_argument("file", type=Path, help="JSON Lines or CSV of one feed")
+    dedup.add_argument("--feed", required=True, help='feed name, or "auto" for {"feed","record"}')
+    dedup.add_argument("--json", action="store_true", help="one JSON object per record")
+    dedup.set_defaults(func=_cmd_dedup)
 
     from streams.bench import BENCHMARKS
 
