@@ -152,8 +152,10 @@ def similarity(signal: Signal, cluster: Candidate) -> LinkDecision:
     return _similarity(_Keys.of(signal), cluster)
 
 
-def link(signal: Signal, candidates: Iterable[Candidate]) -> LinkDecision:
-    """The best live candidate cluster for ``signal`` at or above the threshold, if any."""
+def link(
+    signal: Signal, candidates: Iterable[Candidate], threshold: float = NAME_THRESHOLD
+) -> LinkDecision:
+    """The best live candidate cluster for ``signal`` at or above ``threshold``, if any."""
     horizon = signal.event_time - WINDOW
     keys = _Keys.of(signal)
     best = LinkDecision(None, 0.0)
@@ -163,8 +165,8 @@ def link(signal: Signal, candidates: Iterable[Candidate]) -> LinkDecision:
         decision = _similarity(keys, cluster)
         if decision.cluster_id and decision.score > best.score:
             best = decision
-    reasons = {**best.reasons, "threshold": NAME_THRESHOLD}
-    if best.score < NAME_THRESHOLD:
+    reasons = {**best.reasons, "threshold": threshold}
+    if best.score < threshold:
         return LinkDecision(None, best.score, reasons)
     return LinkDecision(best.cluster_id, best.score, reasons)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["clean", "fold", "is_cjk", "language_of", "match_key"]
+__all__ = ["clean", "fold", "is_cjk", "language_of", "match_key", "narrative", "quoted_numbers"]
 
 _SPACE = re.compile(r"\s+")
 # Anything that is not a letter or a digit in any script (CJK ideographs count as letters).
@@ -47,3 +47,47 @@ def language_of(text: str | None) -> str:
         return "zh"
     cjk = sum(1 for c in letters if is_cjk(c))
     return "zh" if cjk * 5 >= len(letters) else "en"
+
+
+# Openers and closing demands of complaint and hotline texts: they differ between two filings
+# of one event (one clerk writes "来电人称", the web form "您好，我要投诉") and are shared by
+# unrelated ones, so comparing reports works on the narrative without them.
+_OPENERS = re.compile(
+    r"^(?:您好|你好|【投诉】|投诉|我要投诉|我想投诉|投诉一个产品质量问题|12345热线转办件|"
+    r"市民反映|消费者来电反映|来电人称|来电反映|患者家属反映|hello|hi|dear sir or madam)"
+    r"[,:：，!！。\s]*",
+    re.IGNORECASE,
+)
+_DEMAND = re.compile(
+    r"^(?:要求|诉求|希望|请|恳请|强烈要求|i want|i demand|please|i request|requesting)",
+    re.IGNORECASE,
+)
+_SENTENCE = re.compile(r"(?<=[。！？!?；;])|(?<=\.\s)")
+
+
+def narrative(text: str | None) -> str:
+    """A report's account of what happened: openers and closing demands removed."""
+    cleaned = clean(text)
+    for _ in range(3):
+        stripped = _OPENERS.sub("", cleaned)
+        if stripped == cleaned:
+            break
+        cleaned = stripped
+    kept = [s for s in _SENTENCE.split(cleaned) if s.strip() and not _DEMAND.match(s.strip())]
+    return "".join(kept).strip() or clean(text)
+
+
+_MONTH_DAY = re.compile(r"(?:(\d{4})\s*[年/.-]\s*)?(\d{1,2})\s*(?:月|/|\.(?=\d))\s*(\d{1,2})\s*日?")
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
+def quoted_numbers(text: str | None) -> frozenset[str]:
+    """Dates (as month-day, whatever their spelling) and other numbers a text quotes.
+
+    "2月15日", "2.15" and "2026年2月15日" all give ``"2-15"``, so two accounts of one event
+    agree on the day however each writes it.
+    """
+    cleaned = clean(text)
+    dates = {f"{int(m[2])}-{int(m[3])}" for m in _MONTH_DAY.finditer(cleaned)}
+    rest = _MONTH_DAY.sub(" ", cleaned)
+    return frozenset(dates | set(_NUMBER.findall(rest)))

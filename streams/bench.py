@@ -81,6 +81,45 @@ def bench_load(n: int = 100_000) -> list[Row]:
     ]
 
 
+def bench_dedup(n: int = 0) -> list[Row]:
+    """Near-duplicate matching cost per signal with 10k, 100k and 1M reports of history.
+
+    History is the labelled set's reports repeated under new ids, spread over the dedup window,
+    so blocks fill as they would with real traffic; 2,000 probe signals are then timed.
+    """
+    from dataclasses import replace as copy
+
+    from connectors.evalset import read_jsonl
+    from detectors.catalogue import load_catalogue
+    from detectors.neardup import WINDOW, NearDupIndex, ReportKey, blocking_keys
+    from streams.evaluate import _signals, default_evalset
+
+    records = read_jsonl(default_evalset())
+    signals = _signals(records, load_catalogue())
+    keyed = [(blocking_keys(s), ReportKey.of(s)) for s in signals]
+    last_day = max(k.day for _, k in keyed)
+    sizes = [n] if n else [10_000, 100_000, 1_000_000]
+    rows: list[Row] = []
+    per_signal: dict[int, float] = {}
+    for size in sizes:
+        index = NearDupIndex()
+        for i in range(size):
+            blocks, key = keyed[i % len(keyed)]
+            day = last_day - WINDOW.days * (1 - i / size)  # oldest first, all within the window
+            index.add(blocks, copy(key, signal_id=f"h{i}", day=day))
+        probes = signals[:2000]
+        started = time.perf_counter()
+        for signal in probes:
+            index.check(signal, add=False)
+        per_signal[size] = (time.perf_counter() - started) / len(probes)
+        rows.append((f"history {size:,}: per signal", per_signal[size] * 1e6, "us"))
+        rows.append((f"history {size:,}: block entries held", float(len(index)), "entries"))
+    if len(sizes) > 1:
+        ratio = per_signal[sizes[-1]] / per_signal[sizes[0]]
+        rows.append((f"cost ratio {sizes[-1]:,} / {sizes[0]:,}", ratio, "x"))
+    return rows
+
+
 def bench_aberration(n: int = 10) -> list[Row]:
     """The outbreak-detection simulation study (Noufaily et al. 2013 design), per method."""
     from streams.aberration_study import evaluate
@@ -100,6 +139,7 @@ def bench_aberration(n: int = 10) -> list[Row]:
 BENCHMARKS: dict[str, Callable[..., list[Row]]] = {
     "load": bench_load,
     "aberration": bench_aberration,
+    "dedup": bench_dedup,
 }
 
 

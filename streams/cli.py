@@ -207,7 +207,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
 
     from streams.evaluate import evaluate_dedup
 
-    report = evaluate_dedup(args.set, calibrate=not args.no_calibrate)
+    report = evaluate_dedup(args.set, calibrate=not args.no_calibrate, write=args.write)
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=2))
     else:
@@ -284,6 +284,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     evaluate.add_argument("--no-calibrate", action="store_true", help="use stored thresholds")
     evaluate.add_argument("--json", action="store_true")
+    evaluate.add_argument(
+        "--write", type=Path, default=None, help="store the fitted matcher config here"
+    )
     evaluate.set_defaults(func=_cmd_eval)
 
     dedup = sub.add_parser("dedup", help="duplicates and clusters of the records in a file")

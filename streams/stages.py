@@ -15,6 +15,7 @@ from dataclasses import replace
 from detectors.catalogue import Catalogue
 from detectors.grading import decide
 from detectors.linkage import (
+    NAME_THRESHOLD,
     WINDOW,
     Candidate,
     LinkDecision,
@@ -57,7 +58,7 @@ def _store_candidates(blocks: State, key: str, candidates: dict[str, Candidate])
 
 
 def link_signal(
-    signal: Signal, clusters: State, blocks: State
+    signal: Signal, clusters: State, blocks: State, threshold: float = NAME_THRESHOLD
 ) -> tuple[Cluster | None, LinkDecision]:
     """Join ``signal`` to its best cluster in its block (or found one); expire idle clusters."""
     key = block_key(signal)
@@ -66,7 +67,7 @@ def link_signal(
     for cid in [cid for cid, c in candidates.items() if c.last_seen < horizon]:
         del candidates[cid]
         clusters.pop(cid, None)
-    decision = link(signal, candidates.values())
+    decision = link(signal, candidates.values(), threshold)
     if decision.cluster_id and decision.cluster_id in clusters:
         cluster = absorb(decode(Cluster, clusters[decision.cluster_id]), signal)
     elif seeds_clusters(signal):

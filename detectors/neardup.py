@@ -1,0 +1,339 @@
+"""Near duplicates: the same report arriving again in other words or through another channel.
+
+A consumer calls the hotline and also files online; a shop re-posts a listing with a new title;
+a hospital and a complaint describe the same injury. Exact fingerprints miss these, so each
+signal is compared with a small candidate set of recent reports and the decision is explained:
+which fields agreed, their scores, the combined score and the threshold.
+
+* **Blocking.** A signal's candidates are the recent reports sharing one of its blocking keys
+  (category with product term, brand or model; see :func:`blocking_keys`), at most
+  ``MAX_PER_BLOCK`` most recent per key and none older than ``WINDOW``. The cost per signal is
+  bounded by these two constants, whatever the size of the history.
+* **Gates.** Reports that contradict each other are never duplicates: different hazard classes,
+  brands, models, enterprises or regions, or more than ``WINDOW`` apart.
+* **Score (0-100).** A weighted mean of text similarity (rapidfuzz on match keys: character
+  based, so Chinese needs no word segmentation), product-name similarity, and agreement of the
+  structured fields that both reports carry; fields one side lacks are left out of the mean
+  rather than counted as disagreement. The threshold is calibrated on the labelled set
+  (``riskwire eval dedup``) and stored in ``detectors/data/matcher.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from rapidfuzz import fuzz
+
+from detectors.regions import compatible as regions_compatible
+from detectors.regions import region_key
+from detectors.text import is_cjk, match_key, narrative, quoted_numbers
+from schemas.records import Signal
+
+__all__ = [
+    "MAX_PER_BLOCK",
+    "WINDOW",
+    "Match",
+    "NearDupIndex",
+    "NearVerdict",
+    "ReportKey",
+    "blocking_keys",
+    "compare",
+    "matcher_config",
+    "pair_features",
+]
+
+WINDOW = timedelta(days=14)
+MAX_PER_BLOCK = 64
+TEXT_CHARS = 400
+BRAND_SAME = 85.0
+
+
+@cache
+def matcher_config() -> dict[str, Any]:
+    """Calibrated thresholds (duplicate, link) and how they were obtained."""
+    raw = resources.files("detectors").joinpath("data/matcher.json").read_text("utf-8")
+    config: dict[str, Any] = json.loads(raw)
+    return config
+
+
+@dataclass(frozen=True, slots=True)
+class ReportKey:
+    """What comparing needs of a signal, computed once: the index stores these, not signals."""
+
+    signal_id: str
+    feed: str
+    day: float  # event time in days since the epoch
+    text: str
+    name: str
+    brands: tuple[str, ...]
+    model: str
+    enterprise: str
+    region: str
+    hazard: str | None
+    terms: tuple[str, ...]
+    category: str
+    numbers: frozenset[str]
+    outcome: str
+    counts: tuple[int, int, int]
+
+    @classmethod
+    def of(cls, signal: Signal) -> ReportKey:
+        """The key of a signal."""
+        return cls(
+            signal_id=signal.signal_id,
+            feed=signal.feed,
+            day=signal.event_time.timestamp() / 86400.0,
+            text=match_key(narrative(signal.text))[:TEXT_CHARS],
+            name=match_key(signal.product_name),
+            brands=brand_variants(signal.brand),
+            model=match_key(signal.model),
+            enterprise=signal.enterprise_uscc or match_key(signal.enterprise_name),
+            region=signal.region or "",
+            hazard=signal.hazard_class,
+            terms=signal.product_terms,
+            category=signal.category or "uncategorised",
+            numbers=quoted_numbers(signal.text),
+            outcome=signal.outcome,
+            counts=(signal.cases, signal.hospitalised, signal.deaths),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """A comparison of two reports: the combined score, each field's part, and the verdict."""
+
+    other: str
+    score: float
+    fields: dict[str, object] = field(default_factory=dict)
+    rejected: str | None = None
+
+    def explain(self, threshold: float) -> dict[str, object]:
+        """The explanation a user sees: fields, score, threshold, and why it was rejected."""
+        out: dict[str, object] = {"candidate": self.other, "score": round(self.score, 1)}
+        out["threshold"] = threshold
+        out["fields"] = self.fields
+        if self.rejected:
+            out["rejected"] = self.rejected
+        return out
+
+
+_ALIAS = re.compile(r"[(（]([^)）]*)[)）]")
+
+
+def brand_variants(brand: str | None) -> tuple[str, ...]:
+    """A brand and its alias in brackets as match keys: "禾舒(Heshu)" gives 禾舒 and heshu."""
+    if not brand:
+        return ()
+    variants = [match_key(_ALIAS.sub("", brand)), *(match_key(a) for a in _ALIAS.findall(brand))]
+    return tuple(dict.fromkeys(v for v in variants if v))
+
+
+def _script(text: str) -> str:
+    return "cjk" if any(is_cjk(c) for c in text) else "latin"
+
+
+def brands_agree(a: tuple[str, ...], b: tuple[str, ...]) -> bool | None:
+    """True when a variant matches; False when both name a brand in one script and none match;
+    ``None`` when that cannot be told (one has no brand, or they are written in other scripts).
+    """
+    if not a or not b:
+        return None
+    if any(fuzz.ratio(x, y) >= BRAND_SAME for x in a for y in b):
+        return True
+    if {_script(x) for x in a} & {_script(y) for y in b}:
+        return False
+    return None
+
+
+def _enterprises_agree(a: str, b: str) -> bool | None:
+    if not a or not b or (len(a) == 18) != (len(b) == 18):
+        return None  # a credit code and a name cannot be compared
+    return a == b or (len(a) != 18 and fuzz.ratio(a, b) >= BRAND_SAME)
+
+
+def _bigrams(text: str) -> set[str]:
+    return {text[i : i + 2] for i in range(len(text) - 1)}
+
+
+def blocking_keys(signal: Signal) -> list[str]:
+    """The keys under which a signal's candidates are found (and it is filed).
+
+    Category and product term, and - since a category or term can be missing or wrong -
+    brand, model, province and the start of the product name, each on its own.
+    """
+    cat = signal.category or "uncategorised"
+    keys = [f"{cat}|t:{t}" for t in signal.product_terms]
+    keys += [f"b:{b}" for b in brand_variants(signal.brand)]
+    model = match_key(signal.model)
+    if model:
+        keys.append(f"m:{model}")
+    province = region_key(signal.region)[0]
+    if province:
+        keys.append(f"p:{province}")
+    name = match_key(signal.product_name)
+    if name:
+        keys.append(f"n:{name[:4]}")
+    return keys or [f"{cat}|none"]
+
+
+def _tri(verdict: bool | None) -> float:
+    return 0.0 if verdict is None else (1.0 if verdict else -1.0)
+
+
+FEATURES = (
+    "text_edit",
+    "text_contain",
+    "text_partial",
+    "name",
+    "numbers",
+    "brand",
+    "model",
+    "enterprise",
+    "region",
+    "hazard",
+    "outcome",
+    "same_feed",
+    "same_listing_shop",
+    "days_apart",
+)
+
+
+def pair_features(a: ReportKey, b: ReportKey) -> dict[str, float]:
+    """What the duplicate model weighs: similarities in 0-1, agreements as +1 / -1 / 0 (unknown).
+
+    ``numbers`` is the overlap of the numbers the two texts quote (dates, ages, prices, counts):
+    two people using the same words rarely quote the same numbers, one person re-telling
+    an event does.
+    """
+    both_text = bool(a.text and b.text)
+    ga, gb = _bigrams(a.text), _bigrams(b.text)
+    union = a.numbers | b.numbers
+    return {
+        "text_edit": fuzz.WRatio(a.text, b.text, processor=None) / 100 if both_text else 0.0,
+        "text_contain": len(ga & gb) / min(len(ga), len(gb)) if ga and gb else 0.0,
+        "text_partial": (
+            fuzz.partial_ratio(a.text, b.text, processor=None) / 100 if both_text else 0.0
+        ),
+        "name": fuzz.WRatio(a.name, b.name, processor=None) / 100 if a.name and b.name else 0.0,
+        "numbers": len(a.numbers & b.numbers) / len(union) if union else 0.0,
+        "brand": _tri(brands_agree(a.brands, b.brands)),
+        "model": _tri(None if not a.model or not b.model else a.model == b.model),
+        "enterprise": _tri(_enterprises_agree(a.enterprise, b.enterprise)),
+        "region": _tri(regions_compatible(a.region, b.region)),
+        "hazard": _tri(None if not a.hazard or not b.hazard else a.hazard == b.hazard),
+        "outcome": _tri(a.outcome == b.outcome and a.counts == b.counts),
+        "same_feed": 1.0 if a.feed == b.feed else 0.0,
+        # a shop re-posting its own listing: same shop and product, title rewritten
+        "same_listing_shop": float(
+            a.feed == b.feed == "listings"
+            and _enterprises_agree(a.enterprise, b.enterprise) is True
+        ),
+        "days_apart": abs(a.day - b.day) / WINDOW.days,
+    }
+
+
+def compare(a: ReportKey, b: ReportKey) -> Match:
+    """Score report ``a`` against an earlier report ``b`` (0-100, a calibrated probability).
+
+    The score is a logistic model over :func:`pair_features`, fitted on the calibration part
+    of the labelled set (``riskwire eval dedup --write``); each field's contribution to the
+    log-odds is the explanation.
+    """
+    days = abs(a.day - b.day)
+    if days > WINDOW.days:
+        return Match(b.signal_id, 0.0, {"days_apart": round(days, 1)}, "too far apart")
+    features = pair_features(a, b)
+    model = matcher_config()["duplicate_model"]
+    weights: dict[str, float] = model["weights"]
+    contributions = {k: weights.get(k, 0.0) * v for k, v in features.items()}
+    logit = float(model["intercept"]) + sum(contributions.values())
+    score = 100.0 / (1.0 + math.exp(-max(-50.0, min(50.0, logit))))
+    fields: dict[str, object] = {
+        k: {"value": round(features[k], 3), "contribution": round(c, 2)}
+        for k, c in contributions.items()
+        if c
+    }
+    fields["days_apart"] = round(days, 2)
+    return Match(b.signal_id, score, fields)
+
+
+@dataclass(frozen=True, slots=True)
+class NearVerdict:
+    """The best earlier report a signal may repeat, and whether it crosses the threshold."""
+
+    duplicate_of: str | None
+    best: Match | None
+    threshold: float
+    candidates: int
+
+    def explain(self) -> dict[str, object] | None:
+        """The match explanation, or ``None`` when there was no candidate at all."""
+        if self.best is None:
+            return None
+        return {**self.best.explain(self.threshold), "candidates": self.candidates}
+
+
+class NearDupIndex:
+    """Recent report keys by blocking key, bounded by ``WINDOW`` and ``MAX_PER_BLOCK``.
+
+    The in-memory form, for the in-process runner, ``riskwire dedup`` and evaluations; the
+    pipeline keeps the same per-block lists in a changelog-backed table.
+    """
+
+    def __init__(self, threshold: float | None = None, per_block: int = MAX_PER_BLOCK) -> None:
+        self.threshold = (
+            float(matcher_config()["duplicate_threshold"]) if threshold is None else threshold
+        )
+        self.per_block = per_block
+        self._blocks: dict[str, deque[ReportKey]] = {}
+
+    def candidates(self, keys: Iterable[str], key: ReportKey) -> list[ReportKey]:
+        """Distinct recent reports filed under any of ``keys``."""
+        seen: dict[str, ReportKey] = {}
+        for block in keys:
+            for other in self._blocks.get(block, ()):
+                if other.signal_id != key.signal_id and key.day - other.day <= WINDOW.days:
+                    seen.setdefault(other.signal_id, other)
+        return list(seen.values())
+
+    def check(self, signal: Signal, add: bool = True) -> NearVerdict:
+        """Compare ``signal`` with its candidates; file it unless ``add`` is false."""
+        key = ReportKey.of(signal)
+        blocks = blocking_keys(signal)
+        found = self.candidates(blocks, key)
+        verdict = best_match(key, found, self.threshold)
+        if add:
+            self.add(blocks, key)
+        return verdict
+
+    def add(self, blocks: Iterable[str], key: ReportKey) -> None:
+        """File ``key`` under ``blocks``, dropping the oldest beyond the per-block bound."""
+        for block in blocks:
+            entries = self._blocks.setdefault(block, deque(maxlen=self.per_block))
+            entries.append(key)
+
+    def __len__(self) -> int:
+        return sum(len(d) for d in self._blocks.values())
+
+
+def best_match(key: ReportKey, candidates: Iterable[ReportKey], threshold: float) -> NearVerdict:
+    """The highest-scoring candidate; a duplicate when it reaches ``threshold``."""
+    best: Match | None = None
+    count = 0
+    for other in candidates:
+        count += 1
+        match = compare(key, other)
+        if best is None or match.score > best.score:
+            best = match
+    if best is not None and best.rejected is None and best.score >= threshold:
+        return NearVerdict(best.other, best, threshold, count)
+    return NearVerdict(None, best, threshold, count)

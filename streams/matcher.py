@@ -1,0 +1,126 @@
+"""The duplicate and linkage decisions of the pipeline, in one process, on any records.
+
+``riskwire dedup FILE`` and ``riskwire eval dedup`` use :class:`Matcher`, which chains exactly
+the pipeline's stages: validate (:func:`connectors.ingest.ingest`), exact duplicates
+(:class:`detectors.dedup.MemoryExactIndex`), near duplicates
+(:class:`detectors.neardup.NearDupIndex`) and linkage (:func:`streams.stages.link_signal`).
+Each record gets its earlier duplicate (or none), its cluster, and the explanation of both.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from connectors.ingest import SourceRef, ingest
+from detectors.catalogue import Catalogue
+from detectors.dedup import MemoryExactIndex
+from detectors.neardup import NearDupIndex, NearVerdict, matcher_config
+from schemas.records import DeadLetter, Signal
+from streams.stages import link_signal
+
+__all__ = ["MatchResult", "Matcher"]
+
+NEAR = "near duplicate"
+
+
+@dataclass(frozen=True, slots=True)
+class MatchResult:
+    """What the matcher decided about one record."""
+
+    id: str | None
+    signal_id: str | None
+    duplicate_of: str | None = None
+    reason: str | None = None
+    cluster: str | None = None
+    explanation: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON form printed by ``riskwire dedup``."""
+        return {
+            "id": self.id,
+            "duplicate_of": self.duplicate_of,
+            "reason": self.reason,
+            "cluster": self.cluster,
+            "explanation": self.explanation,
+            **({"error": self.error} if self.error else {}),
+        }
+
+
+class Matcher:
+    """Duplicate detection and linkage over a stream of signals, in arrival order."""
+
+    def __init__(
+        self,
+        catalogue: Catalogue,
+        duplicate_threshold: float | None = None,
+        link_threshold: float | None = None,
+        window: timedelta = timedelta(days=7),
+    ) -> None:
+        config = matcher_config()
+        self.catalogue = catalogue
+        self.link_threshold = (
+            float(config["link_threshold"]) if link_threshold is None else link_threshold
+        )
+        self.exact = MemoryExactIndex(window)
+        self.near = NearDupIndex(duplicate_threshold)
+        self.clusters: dict[str, bytes] = {}
+        self.blocks: dict[str, bytes] = {}
+        self._source_of: dict[str, str] = {}
+        self._cluster_of: dict[str, str | None] = {}
+        self._position = 0
+
+    def ingest(self, feed: str | None, raw: bytes) -> Signal | DeadLetter:
+        """Validate one raw record as the pipeline would."""
+        self._position += 1
+        source = SourceRef("file", 0, self._position)
+        return ingest(feed, raw, source, datetime.now(UTC), self.catalogue)
+
+    def add_raw(self, feed: str | None, raw: bytes) -> MatchResult:
+        """Validate and match one raw record."""
+        out = self.ingest(feed, raw)
+        if isinstance(out, DeadLetter):
+            return MatchResult(None, None, error=f"{out.path}: {out.reason}")
+        return self.add(out)
+
+    def add(self, signal: Signal) -> MatchResult:
+        """Match one validated signal against everything added before it."""
+        self._position += 1
+        sid = signal.signal_id
+        self._source_of.setdefault(sid, signal.source_id)
+        exact = self.exact.check(signal, str(self._position))
+        if exact.duplicate_of:
+            original = exact.duplicate_of
+            return self._duplicate(signal, original, exact.reason, {"rule": exact.reason})
+        # A declaration line is a trade record with its own id: only an exact repeat duplicates it.
+        near = (
+            self.near.check(signal)
+            if signal.feed != "declarations"
+            else NearVerdict(None, None, 0.0, 0)
+        )
+        if near.duplicate_of:
+            return self._duplicate(signal, near.duplicate_of, NEAR, near.explain() or {})
+        cluster, decision = link_signal(signal, self.clusters, self.blocks, self.link_threshold)
+        cluster_id = cluster.cluster_id if cluster else None
+        self._cluster_of[sid] = cluster_id
+        explanation: dict[str, Any] = {"link": {"score": round(decision.score, 1)}}
+        explanation["link"].update(decision.reasons)
+        if near.best is not None:
+            explanation["nearest"] = near.explain()
+        return MatchResult(signal.source_id, sid, None, None, cluster_id, explanation)
+
+    def _duplicate(
+        self, signal: Signal, original: str, reason: str, explanation: dict[str, Any]
+    ) -> MatchResult:
+        cluster = self._cluster_of.get(original)
+        self._cluster_of.setdefault(signal.signal_id, cluster)
+        return MatchResult(
+            signal.source_id,
+            signal.signal_id,
+            self._source_of.get(original, original),
+            reason,
+            cluster,
+            explanation,
+        )

@@ -1,0 +1,171 @@
+"""Near-duplicate matching: regions, narratives, features, bounded blocking, and the commands."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import orjson
+import pytest
+
+from detectors.neardup import (
+    FEATURES,
+    NearDupIndex,
+    ReportKey,
+    blocking_keys,
+    brand_variants,
+    brands_agree,
+    compare,
+    pair_features,
+)
+from detectors.regions import compatible, region_key
+from detectors.text import narrative, quoted_numbers
+from schemas.records import Signal
+from streams.evaluate import evaluate_dedup
+
+T0 = datetime(2026, 2, 16, 2, 0, tzinfo=UTC)
+
+
+def _signal(sid: str, text: str, **extra: object) -> Signal:
+    fields: dict[str, object] = {
+        "signal_id": f"complaints:{sid}",
+        "feed": "complaints",
+        "source_id": sid,
+        "event_time": T0,
+        "ingest_time": T0,
+        "product_name": "童韵小太阳取暖器",
+        "text": text,
+        "brand": "童韵",
+        "region": "辽宁省沈阳市",
+        "category": "household_appliances",
+        "product_terms": ("取暖器",),
+        "hazard_class": "physical",
+        **extra,
+    }
+    return Signal(**fields)  # type: ignore[arg-type]
+
+
+HOTLINE = _signal(
+    "A1",
+    "来电人称1月11日通过天猫购买童韵小太阳取暖器一台(型号:TO-X9),2.15使用过程中手碰到取暖器外壳"
+    "被电了一下,整个手臂都麻了。诉求:退货退款并赔偿医药费",
+)
+WEB = _signal(
+    "A2",
+    "您好,我要投诉!1月11日在天猫购买的童韵暖风机,2026年2月15日使用时手碰到取暖器外壳被电了一下,"
+    "整个手臂都麻了。要求相关部门对该产品进行抽检。",
+    region="沈阳市",
+    event_time=T0 + timedelta(hours=20),
+)
+OTHER_PERSON = _signal(
+    "B1",
+    "3月2日在京东买的童韵取暖器,用了十分钟插头烧焦冒烟,差点起火。要求商家赔偿。",
+    region="辽宁省大连市",
+    event_time=T0 + timedelta(days=3),
+)
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [
+        ("辽宁省沈阳市", "沈阳市", True),
+        ("广东 东莞", "广东", True),
+        ("天津", "120000", True),  # GB/T 2260 code of Tianjin
+        ("浙江省杭州市", "浙江 杭州", True),
+        ("江苏省南京市", "江苏省苏州市", False),
+        ("上海市", "北京", False),
+        ("广东", "沈阳市", None),  # a province and a city elsewhere: cannot tell
+        (None, "上海", None),
+    ],
+)
+def test_regions_are_compared_at_the_level_both_give(a: str, b: str, same: bool | None) -> None:
+    assert compatible(a, b) is same
+
+
+def test_region_key_strips_suffixes_but_keeps_city_names() -> None:
+    assert region_key("内蒙古自治区呼和浩特市") == ("内蒙古", "呼和浩特")
+    assert region_key("广州市") == ("", "广州")
+
+
+def test_narrative_drops_openers_and_demands_and_numbers_unify_dates() -> None:
+    assert (
+        narrative("您好,我要投诉!瓶盖鼓起来了。要求相关部门对该产品进行抽检。") == "瓶盖鼓起来了。"
+    )
+    assert quoted_numbers("2.15使用") == quoted_numbers("2026年2月15日使用") == {"2-15"}
+    assert quoted_numbers("价格352元, 1/11购买") == {"352", "1-11"}
+
+
+def test_brand_aliases_and_scripts() -> None:
+    assert brand_variants("禾舒(Heshu)") == ("禾舒", "heshu")
+    assert brands_agree(("禾舒", "heshu"), ("禾舒",)) is True
+    assert brands_agree(("禾舒",), ("童韵",)) is False
+    assert brands_agree(("fretani",), ("弗塔尼",)) is None  # other scripts: cannot tell
+
+
+def test_same_event_by_two_channels_outscores_another_consumer() -> None:
+    hotline, web, other = (ReportKey.of(s) for s in (HOTLINE, WEB, OTHER_PERSON))
+    features = pair_features(web, hotline)
+    assert set(features) == set(FEATURES)
+    assert features["numbers"] > 0.5 and features["region"] == 1.0
+    same, different = compare(web, hotline), compare(other, hotline)
+    assert same.score > different.score
+    assert pair_features(other, hotline)["region"] == -1.0
+    explained = same.explain(50.0)
+    assert explained["threshold"] == 50.0 and "text_contain" in explained["fields"]  # type: ignore[operator]
+
+
+def test_reports_too_far_apart_are_not_compared() -> None:
+    late = replace(ReportKey.of(WEB), day=ReportKey.of(HOTLINE).day + 30)
+    match = compare(late, ReportKey.of(HOTLINE))
+    assert match.rejected == "too far apart" and match.score == 0.0
+
+
+def test_index_finds_the_repeat_and_stays_bounded_per_block() -> None:
+    index = NearDupIndex(threshold=50.0, per_block=8)
+    assert index.check(HOTLINE).duplicate_of is None
+    verdict = index.check(WEB)
+    assert verdict.duplicate_of == HOTLINE.signal_id
+    assert verdict.explain() is not None
+    for i in range(100):
+        index.check(_signal(f"N{i}", f"第{i}号投诉", region="上海市", brand=None))
+    assert len(index) <= 8 * len(set().union(*(blocking_keys(s) for s in (HOTLINE, WEB)))) + 8 * 4
+
+
+def test_evaluation_reports_all_three_scores_on_the_test_split() -> None:
+    report = evaluate_dedup(calibrate=False)
+    assert report["reported_on"] == "test"
+    for part in ("duplicates", "linkage_pairwise", "linkage_bcubed"):
+        assert 0.0 <= report[part]["f1"] <= 1.0
+    # every exact re-send is caught, whatever the near-duplicate model does
+    resend = report["by_note"]["exact-resend"]
+    assert resend["correct"] == resend["true_duplicates"] > 0
+
+
+def test_dedup_command_prints_one_decision_per_record(tmp_path: Path) -> None:
+    path = tmp_path / "complaints.jsonl"
+    base = {
+        "complaint_id": "C1",
+        "received_at": "2026-02-16 10:00",
+        "product_name": "童韵取暖器",
+        "brand": "童韵",
+        "region": "沈阳市",
+        "description": "2月15日使用时手碰到取暖器外壳被电了一下,整个手臂都麻了",
+    }
+    lines = [base, {**base, "complaint_id": "C1"}, {**base, "complaint_id": "C2"}, {"x": 1}]
+    path.write_bytes(b"\n".join(orjson.dumps(line) for line in lines))
+    done = subprocess.run(
+        [sys.executable, "-m", "streams.cli", "dedup", str(path), "--feed", "complaints", "--json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    out = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [o["id"] for o in out] == ["C1", "C1", "C2", None]
+    assert out[0]["duplicate_of"] is None and out[0]["cluster"]
+    assert out[1]["duplicate_of"] == "C1" and out[1]["cluster"] == out[0]["cluster"]
+    assert out[2]["duplicate_of"] == "C1"  # same content under another id
+    assert "error" in out[3]
