@@ -13,6 +13,10 @@ Planted incidents (each should end as a warning; noise should not):
   reports with hospitalisations and deaths among the elderly, a few complaints, declarations.
 * ``heater`` - counterfeit electric heaters without CCC marks sold online overheat and catch
   fire: listings, complaints and burn injuries; domestic goods, no declarations.
+
+``shapes`` varies how each incident unfolds (start, speed, size, reporting feeds, or whether it
+happens at all), so that a model can be trained on more than three fixed courses; without it
+the output is exactly the default course.
 """
 
 from __future__ import annotations
@@ -27,7 +31,15 @@ import orjson
 
 from connectors.normalize import uscc_check_char
 
-__all__ = ["FeedRecord", "IncidentTruth", "ReferenceData", "Sample", "generate"]
+__all__ = [
+    "INCIDENTS",
+    "FeedRecord",
+    "IncidentShape",
+    "IncidentTruth",
+    "ReferenceData",
+    "Sample",
+    "generate",
+]
 
 CST = ZoneInfo("Asia/Shanghai")
 _USCC_BODY = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -53,6 +65,40 @@ class IncidentTruth:
     description: str
     signal_ids: frozenset[str]
     imported: bool
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentShape:
+    """How one planted incident unfolds relative to its default course; the default changes nothing.
+
+    ``shift`` moves the incident's start by that many days (negative: earlier); ``speed`` above 1
+    makes it rise and fade faster, below 1 slower (its clock runs at ``speed`` days per day from
+    its start); ``size`` scales every rate of its reports; ``feeds``, when given, keeps only the
+    reports of those feeds; ``present=False`` leaves the incident out altogether. Customs
+    declarations of the goods keep their own trade cadence, whatever the course.
+    """
+
+    shift: int = 0
+    speed: float = 1.0
+    size: float = 1.0
+    feeds: frozenset[str] | None = None
+    present: bool = True
+
+    def __post_init__(self) -> None:
+        if self.speed <= 0 or self.size < 0:
+            raise ValueError(f"speed must be positive and size non-negative: {self}")
+
+    def clock(self, day_index: int, anchor: int) -> float:
+        """The day of the default course that ``day_index`` corresponds to (``anchor``: start)."""
+        return anchor + (day_index - anchor - self.shift) * self.speed
+
+    def reports(self, feed: str) -> bool:
+        """Whether the incident is reported through ``feed``."""
+        return self.feeds is None or feed in self.feeds
+
+
+_AS_USUAL = IncidentShape()
+INCIDENTS = ("scooter", "enoki", "heater")
 
 
 @dataclass(frozen=True, slots=True)
@@ -398,7 +444,7 @@ def _poisson(rng: random.Random, lam: float) -> int:
         k += 1
 
 
-def _ramp(day_index: int, start: int, peak: int, end: int, top: float) -> float:
+def _ramp(day_index: float, start: int, peak: int, end: int, top: float) -> float:
     """A triangular intensity: 0 before ``start``, rising to ``top`` at ``peak``, 0 at ``end``."""
     if day_index < start or day_index > end:
         return 0.0
@@ -496,8 +542,15 @@ def _noise_day(b: _Builder, day: date, scale: float, parties: list[tuple[str, st
         )
 
 
-def _scooter(b: _Builder, day_index: int, day: date, importer: tuple[str, str]) -> None:
+def _scooter(
+    b: _Builder,
+    day_index: int,
+    day: date,
+    importer: tuple[str, str],
+    shape: IncidentShape = _AS_USUAL,
+) -> None:
     rng, label = b.rng, "incident:scooter"
+    t = shape.clock(day_index, 6)
     product = rng.choice(["乐途儿童折叠滑板车", "乐途儿童滑板车", "LeTu kids folding scooter"])
     texts = [
         "孩子玩滑板车时折叠处夹到手指，流了很多血",
@@ -505,7 +558,9 @@ def _scooter(b: _Builder, day_index: int, day: date, importer: tuple[str, str]) 
         "滑板车折叠扣突然松开，夹断了孩子的指尖",
         "Child's finger was pinched in the folding hinge, deep cut",
     ]
-    for _ in range(_poisson(rng, _ramp(day_index, 6, 16, 30, 3.0))):
+    for _ in range(_poisson(rng, shape.size * _ramp(t, 6, 16, 30, 3.0))):
+        if not shape.reports("complaints"):
+            continue
         b.complaint(
             _at(day, rng),
             product,
@@ -516,7 +571,9 @@ def _scooter(b: _Builder, day_index: int, day: date, importer: tuple[str, str]) 
             outcome=rng.choice(["minor", "emergency"]),
             victim_age=rng.randint(3, 10),
         )
-    for _ in range(_poisson(rng, _ramp(day_index, 7, 17, 30, 1.4))):
+    for _ in range(_poisson(rng, shape.size * _ramp(t, 7, 17, 30, 1.4))):
+        if not shape.reports("injuries"):
+            continue
         outcome = rng.choices(["minor", "emergency", "hospitalised"], [10, 65, 25])[0]
         extra: dict[str, object] = {"patient_age": rng.randint(3, 10)}
         if rng.random() < 0.6:
@@ -530,7 +587,7 @@ def _scooter(b: _Builder, day_index: int, day: date, importer: tuple[str, str]) 
             label,
             **extra,
         )
-    if 8 <= day_index <= 30 and rng.random() < 0.5:
+    if 8 <= t <= 30 and rng.random() < 0.5 * shape.size and shape.reports("listings"):
         b.listing(
             _at(day, rng),
             "【热卖】乐途儿童折叠滑板车3-8岁宝宝闪光轮 LT-S3 包邮",
@@ -544,7 +601,7 @@ def _scooter(b: _Builder, day_index: int, day: date, importer: tuple[str, str]) 
             seller_name="乐途官方旗舰店",
             origin_country="VN",
         )
-    if day_index % 2 == 1:
+    if day_index % 2 == 1 and shape.reports("declarations"):
         b.declaration(
             _at(day, rng),
             "儿童折叠滑板车 乐途 LT-S3",
@@ -562,9 +619,18 @@ def _scooter(b: _Builder, day_index: int, day: date, importer: tuple[str, str]) 
         )
 
 
-def _enoki(b: _Builder, day_index: int, day: date, importer: tuple[str, str]) -> None:
+def _enoki(
+    b: _Builder,
+    day_index: int,
+    day: date,
+    importer: tuple[str, str],
+    shape: IncidentShape = _AS_USUAL,
+) -> None:
     rng, label = b.rng, "incident:enoki"
-    for _ in range(_poisson(rng, _ramp(day_index, 14, 22, 32, 2.2))):
+    t = shape.clock(day_index, 14)
+    for _ in range(_poisson(rng, shape.size * _ramp(t, 14, 22, 32, 2.2))):
+        if not shape.reports("foodborne"):
+            continue
         cases = rng.randint(1, 6)
         hospitalised = rng.randint(0, cases)
         deaths = 1 if hospitalised and rng.random() < 0.12 else 0
@@ -586,7 +652,9 @@ def _enoki(b: _Builder, day_index: int, day: date, importer: tuple[str, str]) ->
             "narrative": "食用凉拌金针菇后发热、腹泻，老人症状较重",
         }
         b.add("foodborne", body, when, f"foodborne:{rid}", label)
-    for _ in range(_poisson(rng, _ramp(day_index, 15, 22, 30, 0.6))):
+    for _ in range(_poisson(rng, shape.size * _ramp(t, 15, 22, 30, 0.6))):
+        if not shape.reports("complaints"):
+            continue
         b.complaint(
             _at(day, rng),
             "绿谷金针菇",
@@ -595,7 +663,7 @@ def _enoki(b: _Builder, day_index: int, day: date, importer: tuple[str, str]) ->
             brand="绿谷",
             outcome="minor",
         )
-    if day_index % 4 == 2:
+    if day_index % 4 == 2 and shape.reports("declarations"):
         b.declaration(
             _at(day, rng),
             "鲜金针菇 绿谷 Green Valley enoki",
@@ -612,9 +680,12 @@ def _enoki(b: _Builder, day_index: int, day: date, importer: tuple[str, str]) ->
         )
 
 
-def _heater(b: _Builder, day_index: int, day: date) -> None:
+def _heater(b: _Builder, day_index: int, day: date, shape: IncidentShape = _AS_USUAL) -> None:
     rng, label = b.rng, "incident:heater"
-    for _ in range(_poisson(rng, _ramp(day_index, 18, 28, 40, 2.5))):
+    t = shape.clock(day_index, 18)
+    for _ in range(_poisson(rng, shape.size * _ramp(t, 18, 28, 40, 2.5))):
+        if not shape.reports("listings"):
+            continue
         b.listing(
             _at(day, rng),
             f"【特价】暖阳取暖器家用节能电暖器 NY-2000 {rng.choice(['小太阳', '速热'])}",
@@ -628,7 +699,9 @@ def _heater(b: _Builder, day_index: int, day: date) -> None:
             seller_name=f"暖阳{rng.randint(1, 20)}号店",
             description="无3C认证，疑似仿冒暖阳品牌",
         )
-    for _ in range(_poisson(rng, _ramp(day_index, 20, 29, 40, 2.0))):
+    for _ in range(_poisson(rng, shape.size * _ramp(t, 20, 29, 40, 2.0))):
+        if not shape.reports("complaints"):
+            continue
         b.complaint(
             _at(day, rng),
             "暖阳电暖器",
@@ -646,7 +719,9 @@ def _heater(b: _Builder, day_index: int, day: date) -> None:
             purchase_channel="online",
             platform=rng.choice(_PLATFORMS),
         )
-    for _ in range(_poisson(rng, _ramp(day_index, 22, 30, 40, 0.8))):
+    for _ in range(_poisson(rng, shape.size * _ramp(t, 22, 30, 40, 0.8))):
+        if not shape.reports("injuries"):
+            continue
         b.injury(
             _at(day, rng),
             "电暖器",
@@ -727,9 +802,25 @@ def _malformed(b: _Builder) -> None:
 
 
 def generate(
-    seed: int = 7, days: int = 42, start: date = date(2026, 9, 1), scale: float = 1.0
+    seed: int = 7,
+    days: int = 42,
+    start: date = date(2026, 9, 1),
+    scale: float = 1.0,
+    shapes: Mapping[str, IncidentShape] | None = None,
 ) -> Sample:
-    """Generate ``days`` days of the five feeds from ``start``; same seed, same bytes."""
+    """Generate ``days`` days of the five feeds from ``start``; same seed, same bytes.
+
+    ``shapes`` maps an incident name (``INCIDENTS``) to how it unfolds; incidents not named
+    follow their default course, and an incident left out (``present=False``) is not in
+    ``Sample.incidents``.
+    """
+    shapes = shapes or {}
+    unknown = sorted(set(shapes) - set(INCIDENTS))
+    if unknown:
+        raise ValueError(f"unknown incidents {unknown}; expected some of {list(INCIDENTS)}")
+    scooter = shapes.get("scooter", _AS_USUAL)
+    enoki = shapes.get("enoki", _AS_USUAL)
+    heater = shapes.get("heater", _AS_USUAL)
     rng = random.Random(seed)
     b = _Builder(rng)
     parties = [
@@ -744,9 +835,12 @@ def generate(
     for i in range(days):
         day = start + timedelta(days=i)
         _noise_day(b, day, scale, parties)
-        _scooter(b, i, day, scooter_importer)
-        _enoki(b, i, day, enoki_importer)
-        _heater(b, i, day)
+        if scooter.present:
+            _scooter(b, i, day, scooter_importer, scooter)
+        if enoki.present:
+            _enoki(b, i, day, enoki_importer, enoki)
+        if heater.present:
+            _heater(b, i, day, heater)
     _duplicates(b)
     _malformed(b)
     b.records.sort(key=lambda r: (r.event_time, r.feed, r.key))
@@ -756,7 +850,7 @@ def generate(
     blacklist = frozenset(uscc for _, uscc in rng.sample(parties, k=2))
     origin_risk = {o: round(rng.uniform(0.05, 0.5), 2) for o in _ORIGINS}
     origin_risk["IN"] = 0.75
-    incidents = {
+    every = {
         "scooter": IncidentTruth(
             "scooter",
             "children's folding scooter pinches fingers (VN)",
@@ -776,6 +870,7 @@ def generate(
             False,
         ),
     }
+    incidents = {n: t for n, t in every.items() if shapes.get(n, _AS_USUAL).present}
     counts: dict[str, int] = {}
     for r in b.records:
         kind = r.label.split(":")[0]
