@@ -15,6 +15,10 @@ calibrated model, keeping this signature and the explanation format.
   surprise is the Poisson upper tail P(X >= observed | baseline); urgency is 1, then 2 / 3 / 4 / 5
   below 1e-4 / 1e-6 / 1e-9 / 1e-13. A steady background is not urgent however long it runs and
   however high its rate; a burst is.
+  On a day with risk reports the daily series is also run through EARS C1-C3 and a Poisson
+  CUSUM (:mod:`detectors.aberration`) and their verdicts go into the explanation. They do not
+  move the level: letting three of four agreeing detectors raise urgency by one level made
+  background noise reach a warning in 6 of 12 sample seeds, against 0 with the weekly rule.
 * scope: 1, plus one each for 3+ regions, 6+ regions, 2+ feeds reporting a risk, and reach
   through trade or mass-market sales (imports declared, 5000+ units sold online, or 5+ flagged
   listings), capped at 5.
@@ -25,6 +29,7 @@ from __future__ import annotations
 import math
 from datetime import datetime, timedelta
 
+from detectors.aberration import latest
 from detectors.catalogue import Catalogue
 from schemas.records import Assessment, Cluster
 
@@ -34,6 +39,9 @@ _OUTCOME_LEVEL = {"none": 1, "minor": 2, "emergency": 3, "hospitalised": 4, "dea
 _TAIL_STEPS = (1e-4, 1e-6, 1e-9, 1e-13)
 _BASELINE_WEEKS = 4
 PRIOR_WEEKLY = 2.0
+_SERIES_DAYS = 56
+_DAILY_METHODS = ("ears-c1", "ears-c2", "ears-c3", "cusum")
+_MIN_ALARM_COUNT = 3  # a day with fewer risk reports is not an outbreak signal on its own
 
 
 def hazard_factor(cluster: Cluster) -> tuple[int, dict[str, object]]:
@@ -71,7 +79,42 @@ def urgency_factor(cluster: Cluster, as_of: datetime) -> tuple[int, dict[str, ob
     why: dict[str, object] = {"last_7_days": recent, "baseline_per_week": round(baseline, 2)}
     why["baseline_weeks"] = known_weeks
     why["p_value"] = float(f"{tail:.3g}")
+    if cluster.daily_counts.get(as_of.date().isoformat(), 0):
+        why["detectors"] = daily_alarms(cluster, as_of)
     return level, why
+
+
+def daily_series(cluster: Cluster, as_of: datetime, days: int = _SERIES_DAYS) -> list[int]:
+    """The cluster's risk signals per day, oldest first, ending on ``as_of``'s day."""
+    end = as_of.date()
+    return [
+        cluster.daily_counts.get((end - timedelta(days=back)).isoformat(), 0)
+        for back in range(days - 1, -1, -1)
+    ]
+
+
+def daily_alarms(cluster: Cluster, as_of: datetime) -> list[dict[str, object]]:
+    """EARS C1-C3 and the Poisson CUSUM on the last day of the cluster's daily series.
+
+    Each entry carries the method, observed and expected counts, the threshold in counts, the
+    method's statistic and whether it alarms (see :mod:`detectors.aberration`). Days before the
+    cluster existed count as zero reports: a burst out of nothing is what an outbreak looks like.
+    """
+    series = daily_series(cluster, as_of)
+    out: list[dict[str, object]] = []
+    for method in _DAILY_METHODS:
+        point = latest(series, method, date=as_of.date().isoformat())
+        out.append(
+            {
+                "method": method,
+                "observed": point.observed,
+                "expected": None if point.expected is None else round(point.expected, 2),
+                "threshold": None if point.threshold is None else round(point.threshold, 2),
+                "score": None if point.score is None else round(point.score, 2),
+                "alarm": bool(point.alarm and point.observed >= _MIN_ALARM_COUNT),
+            }
+        )
+    return out
 
 
 def poisson_upper_tail(observed: int, mean: float) -> float:

@@ -520,3 +520,24 @@ def test_a_lifted_warning_can_be_issued_again(evidenced: Cluster, grade_ii: Warn
     assert w.start_time == AS_OF + timedelta(days=40)  # a new start
     assert w.peak_grade == "II"
     assert decide(lifted, assessment(again, 5.0)) is None
+
+
+def test_urgency_explanation_carries_each_detectors_verdict(
+    make_cluster: Callable[..., Cluster],
+) -> None:
+    as_of = datetime(2026, 10, 20, 12, tzinfo=UTC)
+    quiet = {(as_of.date() - timedelta(days=d)).isoformat(): 1 for d in range(1, 30, 3)}
+    burst = make_cluster(
+        daily_counts={**quiet, as_of.date().isoformat(): 9},
+        first_seen=as_of - timedelta(days=40),
+    )
+    _, why = urgency_factor(burst, as_of)
+    verdicts = {d["method"]: d for d in why["detectors"]}  # type: ignore[attr-defined]
+    assert set(verdicts) == {"ears-c1", "ears-c2", "ears-c3", "cusum"}
+    c1 = verdicts["ears-c1"]
+    # the 7 days before as_of hold reports on days -1, -4, -7: mean 3/7, sample sd 0.535
+    assert c1["observed"] == 9 and c1["expected"] == pytest.approx(3 / 7, abs=0.01)
+    assert c1["alarm"] is True and c1["threshold"] < 9
+    # a day without risk reports runs no detector
+    _, calm = urgency_factor(burst, as_of + timedelta(days=1))
+    assert "detectors" not in calm
