@@ -23,7 +23,16 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from connectors.reference import reference_messages
 from connectors.sample import FeedRecord, ReferenceData, Sample
 from schemas.codec import decode
-from schemas.records import Control, DeadLetter, Duplicate, Grade, Instruction, Signal, Warning
+from schemas.records import (
+    Assessment,
+    Control,
+    DeadLetter,
+    Duplicate,
+    Grade,
+    Instruction,
+    Signal,
+    Warning,
+)
 from streams.lag import LagProbe
 from streams.settings import Settings
 from streams.topics import feed_topic
@@ -142,6 +151,7 @@ class Outputs:
     warnings: list[Warning] = field(default_factory=list)
     controls: list[Control] = field(default_factory=list)
     instructions: list[Instruction] = field(default_factory=list)
+    assessments: list[Assessment] = field(default_factory=list)
 
     def latest(self, records: list[T], key: Callable[[T], str]) -> dict[str, T]:
         """The last record per id (what a compacted topic keeps)."""
@@ -181,6 +191,7 @@ _OUTPUT_TOPICS: dict[str, tuple[str, type[Any]]] = {
     "warnings": ("warnings", Warning),
     "controls": ("controls", Control),
     "instructions": ("instructions", Instruction),
+    "assessments": ("assessments", Assessment),
 }
 
 

@@ -126,3 +126,24 @@ def test_distributed_run_agrees_with_the_offline_composition(
     assert outputs.final_warnings.keys() == final_offline.keys()
     for wid, warning in outputs.final_warnings.items():
         assert warning.peak_grade == final_offline[wid].peak_grade
+
+
+def test_scoring_agent_emits_explained_scores(sample: Sample, outputs: Outputs) -> None:
+    assert outputs.assessments
+    for assessment in outputs.assessments:
+        why = assessment.explanation
+        assert {"hazard", "urgency", "scope"} <= why.keys()
+        assert assessment.score == assessment.hazard * assessment.urgency * assessment.scope
+        assert "p_value" in why["urgency"] and "regions" in why["scope"]
+    # the clusters that became warnings were scored with the aberration detectors' verdicts
+    warned = {w.cluster_id for w in outputs.final_warnings.values()}
+    detected = [
+        d
+        for a in outputs.assessments
+        if a.cluster.cluster_id in warned
+        for d in a.explanation["urgency"].get("detectors", [])
+    ]
+    assert {d["method"] for d in detected} == {"ears-c1", "ears-c2", "ears-c3", "cusum"}
+    assert any(d["alarm"] for d in detected), "an incident burst sets off the daily detectors"
+    for d in detected:
+        assert {"observed", "expected", "threshold", "score", "alarm"} <= d.keys()
