@@ -202,6 +202,12 @@ def _cmd_detect(args: argparse.Namespace) -> int:
     return main_from_args(args)
 
 
+def _cmd_model(args: argparse.Namespace) -> int:
+    from streams.model_cli import main_from_args
+
+    return main_from_args(args)
+
+
 def _cmd_eval(args: argparse.Namespace) -> int:
     import json
 
@@ -276,6 +282,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_arguments(detect)
     detect.set_defaults(func=_cmd_detect)
+
+    model = sub.add_parser("model", help="train or evaluate the warning model")
+    from streams.model_cli import add_arguments as add_model_arguments
+
+    add_model_arguments(model)
+    model.set_defaults(func=_cmd_model)
 
     evaluate = sub.add_parser("eval", help="evaluate a detector on labelled data")
     evaluate.add_argument("what", choices=["dedup"])

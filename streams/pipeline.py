@@ -38,6 +38,7 @@ from connectors.reference import parse_reference
 from connectors.registry import feed_names, get_feed
 from detectors.catalogue import Catalogue, load_catalogue
 from detectors.linkage import block_key
+from detectors.model import WarningModel
 from detectors.targeting import instruct
 from schemas.codec import decode, encode
 from schemas.errors import SchemaError
@@ -106,6 +107,7 @@ def build_pipeline(settings: Settings) -> Pipeline:
         dedup_window=timedelta(days=settings.dedup_window_days),
         dedup_ttl=timedelta(days=settings.dedup_ttl_days),
     )
+    model = WarningModel.load(settings.model_path) if settings.model_path else None
     pipeline = Pipeline(settings, app, state, catalogue)
     t = settings.topic
 
@@ -226,7 +228,7 @@ def build_pipeline(settings: Settings) -> Pipeline:
             await clusters.send(key=cluster.cluster_id.encode(), value=encode(cluster))
 
     async def score_one(event: EventT[bytes]) -> None:
-        assessment = score(decode(Cluster, event.value), catalogue)
+        assessment = score(decode(Cluster, event.value), catalogue, model)
         await assessments.send(key=event.key, value=encode(assessment))
 
     async def escalate_one(event: EventT[bytes]) -> None:

@@ -53,6 +53,10 @@ ENVIRONMENT: dict[str, tuple[str, str]] = {
         "RISKWIRE_SOURCES",
         "Existing topics to read as feeds: topic=feed[,topic=feed...]",
     ),
+    "model_path": (
+        "RISKWIRE_MODEL_PATH",
+        "Trained warning model (riskwire model train); scores then carry its probability",
+    ),
     "catalogue": ("RISKWIRE_CATALOGUE", "Path of an edited product catalogue (JSON)"),
     "log_level": ("RISKWIRE_LOG_LEVEL", "Worker log level"),
 }
@@ -79,6 +83,7 @@ class Settings:
     max_record_bytes: int = 1 << 20
     max_request_bytes: int = 16 << 20
     sources: str = ""
+    model_path: str = ""
     catalogue: str = ""
     log_level: str = "info"
 

@@ -25,6 +25,7 @@ from detectors.linkage import (
     new_cluster,
     seeds_clusters,
 )
+from detectors.model import WarningScorer
 from detectors.scoring import assess
 from detectors.targeting import control_for
 from schemas.codec import decode, dumps, from_dict, loads
@@ -80,9 +81,18 @@ def link_signal(
     return cluster, decision
 
 
-def score(cluster: Cluster, catalogue: Catalogue) -> Assessment:
-    """Hazard x urgency x scope for a cluster as of its latest signal."""
-    return assess(cluster, catalogue)
+def score(cluster: Cluster, catalogue: Catalogue, model: WarningScorer | None = None) -> Assessment:
+    """Hazard x urgency x scope for a cluster as of its latest signal.
+
+    With a trained ``model``, the explanation also carries its probability that the cluster
+    deserves a warning and the features that drove it; grading still follows the rules.
+    """
+    assessment = assess(cluster, catalogue)
+    if model is None:
+        return assessment
+    _, why = model.score_cluster(cluster, assessment.as_of, catalogue)
+    explanation = {**assessment.explanation, "model": {"name": model.name, **why.to_dict()}}
+    return replace(assessment, explanation=explanation)
 
 
 def escalate(
