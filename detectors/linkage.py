@@ -8,8 +8,9 @@ joins the most similar live cluster, scoring 0-100:
   the catalogue's synonym groups ("滑板车" = "scooter") score at least ``TERM_SCORE``, so a
   Chinese and an English report of the same product can meet;
 * +15 for the same model, +10 for the same brand;
-* contradictions score 0: different brands, different models, or different hazard classes
-  (same product, different hazard is a different risk).
+* contradictions score 0: different brands (written in the same script: "Fretani" and "弗塔尼"
+  cannot be told apart, "禾舒(Heshu)" matches both), different models, or different hazard
+  classes (same product, different hazard is a different risk).
 
 The best score at or above ``NAME_THRESHOLD`` wins. Customs declarations join clusters but never
 start one: a declaration is trade, not a risk.
@@ -25,6 +26,7 @@ from datetime import datetime, timedelta
 from rapidfuzz import fuzz
 
 from detectors.evidence import is_risk_evidence
+from detectors.neardup import brand_variants, brands_agree
 from detectors.text import match_key
 from schemas.records import OUTCOME_RANK, Cluster, Signal
 
@@ -42,7 +44,6 @@ __all__ = [
 
 NAME_THRESHOLD = 70.0
 TERM_SCORE = 75.0
-BRAND_THRESHOLD = 85.0
 WINDOW = timedelta(days=60)
 MAX_MEMBERS = 2000
 MAX_NAMES = 24
@@ -100,6 +101,7 @@ class _Keys:
 
     name: str
     brand: str
+    brands: tuple[str, ...]
     model: str
     hazard: str | None
     terms: frozenset[str]
@@ -109,6 +111,7 @@ class _Keys:
         return cls(
             match_key(signal.product_name),
             match_key(signal.brand),
+            brand_variants(signal.brand),
             match_key(signal.model),
             signal.hazard_class,
             frozenset(signal.product_terms),
@@ -125,7 +128,7 @@ def _contradicts(key: str, known: tuple[str, ...], threshold: float) -> bool:
 def _similarity(keys: _Keys, cluster: Candidate) -> LinkDecision:
     if keys.hazard and cluster.hazard_class and keys.hazard != cluster.hazard_class:
         return LinkDecision(None, 0.0, {"rejected": "hazard class differs"})
-    if _contradicts(keys.brand, cluster.brands, BRAND_THRESHOLD):
+    if brands_agree(keys.brands, cluster.brands) is False:
         return LinkDecision(None, 0.0, {"rejected": "brand differs"})
     if _contradicts(keys.model, cluster.models, 100.0):
         return LinkDecision(None, 0.0, {"rejected": "model differs"})
@@ -138,7 +141,7 @@ def _similarity(keys: _Keys, cluster: Candidate) -> LinkDecision:
     bonus = 0.0
     if keys.model and keys.model in cluster.models:
         bonus += 15.0
-    if keys.brand and keys.brand in cluster.brands:
+    if keys.brand and (keys.brand in cluster.brands or set(keys.brands) & set(cluster.brands)):
         bonus += 10.0
     score = min(100.0, name_score + bonus)
     reasons: dict[str, object] = {"name": round(name_score, 1), "bonus": bonus}
@@ -236,7 +239,9 @@ def absorb(cluster: Cluster, signal: Signal) -> Cluster:
     day = signal.event_time.date().isoformat()
     is_listing = signal.feed == "listings"
     last_seen = max(cluster.last_seen, signal.event_time)
-    brands = _add(cluster.brands, match_key(signal.brand))
+    brands = cluster.brands
+    for variant in (match_key(signal.brand), *brand_variants(signal.brand)):
+        brands = _add(brands, variant)
     return replace(
         cluster,
         product=_display_name(cluster, signal, brands),
