@@ -9,6 +9,9 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from kafka.errors import KafkaError
+from redis.exceptions import RedisError
+
 from connectors.feeds.base import FeedAdapter
 from schemas.errors import ConfigError
 
@@ -102,7 +105,7 @@ def _cmd_feeds(args: argparse.Namespace) -> int:
 
     report = load_file(Settings.from_env(), args.file, adapter, force=args.force)
     print(report.line())
-    return 0
+    return 1 if report.failed else 0
 
 
 def _validate(path: Path, adapter: FeedAdapter) -> int:
@@ -326,6 +329,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"riskwire: configuration error: {exc}", file=sys.stderr)
         return 2
+    except (KafkaError, RedisError) as exc:
+        print(f"riskwire: {type(exc).__name__}: {exc} (is the broker / Redis up?)", file=sys.stderr)
+        return 1
+    except (OSError, UnicodeError) as exc:
+        print(f"riskwire: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
     return code

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,12 +21,14 @@ from tqdm import tqdm
 
 from connectors.feeds.base import FeedAdapter
 from connectors.sources import RawRecord, read_records
+from schemas.errors import ConfigError
 from streams.settings import Settings
 from streams.topics import feed_topic
 
 __all__ = ["LoadReport", "load_file"]
 
 BATCH = 2000
+PRODUCE_OVERHEAD = 64 * 1024
 LOADED_TTL_DAYS = 90
 
 
@@ -37,6 +40,7 @@ class LoadReport:
     sent: int
     skipped: int
     seconds: float
+    failed: int = 0
 
     @property
     def rate(self) -> float:
@@ -45,8 +49,9 @@ class LoadReport:
 
     def line(self) -> str:
         """One line for the terminal."""
+        failed = f", FAILED {self.failed} (not marked loaded: run again)" if self.failed else ""
         return (
-            f"read {self.read}, sent {self.sent}, skipped {self.skipped} already loaded, "
+            f"read {self.read}, sent {self.sent}, skipped {self.skipped} already loaded{failed}, "
             f"{self.seconds:.1f}s ({self.rate:,.0f} records/s)"
         )
 
@@ -71,40 +76,51 @@ def load_file(
 ) -> LoadReport:
     """Produce every record of ``path`` to the feed's raw topic; returns counts and the rate."""
     started = time.perf_counter()
-    client = redis.Redis.from_url(settings.redis_url)
     loaded_key = f"{settings.namespace}:loaded:{adapter.name}"
     topic = feed_topic(settings, adapter.name)
-    producer = KafkaProducer(
-        bootstrap_servers=settings.bootstrap_servers,
-        linger_ms=20,
-        batch_size=256 * 1024,
-        acks="all",
-    )
-    partitions = sorted(producer.partitions_for(topic))
-    read = sent = skipped = 0
-    bar = tqdm(desc=f"loading {path.name}", unit="rec", disable=not progress, dynamic_ncols=True)
-    try:
+    read = sent = skipped = failed = 0
+    with ExitStack() as stack:
+        client = redis.Redis.from_url(settings.redis_url)
+        stack.callback(client.close)
+        producer = KafkaProducer(
+            bootstrap_servers=settings.bootstrap_servers,
+            linger_ms=20,
+            batch_size=256 * 1024,
+            acks="all",
+            max_request_size=settings.max_record_bytes + PRODUCE_OVERHEAD,
+        )
+        stack.callback(producer.close)
+        partitions = sorted(producer.partitions_for(topic) or ())
+        if not partitions:
+            raise ConfigError(f"topic {topic} does not exist: run riskwire topics create")
+        bar = tqdm(
+            desc=f"loading {path.name}", unit="rec", disable=not progress, dynamic_ncols=True
+        )
+        stack.callback(bar.close)
         for batch in _batches(read_records(path, adapter), BATCH):
             digests = [hashlib.blake2b(r.raw, digest_size=16).digest() for r in batch]
             seen = [False] * len(batch) if force else client.smismember(loaded_key, digests)
             fresh = [(r, d) for r, d, s in zip(batch, digests, seen, strict=True) if not s]
+            pending = []
             for rec, digest in fresh:
                 # The digest already spreads records evenly; kafka-python's pure-Python
                 # murmur2 partitioner would cost a fifth of the load time.
                 partition = partitions[int.from_bytes(digest[:4], "big") % len(partitions)]
-                producer.send(topic, key=digest.hex().encode(), value=rec.raw, partition=partition)
-            producer.flush()  # only what the broker has acknowledged counts as loaded
-            if fresh:
+                future = producer.send(
+                    topic, key=digest.hex().encode(), value=rec.raw, partition=partition
+                )
+                pending.append((digest, future))
+            producer.flush()
+            # only what the broker acknowledged counts as loaded; the rest is tried next time
+            done = [d for d, f in pending if f.succeeded()]
+            failed += len(pending) - len(done)
+            if done:
                 pipe = client.pipeline()
-                pipe.sadd(loaded_key, *(d for _, d in fresh))
+                pipe.sadd(loaded_key, *done)
                 pipe.expire(loaded_key, LOADED_TTL_DAYS * 86400)
                 pipe.execute()
             read += len(batch)
-            sent += len(fresh)
+            sent += len(done)
             skipped += len(batch) - len(fresh)
             bar.update(len(batch))
-    finally:
-        bar.close()
-        producer.close()
-        client.close()
-    return LoadReport(read, sent, skipped, time.perf_counter() - started)
+    return LoadReport(read, sent, skipped, time.perf_counter() - started, failed)

@@ -21,6 +21,7 @@ retried with backoff, holding the partition (backpressure) rather than losing re
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -55,6 +56,7 @@ __all__ = ["Pipeline", "build_pipeline"]
 log = logging.getLogger("riskwire.pipeline")
 
 RETRY_DELAYS = (0.1, 0.5, 1.0, 2.0, 5.0)
+PRODUCE_OVERHEAD = 64 * 1024
 
 
 def create_app(settings: Settings) -> faust.App:
@@ -78,6 +80,8 @@ def create_app(settings: Settings) -> faust.App:
         web_host=settings.web_host,
         web_port=settings.web_port,
         web_application_options={"client_max_size": settings.max_request_bytes},
+        # a record the validate stage accepts must also fit in one produce request
+        producer_max_request_size=settings.max_record_bytes + PRODUCE_OVERHEAD,
         key_serializer="raw",
         value_serializer="raw",
     )
@@ -143,51 +147,36 @@ def build_pipeline(settings: Settings) -> Pipeline:
     async def send_dead_letter(letter: DeadLetter) -> None:
         await deadletters.send(key=letter.dead_letter_id.encode(), value=encode(letter))
 
+    async def until_redis_answers(what: str, call: Callable[[], Awaitable[object]]) -> None:
+        """Run ``call``, waiting out a Redis outage however long it lasts (backpressure: the
+        partition holds, nothing is committed past it, nothing is lost)."""
+        for attempt in itertools.count(1):
+            try:
+                await call()
+                return
+            except (redis.ConnectionError, redis.TimeoutError) as exc:
+                delay = RETRY_DELAYS[min(attempt, len(RETRY_DELAYS)) - 1]
+                log.warning(
+                    "%s: Redis unavailable (%s), retry %d in %.1fs", what, exc, attempt, delay
+                )
+                await asyncio.sleep(delay)
+
     async def guarded(
         stage: str, event: EventT[bytes], handle: Callable[[EventT[bytes]], Awaitable[None]]
     ) -> None:
-        """Run one stage on one event: retry Redis outages, dead-letter anything else."""
+        """Run one stage on one event: wait out Redis outages, dead-letter anything else."""
         msg = event.message
-        for attempt, delay in enumerate((*RETRY_DELAYS, None)):
-            try:
-                await handle(event)
-                return
-            except (redis.ConnectionError, redis.TimeoutError) as exc:
-                if delay is None:
-                    raise
-                log.warning(
-                    "%s: Redis unavailable (%s), retry %d in %.1fs at %s[%d]@%d",
-                    stage,
-                    exc,
-                    attempt + 1,
-                    delay,
-                    msg.topic,
-                    msg.partition,
-                    msg.offset,
-                )
-                await asyncio.sleep(delay)
-            except Exception as exc:
-                log.exception(
-                    "%s failed on %s[%d]@%d: dead-lettered",
-                    stage,
-                    msg.topic,
-                    msg.partition,
-                    msg.offset,
-                )
-                source = SourceRef(msg.topic, msg.partition, msg.offset)
-                raw = msg.value if isinstance(msg.value, bytes) else b""
-                await send_dead_letter(
-                    dead_letter(
-                        None,
-                        raw,
-                        f"{stage} failed: {exc!r}",
-                        "$",
-                        source,
-                        now(),
-                        type(exc).__name__,
-                    )
-                )
-                return
+        where = f"{stage} at {msg.topic}[{msg.partition}]@{msg.offset}"
+        try:
+            await until_redis_answers(where, lambda: handle(event))
+        except Exception as exc:
+            log.exception("%s failed: dead-lettered", where)
+            source = SourceRef(msg.topic, msg.partition, msg.offset)
+            raw = msg.value if isinstance(msg.value, bytes) else b""
+            letter = dead_letter(
+                None, raw, f"{stage} failed: {exc!r}", "$", source, now(), type(exc).__name__
+            )
+            await send_dead_letter(letter)  # a failure here stops the agent before the commit
 
     def position(event: EventT[bytes]) -> str:
         msg = event.message
@@ -234,12 +223,14 @@ def build_pipeline(settings: Settings) -> Pipeline:
     async def escalate_one(event: EventT[bytes]) -> None:
         assessment = decode(Assessment, event.value)
         warning, control = escalate(assessment, warning_table, catalogue)
+        # The decision is taken (and the table written) once; only the side effects below are
+        # retried, so a Redis outage here cannot make the retry see its own warning as old news.
         if warning is not None:
             await warnings.send(key=warning.warning_id.encode(), value=encode(warning))
-            await state.put_warning(warning)
+            await until_redis_answers("escalate", lambda: state.put_warning(warning))
         if control is not None:
             await controls.send(key=control.control_id.encode(), value=encode(control))
-            await state.put_control(control)
+            await until_redis_answers("escalate", lambda: state.put_control(control))
 
     async def target_one(event: EventT[bytes]) -> None:
         line = decode(Signal, event.value)
@@ -280,7 +271,10 @@ def build_pipeline(settings: Settings) -> Pipeline:
 
     @app.page("/health")
     async def health(web: Any, request: Any) -> Any:
-        await state.client.ping()
+        try:
+            await state.client.ping()
+        except redis.RedisError as exc:
+            return web.json({"status": "redis unavailable", "error": str(exc)}, status=503)
         return web.json({"status": "ok", "namespace": settings.namespace})
 
     outlets: dict[str, faust.TopicT] = {}
@@ -301,7 +295,10 @@ def build_pipeline(settings: Settings) -> Pipeline:
                 body = await request.read()
             except HTTPRequestEntityTooLarge:
                 return self.json(too_large, status=413)
-            checked = check_batch(adapter, body, catalogue, settings.max_record_bytes)
+            # validating a large body takes seconds: off the event loop, so agents keep running
+            checked = await asyncio.to_thread(
+                check_batch, adapter, body, catalogue, settings.max_record_bytes
+            )
             if checked.errors:
                 return self.json({"accepted": 0, "errors": checked.errors}, status=400)
             topic = feed_topic(settings, name)

@@ -132,7 +132,11 @@ class Settings:
                 raise ConfigError(f"{var} must be a positive number, got {number}")
         if self.processing_guarantee not in ("at_least_once", "exactly_once"):
             raise ConfigError("RISKWIRE_PROCESSING_GUARANTEE: at_least_once or exactly_once")
-        _ = self.source_topics  # raises on a malformed RISKWIRE_SOURCES
+        from connectors.registry import feed_names
+
+        unknown = sorted(set(self.source_topics.values()) - set(feed_names()))
+        if unknown:
+            raise ConfigError(f"RISKWIRE_SOURCES names unknown feeds: {', '.join(unknown)}")
         if not self.broker.startswith(("kafka://", "aiokafka://")):
             raise ConfigError(f"RISKWIRE_BROKER must be a kafka:// URL, got {self.broker!r}")
         if not self.bootstrap_servers:

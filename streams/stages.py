@@ -21,6 +21,7 @@ from detectors.linkage import (
     LinkDecision,
     absorb,
     block_key,
+    cluster_id_for,
     link,
     new_cluster,
     seeds_clusters,
@@ -70,8 +71,14 @@ def link_signal(
         clusters.pop(cid, None)
     decision = link(signal, candidates.values(), threshold)
     if decision.cluster_id and decision.cluster_id in clusters:
-        cluster = absorb(decode(Cluster, clusters[decision.cluster_id]), signal)
+        current = decode(Cluster, clusters[decision.cluster_id])
+        if signal.signal_id in current.member_ids:
+            return current, decision  # a replay after a crash: counted already
+        cluster = absorb(current, signal)
     elif seeds_clusters(signal):
+        founded = clusters.get(cluster_id_for(signal))
+        if founded is not None:  # this signal founded a cluster before: a replay
+            return decode(Cluster, founded), decision
         cluster = new_cluster(signal)
     else:
         return None, decision

@@ -372,3 +372,23 @@ def test_display_name_prefers_the_shortest_branded_report(make_signal: MakeSigna
     assert c.product == "乐途儿童滑板车"
     c = absorb(c, make_signal("complaints", "乐途儿童折叠滑板车", "手指被夹伤", brand="乐途"))
     assert c.product == "乐途儿童滑板车"  # longer: kept the shorter one
+
+
+def test_a_replayed_signal_is_not_counted_twice(make_signal: Callable[..., Signal]) -> None:
+    from streams.stages import link_signal
+
+    clusters: dict[str, bytes] = {}
+    blocks: dict[str, bytes] = {}
+    first = make_signal("injuries", "乐途儿童折叠滑板车", "折叠处夹伤手指", outcome="hospitalised")
+    second = make_signal(
+        "complaints", "乐途儿童折叠滑板车", "孩子手指被折叠关节夹伤", source_id="C-2"
+    )
+    founded, _ = link_signal(first, clusters, blocks)
+    joined, _ = link_signal(second, clusters, blocks)
+    assert founded is not None and joined is not None
+    assert joined.cluster_id == founded.cluster_id and joined.signal_count == 2
+    # a worker crashed after linking but before committing: both are read again
+    for replayed in (first, second):
+        again, _ = link_signal(replayed, clusters, blocks)
+        assert again is not None
+        assert again.signal_count == 2 and again.hospitalised == joined.hospitalised

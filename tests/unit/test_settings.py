@@ -143,3 +143,12 @@ def test_redacted_masks_passwords_only() -> None:
     assert shown["broker"] == "kafka://broker:9092"
     assert shown["partitions"] == "4"
     assert s.redis_url.endswith("s3cr3t-pw@redis.internal:6379/0")  # the value itself is intact
+
+
+def test_sources_must_name_known_feeds() -> None:
+    ok = Settings.from_env({"RISKWIRE_SOURCES": "legacy.complaints=complaints"})
+    assert ok.source_topics == {"legacy.complaints": "complaints"}
+    with pytest.raises(ConfigError, match="unknown feeds: complaint"):
+        Settings.from_env({"RISKWIRE_SOURCES": "legacy.complaints=complaint"})
+    with pytest.raises(ConfigError, match="is not topic=feed"):
+        Settings.from_env({"RISKWIRE_SOURCES": "legacy.complaints"})

@@ -160,3 +160,16 @@ def test_a_batch_with_one_bad_record_names_it() -> None:
     assert len(checked.records) == 3
     assert [e["index"] for e in checked.errors] == [1]
     assert checked.errors[0]["path"] == "outcome"
+
+
+def test_cli_reports_an_unreadable_file_in_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.csv"
+    path.write_bytes("report_id,product_name\nINJ-1,caf\xe9\n".encode("latin-1"))
+    done = subprocess.run(
+        [sys.executable, "-m", "streams.cli", "feeds", "validate", str(path), "--feed", "injuries"],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 1
+    assert done.stderr.startswith("riskwire: UnicodeDecodeError")
+    assert "Traceback" not in done.stderr
