@@ -86,11 +86,16 @@ def reference_messages(
     origin_risk: Mapping[str, float] | None = None,
 ) -> list[tuple[bytes, bytes]]:
     """(key, value) messages that set the given reference data, e.g. for a bulk load."""
-    facts: list[tuple[str, dict[str, Any]]] = []
+    facts: list[tuple[str, dict[str, Any]]] = []  # (label, message)
     for party, grade in (credit or {}).items():
         facts.append((f"credit:{party}", {"kind": "credit", "key": party, "value": grade}))
     for party in blacklist or ():
         facts.append((f"blacklist:{party}", {"kind": "blacklist", "key": party, "op": "add"}))
     for code, risk in (origin_risk or {}).items():
         facts.append((f"origin_risk:{code}", {"kind": "origin_risk", "key": code, "value": risk}))
-    return [(k.encode(), orjson.dumps(v)) for k, v in facts]
+    out = []
+    for _, fact in facts:
+        raw = orjson.dumps(fact)
+        update = parse_reference(raw)  # keyed by the normalised key, as `reference load` does
+        out.append((f"{update.kind}:{update.key}".encode(), raw))
+    return out

@@ -39,6 +39,7 @@ EXPIRY = WINDOW * 2
 
 
 _decoded: dict[str, tuple[bytes, dict[str, Candidate]]] = {}
+_DECODED_MAX = 4096
 
 
 def _candidates(key: str, blob: bytes | None) -> dict[str, Candidate]:
@@ -56,6 +57,8 @@ def _candidates(key: str, blob: bytes | None) -> dict[str, Candidate]:
 def _store_candidates(blocks: State, key: str, candidates: dict[str, Candidate]) -> None:
     blob = dumps(list(candidates.values()))
     blocks[key] = blob
+    if len(_decoded) >= _DECODED_MAX:  # blocks of partitions this worker no longer owns
+        _decoded.clear()
     _decoded[key] = (blob, candidates)
 
 

@@ -7,7 +7,7 @@
 
 Keys are prefixed with the namespace, so several pipelines (and tests) share one Redis safely::
 
-    <ns>:dedup:id:<signal id>      "<position>|<duplicate of>|<reason code>"   TTL
+    <ns>:dedup:id:<signal id>      "<position>|<reason code>|<duplicate of>"   TTL
     <ns>:dedup:fp:<fingerprint>    "<signal id>|<event epoch>"                 TTL
     <ns>:controls                  hash control id -> Control JSON (active only)
     <ns>:warnings                  hash warning id -> Warning JSON (latest version)
@@ -37,7 +37,7 @@ __all__ = ["RedisState", "apply_reference", "clear_namespace", "store_reference"
 _EXACT_LUA = """
 local seen = redis.call('GET', KEYS[1])
 if seen then
-  local pos, dup, code = string.match(seen, '^(.-)|(.-)|(.*)$')
+  local pos, code, dup = string.match(seen, '^(.-)|(.-)|(.*)$')
   if pos == ARGV[1] then return {'same', dup, code} end
   if dup == '' then dup = ARGV[2] end
   return {'resent', dup, 'id'}
@@ -57,7 +57,7 @@ if KEYS[2] ~= KEYS[1] then
     redis.call('SET', KEYS[2], ARGV[2] .. '|' .. ARGV[3], 'EX', ARGV[5])
   end
 end
-redis.call('SET', KEYS[1], ARGV[1] .. '|' .. verdict .. '|' .. code, 'EX', ARGV[5])
+redis.call('SET', KEYS[1], ARGV[1] .. '|' .. code .. '|' .. verdict, 'EX', ARGV[5])
 return {'new', verdict, code}
 """
 _REASONS = {"": "", "fp": SAME_CONTENT, "id": RESENT}
@@ -101,7 +101,7 @@ class RedisState:
         ]
         _kind, dup, code = await self._exact(keys=[id_key, fp_key], args=args)
         dup_of = dup.decode() if isinstance(dup, bytes) else str(dup)
-        reason = _REASONS[code.decode() if isinstance(code, bytes) else str(code)]
+        reason = _REASONS.get(code.decode() if isinstance(code, bytes) else str(code), "")
         return Verdict(dup_of or None, reason)
 
     async def put_warning(self, warning: Warning) -> None:

@@ -125,3 +125,12 @@ async def test_targeting_view_follows_reference_and_control_updates(
     await state.put_control(replace(control, version=2, status="lifted"))
     controls, _ = await state.targeting_view()
     assert controls == []
+
+
+async def test_ids_with_separators_keep_their_verdict(state: RedisState) -> None:
+    odd = replace(_signal(1, "fz", 0), signal_id="listings:shop|42|a", source_id="shop|42|a")
+    first = await state.check_exact(odd, "feed:0:1")
+    again = await state.check_exact(odd, "feed:0:2")
+    assert first.duplicate_of is None
+    assert again.duplicate_of == "listings:shop|42|a"
+    assert await state.check_exact(odd, "feed:0:1") == first
