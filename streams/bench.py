@@ -59,6 +59,7 @@ def bench_load(n: int = 100_000) -> list[Row]:
     with tempfile.TemporaryDirectory() as tmp, EmbeddedBroker() as broker:
         path = Path(tmp) / "complaints.jsonl"
         _complaints_file(path, n)
+        megabytes = path.stat().st_size / 1e6
         settings = replace(settings, broker=broker.url, namespace=f"rwbench-{uuid.uuid4().hex[:6]}")
         create_topics(settings)
         try:
@@ -74,7 +75,7 @@ def bench_load(n: int = 100_000) -> list[Row]:
     assert invalid == 0 and first.sent == n and again.sent == 0
     return [
         ("records", n, "records"),
-        ("file size", path.stat().st_size / 1e6 if path.exists() else 0.0, "MB"),
+        ("file size", megabytes, "MB"),
         ("validate rate", n / validate_s, "records/s"),
         ("load rate (first load)", first.rate, "records/s"),
         ("load rate (reload, all skipped)", again.rate, "records/s"),
