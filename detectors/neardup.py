@@ -6,16 +6,15 @@ signal is compared with a small candidate set of recent reports and the decision
 which fields agreed, their scores, the combined score and the threshold.
 
 * **Blocking.** A signal's candidates are the recent reports sharing one of its blocking keys
-  (category with product term, brand or model; see :func:`blocking_keys`), at most
-  ``MAX_PER_BLOCK`` most recent per key and none older than ``WINDOW``. The cost per signal is
-  bounded by these two constants, whatever the size of the history.
-* **Gates.** Reports that contradict each other are never duplicates: different hazard classes,
-  brands, models, enterprises or regions, or more than ``WINDOW`` apart.
-* **Score (0-100).** A weighted mean of text similarity (rapidfuzz on match keys: character
-  based, so Chinese needs no word segmentation), product-name similarity, and agreement of the
-  structured fields that both reports carry; fields one side lacks are left out of the mean
-  rather than counted as disagreement. The threshold is calibrated on the labelled set
-  (``riskwire eval dedup``) and stored in ``detectors/data/matcher.json``.
+  (category with product term, brand, model, province, start of the product name; see
+  :func:`blocking_keys`), at most ``MAX_PER_BLOCK`` most recent per key and none older than
+  ``WINDOW``. The cost per signal is bounded by these two constants, whatever the history.
+* **Score (0-100).** A logistic model over :func:`pair_features`: text similarity on the
+  narrative (rapidfuzz and character bigrams, so Chinese needs no word segmentation), the
+  numbers and dates both texts quote, product-name similarity, and agreement (+1), conflict (-1)
+  or silence (0) of brand, model, enterprise, region, hazard and outcome. Weights and threshold
+  are fitted on the calibration part of the labelled set (``riskwire eval dedup --write``) and
+  stored in ``detectors/data/matcher.json``; each feature's contribution is the explanation.
 """
 
 from __future__ import annotations

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import pytest
 import redis
@@ -46,9 +49,10 @@ def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedBroker]
         yield running
 
 
-@pytest.fixture(scope="module")
-def settings(broker: EmbeddedBroker, redis_url: str) -> Iterator[Settings]:
-    """Settings of a fresh pipeline namespace on the session broker, topics created."""
+@contextmanager
+def fresh_pipeline(broker: EmbeddedBroker, redis_url: str, **overrides: Any) -> Iterator[Settings]:
+    """Settings of a new pipeline namespace on the session broker, its topics created; the
+    namespace's Redis keys are deleted afterwards."""
     namespace = f"rwtest-{uuid.uuid4().hex[:8]}"
     made = replace(
         Settings.from_env({}),
@@ -58,10 +62,29 @@ def settings(broker: EmbeddedBroker, redis_url: str) -> Iterator[Settings]:
         partitions=2,
         web_port=free_port(),
         commit_interval=0.25,
+        **overrides,
     )
     create_topics(made)
-    yield made
-    clear_namespace(redis.Redis.from_url(redis_url), namespace)
+    try:
+        yield made
+    finally:
+        clear_namespace(redis.Redis.from_url(redis_url), namespace)
+
+
+FreshPipeline = Callable[..., AbstractContextManager[Settings]]
+
+
+@pytest.fixture(scope="session")
+def new_pipeline(broker: EmbeddedBroker, redis_url: str) -> FreshPipeline:
+    """:func:`fresh_pipeline` on the session's broker and Redis, for modules that need more."""
+    return partial(fresh_pipeline, broker, redis_url)
+
+
+@pytest.fixture(scope="module")
+def settings(new_pipeline: FreshPipeline) -> Iterator[Settings]:
+    """A fresh pipeline namespace per test module."""
+    with new_pipeline() as made:
+        yield made
 
 
 @pytest.fixture(scope="module")

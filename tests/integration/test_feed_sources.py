@@ -13,7 +13,6 @@ import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -32,35 +31,19 @@ from streams.lag import LagProbe
 from streams.loader import load_file
 from streams.scenario import TopicReader, WorkerProcess
 from streams.settings import Settings
-from streams.state import clear_namespace
-from streams.topics import create_topics
 
 LEGACY = f"legacy-complaints-{uuid.uuid4().hex[:6]}"
 
 
 @pytest.fixture(scope="module")
-def settings(broker: EmbeddedBroker, redis_url: str) -> Iterator[Settings]:
+def settings(broker: EmbeddedBroker, new_pipeline: Any) -> Iterator[Settings]:
     """This module's pipeline also reads an existing topic as the complaints feed."""
-    from streams.embedded import free_port
-
-    namespace = f"rwtest-{uuid.uuid4().hex[:8]}"
-    made = replace(
-        Settings.from_env({}),
-        broker=broker.url,
-        redis_url=redis_url,
-        namespace=namespace,
-        partitions=2,
-        web_port=free_port(),
-        commit_interval=0.25,
-        sources=f"{LEGACY}=complaints",
-        max_request_bytes=64 * 1024,
-    )
-    admin = KafkaAdminClient(bootstrap_servers=made.bootstrap_servers)
+    admin = KafkaAdminClient(bootstrap_servers=broker.url.split("://", 1)[1])
     admin.create_topics([NewTopic(LEGACY, 1, 1)])
     admin.close()
-    create_topics(made)
-    yield made
-    clear_namespace(redis.Redis.from_url(redis_url), namespace)
+    overrides = {"sources": f"{LEGACY}=complaints", "max_request_bytes": 64 * 1024}
+    with new_pipeline(**overrides) as made:
+        yield made
 
 
 class Outputs:
