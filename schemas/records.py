@@ -138,6 +138,10 @@ class Signal:
     region: str | None = None
     channel: str | None = None
     language: str = "zh"
+    # who was harmed and when, as the source states them: what tells one consumer's report
+    # of an event from another consumer's report of the same kind of event
+    person_age: int | None = None
+    incident_date: str | None = None  # ISO date of the injury or onset, when a field gives it
     # customs declaration lines
     declaration_id: str | None = None
     port: str | None = None

@@ -36,6 +36,7 @@ def to_signal(record: dict[str, Any], ctx: FeedContext) -> Signal:
         channel=optional_text(record.get("channel")) or "unknown",
         platform=optional_text(record.get("platform")),
         language=language_of(text),
+        person_age=int(age) if age is not None else None,
     )
 
 

@@ -29,11 +29,12 @@ def to_signal(record: dict[str, Any], ctx: FeedContext) -> Signal:
     hospitalised = int(record.get("hospitalised") or 0)
     deaths = int(record.get("deaths") or 0)
     hazard = ctx.catalogue.hazard_of(text) or HazardClass.BIOLOGICAL.value
+    event_time = timestamp(when, path, ctx.tz)
     return Signal(
         signal_id=f"foodborne:{sid}",
         feed="foodborne",
         source_id=sid,
-        event_time=timestamp(when, path, ctx.tz),
+        event_time=event_time,
         ingest_time=ctx.ingest_time,
         product_name=clean(record["food_name"]),
         text=text,
@@ -50,6 +51,9 @@ def to_signal(record: dict[str, Any], ctx: FeedContext) -> Signal:
         region=optional_text(record.get("region")),
         channel="disease_surveillance",
         language=language_of(text or record["food_name"]),
+        incident_date=event_time.astimezone(ctx.tz).date().isoformat()
+        if record.get("onset_date")
+        else None,
     )
 
 

@@ -18,11 +18,12 @@ def to_signal(record: dict[str, Any], ctx: FeedContext) -> Signal:
     when = record.get("injury_date") or record["reported_at"]
     path = "injury_date" if record.get("injury_date") else "reported_at"
     age = record.get("patient_age")
+    event_time = timestamp(when, path, ctx.tz)
     return Signal(
         signal_id=f"injuries:{sid}",
         feed="injuries",
         source_id=sid,
-        event_time=timestamp(when, path, ctx.tz),
+        event_time=event_time,
         ingest_time=ctx.ingest_time,
         product_name=clean(record["product_name"]),
         text=text,
@@ -38,6 +39,10 @@ def to_signal(record: dict[str, Any], ctx: FeedContext) -> Signal:
         region=optional_text(record.get("region")),
         channel=(optional_text(record.get("hospital_id")) and "hospital") or "injury_database",
         language=language_of(text or record["product_name"]),
+        person_age=int(age) if age is not None else None,
+        incident_date=event_time.astimezone(ctx.tz).date().isoformat()
+        if record.get("injury_date")
+        else None,
     )
 
 
