@@ -1,17 +1,28 @@
 """Regions as reports give them, reduced to (province, city) so they can be compared.
 
-"辽宁省沈阳市", "沈阳市" and "辽宁 沈阳" name one place; "120000" is the administrative
-division code (GB/T 2260) of Tianjin. Two regions *conflict* only when both name a province
-(or both a city) and these differ; one being vaguer than the other is no conflict.
+"辽宁省沈阳市", "沈阳市", "沈阳" and "辽宁 沈阳" name one place; "120000" is the administrative
+division code (GB/T 2260) of Tianjin and "210100" that of Shenyang (a county's code, "210102",
+counts as its prefecture's). Two regions *conflict* only when both name a province (or both a
+city) and these differ; one being vaguer than the other is no conflict.
+
+Cities are the prefecture-level divisions in ``detectors/data/regions_prefectures.json``; a city
+is keyed by its name without the 市/地区/盟/自治州 suffix ("恩施土家族苗族自治州" -> "恩施"), and
+a bare city name gets its province. A name that is both a province and a city ("吉林", "海南")
+alone stays the province; "吉林市" is the city in 吉林省 and "海南州" the prefecture in 青海. The
+municipalities (北京, 上海, 天津, 重庆) are provinces with no city.
 """
 
 from __future__ import annotations
 
+import json
 import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
 
 from detectors.text import match_key
 
-__all__ = ["compatible", "region_key"]
+__all__ = ["Division", "compatible", "divisions", "region_key"]
 
 # GB/T 2260 province-level codes (first two digits) and names without their suffix.
 PROVINCES: dict[str, str] = {
@@ -22,8 +33,89 @@ PROVINCES: dict[str, str] = {
     "53": "云南", "54": "西藏", "61": "陕西", "62": "甘肃", "63": "青海", "64": "宁夏",
     "65": "新疆", "71": "台湾", "81": "香港", "82": "澳门",
 }  # fmt: skip
-_SUFFIX = re.compile(r"(省|市|自治区|特别行政区|壮族|回族|维吾尔)")
+_PROVINCE_NAMES = frozenset(PROVINCES.values())
+# What may follow a province's name: "省", "市" (municipalities), "壮族自治区", "特别行政区"...
+_PROVINCE_SUFFIX = re.compile(r"^(?:省|市|(?:壮族|回族|维吾尔)?自治区|特别行政区)")
 _CITY_END = re.compile(r"(市|地区)$")
+# After a bare short city name these make another place: "朝阳区" is in Beijing, not 朝阳市.
+_NOT_A_CITY_AFTER = ("区", "县", "旗", "路", "街")
+
+Key = tuple[str, str]
+# Names by their first two characters, longest first: (name, key, is the bare short name).
+_Heads = dict[str, tuple[tuple[str, Key, bool], ...]]
+
+
+@dataclass(frozen=True, slots=True)
+class Division:
+    """One prefecture-level division (or a province-level one: municipality, HK, Macao, Taiwan)."""
+
+    code: str  # GB/T 2260, six digits ending in "00"; "" when not known
+    name: str  # full name: "温州市", "恩施土家族苗族自治州"
+    short: str  # the city key: "温州", "恩施"
+    province: str  # the province key, a value of PROVINCES
+    level: str  # "prefecture" or "province"
+    aliases: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Table:
+    by_code: dict[str, Key]
+    anywhere: _Heads  # names a bare region may start with
+    within: dict[str, _Heads]  # names that may follow each province's name
+
+
+def _heads(entries: dict[str, tuple[Key, bool]]) -> _Heads:
+    grouped: dict[str, list[tuple[str, Key, bool]]] = {}
+    for name, (key, bare) in entries.items():
+        grouped.setdefault(name[:2], []).append((name, key, bare))
+    return {h: tuple(sorted(g, key=lambda e: -len(e[0]))) for h, g in grouped.items()}
+
+
+@cache
+def divisions() -> tuple[Division, ...]:
+    """The bundled table of prefecture-level (and province-level) divisions."""
+    raw = resources.files("detectors").joinpath("data/regions_prefectures.json").read_text("utf-8")
+    data = json.loads(raw)
+    return tuple(
+        Division(
+            code=str(d.get("code", "")),
+            name=str(d["name"]),
+            short=str(d["short"]),
+            province=str(d["province"]),
+            level=str(d["level"]),
+            aliases=tuple(str(a) for a in d.get("aliases", ())),
+        )
+        for d in data["divisions"]
+    )
+
+
+@cache
+def _table() -> _Table:
+    by_code: dict[str, Key] = {f"{k}0000": (p, "") for k, p in PROVINCES.items()}
+    anywhere: dict[str, tuple[Key, bool]] = {}
+    within: dict[str, dict[str, tuple[Key, bool]]] = {p: {} for p in _PROVINCE_NAMES}
+    for d in divisions():
+        if d.level != "prefecture":
+            continue  # a municipality is a province with no city
+        key = (d.province, d.short)
+        if d.code:
+            by_code[d.code] = key
+        names = {match_key(d.name): False, match_key(d.short): True}
+        if d.name.endswith("自治州"):
+            names[match_key(d.short) + "州"] = False  # "恩施州", "海南州"
+        names.update((match_key(a), False) for a in d.aliases)
+        for name, bare in names.items():
+            within[d.province][name] = (key, bare)
+            if name not in _PROVINCE_NAMES:  # "吉林" alone is the province
+                anywhere[name] = (key, bare)
+    return _Table(by_code, _heads(anywhere), {p: _heads(n) for p, n in within.items()})
+
+
+def _city_at_start(text: str, heads: _Heads) -> tuple[str, Key, bool] | None:
+    for entry in heads.get(text[:2], ()):
+        if text.startswith(entry[0]):
+            return entry
+    return None
 
 
 def region_key(region: str | None) -> tuple[str, str]:
@@ -31,11 +123,22 @@ def region_key(region: str | None) -> tuple[str, str]:
     text = match_key(region)
     if not text:
         return "", ""
+    table = _table()
     if text.isdigit() and len(text) == 6:
-        return PROVINCES.get(text[:2], ""), ""
-    province = next((p for p in PROVINCES.values() if text.startswith(p)), "")
-    rest = text[len(province) :]
-    rest = _SUFFIX.sub("", rest, count=1) if rest.startswith(("省", "市", "自治区")) else rest
+        key = table.by_code.get(text) or table.by_code.get(text[:4] + "00")
+        return key or (PROVINCES.get(text[:2], ""), "")
+    province = text[:3] if text[:3] in _PROVINCE_NAMES else text[:2]
+    province = province if province in _PROVINCE_NAMES else ""
+    found = _city_at_start(text, table.anywhere)
+    if found is not None and len(found[0]) > len(province):  # "吉林市" outranks "吉林"
+        name, key, bare = found
+        if not (bare and text[len(name) :].startswith(_NOT_A_CITY_AFTER)):
+            return key
+    rest = _PROVINCE_SUFFIX.sub("", text[len(province) :], count=1)
+    if province:
+        found = _city_at_start(rest, table.within[province])
+        if found is not None:
+            return found[1]
     city = _CITY_END.sub("", rest)
     if province and city == province:  # "北京市" is a province-level city
         city = ""
