@@ -19,6 +19,20 @@ calibrated model, keeping this signature and the explanation format.
   CUSUM (:mod:`detectors.aberration`) and their verdicts go into the explanation. They do not
   move the level: letting three of four agreeing detectors raise urgency by one level made
   background noise reach a warning in 6 of 12 sample seeds, against 0 with the weekly rule.
+  When the cluster carries its area's series (its category in the province with most of its
+  reports, :mod:`detectors.area`), the same four detectors judge that series on the as-of day,
+  under ``urgency.area`` (key, days judged, detectors). The area series starts on the area's
+  first counted day, not 56 days back: a detector is pending (expected, threshold and score
+  None, no alarm) until it has its baseline - EARS C1 8 days, C2 10, C3 12, CUSUM 15 - so
+  a 3-day-old series alarms nowhere; an all-zero baseline gives EARS an expected 0 and the
+  sd floor's threshold of 1.5. As for the cluster, a day needs 3+ risk reports to alarm.
+  Farrington is not run: it needs the same season of a past year (a daily series over a year
+  long), and an area keeps about two months. Area verdicts do not move the level either:
+  over sample seeds 1-12 (:func:`streams.offline.run_offline`) they alarmed in 7 of about
+  33,000 assessments, 6 on noise clusters and one on an incident already at urgency 5. With
+  urgency one level up on any area alarm, or on three of four, every planted incident was
+  still warned of (36 of 36, as without) and one noise cluster became a warning (seed 2);
+  explanation-only, noise makes no warning in any seed.
 * scope: 1, plus one each for 3+ regions, 6+ regions, 2+ feeds reporting a risk, and reach
   through trade or mass-market sales (imports declared, 5000+ units sold online, or 5+ flagged
   listings), capped at 5.
@@ -27,7 +41,7 @@ calibrated model, keeping this signature and the explanation format.
 from __future__ import annotations
 
 import math
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from detectors.aberration import latest
 from detectors.catalogue import Catalogue
@@ -81,6 +95,9 @@ def urgency_factor(cluster: Cluster, as_of: datetime) -> tuple[int, dict[str, ob
     why["p_value"] = float(f"{tail:.3g}")
     if cluster.daily_counts.get(as_of.date().isoformat(), 0):
         why["detectors"] = daily_alarms(cluster, as_of)
+    area = area_alarms(cluster, as_of)
+    if area is not None:
+        why["area"] = area
     return level, why
 
 
@@ -100,7 +117,38 @@ def daily_alarms(cluster: Cluster, as_of: datetime) -> list[dict[str, object]]:
     method's statistic and whether it alarms (see :mod:`detectors.aberration`). Days before the
     cluster existed count as zero reports: a burst out of nothing is what an outbreak looks like.
     """
-    series = daily_series(cluster, as_of)
+    return _verdicts(daily_series(cluster, as_of), as_of)
+
+
+def area_series(cluster: Cluster, as_of: datetime, days: int = _SERIES_DAYS) -> list[int]:
+    """Risk signals per day in the cluster's area, oldest first, ending on ``as_of``'s day.
+
+    Unlike :func:`daily_series` it starts no earlier than the area series' first day: before
+    that the area was not counted yet, which is not the same as quiet (:mod:`detectors.area`).
+    Empty when the cluster carries no series or ``as_of`` is before its first day.
+    """
+    counts = cluster.area_daily_counts
+    if not counts:
+        return []
+    end = as_of.date()
+    span = min(days, (end - date.fromisoformat(min(counts))).days + 1)
+    return [counts.get((end - timedelta(days=back)).isoformat(), 0) for back in range(span)][::-1]
+
+
+def area_alarms(cluster: Cluster, as_of: datetime) -> dict[str, object] | None:
+    """EARS C1-C3 and the Poisson CUSUM on ``as_of``'s day of the cluster's area series.
+
+    The entries are those of :func:`daily_alarms`; None when there is no series to judge.
+    A detector whose baseline is not there yet (an area counted for fewer days than it needs)
+    is pending: expected, threshold and score None, no alarm.
+    """
+    series = area_series(cluster, as_of)
+    if not series:
+        return None
+    return {"key": cluster.area_key, "days": len(series), "detectors": _verdicts(series, as_of)}
+
+
+def _verdicts(series: list[int], as_of: datetime) -> list[dict[str, object]]:
     out: list[dict[str, object]] = []
     for method in _DAILY_METHODS:
         point = latest(series, method, date=as_of.date().isoformat())

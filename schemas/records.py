@@ -181,6 +181,11 @@ class Cluster:
     declarations, not listings without a risk flag, not quality-only complaints), and
     ``daily_counts`` maps an ISO date to the risk signals of that event date, which is what
     urgency is computed from. ``member_ids`` is the provenance trail back to the signals.
+
+    ``area_key`` (``"<category>|<province>"``, the province with most of the cluster's reports)
+    and ``area_daily_counts`` are a snapshot, taken when the cluster was last stored, of the
+    risk signals per day of its whole category in that province (:mod:`detectors.area`); empty
+    when no report names a province.
     """
 
     cluster_id: str
@@ -200,6 +205,8 @@ class Cluster:
     channel_counts: dict[str, int] = field(default_factory=dict)
     region_counts: dict[str, int] = field(default_factory=dict)
     daily_counts: dict[str, int] = field(default_factory=dict)
+    area_key: str = ""
+    area_daily_counts: dict[str, int] = field(default_factory=dict)
     enterprises: tuple[str, ...] = ()
     hs_codes: tuple[str, ...] = ()
     origins: tuple[str, ...] = ()

@@ -53,6 +53,7 @@ def run_offline(
     index = MemoryExactIndex()
     clusters: dict[str, bytes] = {}
     blocks: dict[str, bytes] = {}
+    areas: dict[str, bytes] = {}
     warnings: dict[str, bytes] = {}
     active: dict[str, Control] = {}
     now = datetime.now(UTC)
@@ -77,7 +78,7 @@ def run_offline(
             continue
         if out.feed == "declarations":
             run.instructions.append(instruct(out, active.values(), reference))
-        cluster, _ = link_signal(out, clusters, blocks)
+        cluster, _ = link_signal(out, clusters, blocks, areas=areas)
         if cluster is None:
             continue
         run.clusters[cluster.cluster_id] = cluster

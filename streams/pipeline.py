@@ -139,6 +139,7 @@ def build_pipeline(settings: Settings) -> Pipeline:
 
     cluster_table = table("clusters")
     block_table = table("blocks")
+    area_table = table("areas")  # risk signals per day by category and province, for urgency
     warning_table = table("warnings")
 
     def now() -> datetime:
@@ -212,7 +213,7 @@ def build_pipeline(settings: Settings) -> Pipeline:
 
     async def link_one(event: EventT[bytes]) -> None:
         signal = decode(Signal, event.value)
-        cluster, _ = link_signal(signal, cluster_table, block_table)
+        cluster, _ = link_signal(signal, cluster_table, block_table, areas=area_table)
         if cluster is not None:
             await clusters.send(key=cluster.cluster_id.encode(), value=encode(cluster))
 

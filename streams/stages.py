@@ -12,7 +12,9 @@ from __future__ import annotations
 from collections.abc import MutableMapping
 from dataclasses import replace
 
+from detectors.area import add_to_series, area_key, cluster_province, province_of
 from detectors.catalogue import Catalogue
+from detectors.evidence import is_risk_evidence
 from detectors.grading import decide
 from detectors.linkage import (
     NAME_THRESHOLD,
@@ -62,10 +64,42 @@ def _store_candidates(blocks: State, key: str, candidates: dict[str, Candidate])
     _decoded[key] = (blob, candidates)
 
 
+def _count_in_area(areas: State, signal: Signal) -> None:
+    """One more risk signal in the series of ``signal``'s category and province, if placed."""
+    province = province_of(signal.region)
+    if not province:
+        return
+    key = area_key(block_key(signal), province)
+    raw = areas.get(key)
+    series = add_to_series(loads(raw) if raw else {}, signal.event_time.date().isoformat())
+    if series is not None:
+        areas[key] = dumps(series)
+
+
+def _with_area(cluster: Cluster, areas: State, signal: Signal) -> Cluster:
+    """``cluster`` carrying the current series of its category in its main province."""
+    province = cluster_province(cluster.region_counts, signal.region)
+    if not province:
+        return replace(cluster, area_key="", area_daily_counts={})
+    key = area_key(cluster.block_key, province)
+    raw = areas.get(key)
+    return replace(cluster, area_key=key, area_daily_counts=loads(raw) if raw else {})
+
+
 def link_signal(
-    signal: Signal, clusters: State, blocks: State, threshold: float = NAME_THRESHOLD
+    signal: Signal,
+    clusters: State,
+    blocks: State,
+    threshold: float = NAME_THRESHOLD,
+    *,
+    areas: State | None = None,
 ) -> tuple[Cluster | None, LinkDecision]:
-    """Join ``signal`` to its best cluster in its block (or found one); expire idle clusters."""
+    """Join ``signal`` to its best cluster in its block (or found one); expire idle clusters.
+
+    With ``areas`` (:mod:`detectors.area`), a risk signal also counts in the series of its
+    category and province, once: a replayed signal (already a member) returns before counting.
+    The stored cluster then carries the series of its own area for scoring.
+    """
     key = block_key(signal)
     candidates = _candidates(key, blocks.get(key))
     horizon = signal.event_time - EXPIRY
@@ -85,6 +119,10 @@ def link_signal(
         cluster = new_cluster(signal)
     else:
         return None, decision
+    if areas is not None:
+        if is_risk_evidence(signal):  # before the snapshot, so that it includes this signal
+            _count_in_area(areas, signal)
+        cluster = _with_area(cluster, areas, signal)
     clusters[cluster.cluster_id] = dumps(cluster)
     candidates[cluster.cluster_id] = Candidate.of(cluster)
     _store_candidates(blocks, key, candidates)

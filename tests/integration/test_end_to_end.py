@@ -147,3 +147,22 @@ def test_scoring_agent_emits_explained_scores(sample: Sample, outputs: Outputs) 
     assert any(d["alarm"] for d in detected), "an incident burst sets off the daily detectors"
     for d in detected:
         assert {"observed", "expected", "threshold", "score", "alarm"} <= d.keys()
+
+
+def test_link_agent_keeps_area_series_for_scoring(outputs: Outputs) -> None:
+    # the areas table of the link agent reaches the score agent as the clusters' snapshots
+    judged = [a for a in outputs.assessments if "area" in a.explanation["urgency"]]
+    assert judged, "no assessment carries its area's detectors"
+    for a in judged:
+        area = a.explanation["urgency"]["area"]
+        category, province = area["key"].split("|")
+        assert category == a.cluster.block_key and province
+        assert area["key"] == a.cluster.area_key
+        assert {d["method"] for d in area["detectors"]} == {
+            "ears-c1",
+            "ears-c2",
+            "ears-c3",
+            "cusum",
+        }
+    # the series outgrew the detectors' baselines: the table kept counting across days
+    assert any(a.explanation["urgency"]["area"]["days"] >= 15 for a in judged)

@@ -9,6 +9,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from detectors.aberration import latest
+from detectors.area import HORIZON_DAYS
 from detectors.catalogue import Catalogue
 from detectors.grading import (
     QUIET_PERIOD,
@@ -541,3 +543,105 @@ def test_urgency_explanation_carries_each_detectors_verdict(
     # a day without risk reports runs no detector
     _, calm = urgency_factor(burst, as_of + timedelta(days=1))
     assert "detectors" not in calm
+
+
+# --------------------------------------------------------------------------- area series
+
+AREA_AS_OF = datetime(2026, 10, 20, 12, tzinfo=UTC)
+
+
+def area_counts(by_days_back: dict[int, int], first_back: int) -> dict[str, int]:
+    """An area series counted since ``first_back`` days before AREA_AS_OF (0 there if absent)."""
+    start = {day(AREA_AS_OF - timedelta(days=first_back)): 0}
+    return start | {day(AREA_AS_OF - timedelta(days=d)): n for d, n in by_days_back.items()}
+
+
+def area_verdicts(why: dict[str, object]) -> dict[str, dict[str, object]]:
+    area = why["area"]
+    assert isinstance(area, dict)
+    return {d["method"]: d for d in area["detectors"]}
+
+
+def ears_by_hand(window: list[int], k: float) -> tuple[float, float]:
+    """Expected and threshold of EARS C1/C2: mean, and mean + k sd with sd floored at 0.5."""
+    mean = sum(window) / len(window)
+    sd = math.sqrt(sum((x - mean) ** 2 for x in window) / (len(window) - 1))
+    return mean, mean + k * max(sd, 0.5)
+
+
+def test_urgency_explains_the_area_detectors_on_a_hand_built_series(
+    make_cluster: MakeCluster,
+) -> None:
+    # days back 1..9 hold 1, 0, 2, 0, 1, 0, 1, 3, 0; today 7; counted for 30 days
+    before = [1, 0, 2, 0, 1, 0, 1, 3, 0]
+    counts = area_counts({0: 7} | {d: n for d, n in enumerate(before, 1) if n}, first_back=29)
+    cluster = make_cluster(area_key="childrens_products|辽宁", area_daily_counts=counts)
+    _, why = urgency_factor(cluster, AREA_AS_OF)
+    area = why["area"]
+    assert isinstance(area, dict)
+    assert area["key"] == "childrens_products|辽宁" and area["days"] == 30
+    verdicts = area_verdicts(why)
+    assert set(verdicts) == {"ears-c1", "ears-c2", "ears-c3", "cusum"}
+    for v in verdicts.values():
+        assert v["observed"] == 7
+        assert {"expected", "threshold", "score", "alarm"} <= v.keys()
+    c1_mean, c1_limit = ears_by_hand(before[:7], 3.0)  # t-7..t-1
+    c2_mean, c2_limit = ears_by_hand(before[2:9], 3.0)  # t-9..t-3
+    assert verdicts["ears-c1"]["expected"] == pytest.approx(c1_mean, abs=0.005)
+    assert verdicts["ears-c1"]["threshold"] == pytest.approx(c1_limit, abs=0.005)
+    assert verdicts["ears-c2"]["expected"] == pytest.approx(c2_mean, abs=0.005)
+    assert verdicts["ears-c2"]["threshold"] == pytest.approx(c2_limit, abs=0.005)
+    assert verdicts["ears-c1"]["alarm"] is True and verdicts["ears-c2"]["alarm"] is True
+    assert verdicts["cusum"]["expected"] is not None  # 30 days: CUSUM has its 7 + 7 + 1
+
+
+def test_area_verdicts_do_not_move_urgency(make_cluster: MakeCluster) -> None:
+    own = {day(AREA_AS_OF): 2}
+    quiet = make_cluster(daily_counts=own, first_seen=AREA_AS_OF - timedelta(days=3))
+    burst = replace(
+        quiet, area_key="food|辽宁", area_daily_counts=area_counts({0: 40}, first_back=40)
+    )
+    level, why = urgency_factor(burst, AREA_AS_OF)
+    assert any(v["alarm"] for v in area_verdicts(why).values())
+    assert level == urgency_factor(quiet, AREA_AS_OF)[0]
+    assert "area" not in urgency_factor(quiet, AREA_AS_OF)[1]
+
+
+def test_a_three_day_old_area_series_is_pending(make_cluster: MakeCluster) -> None:
+    counts = area_counts({0: 9, 1: 1}, first_back=2)
+    cluster = make_cluster(area_key="food|辽宁", area_daily_counts=counts)
+    _, why = urgency_factor(cluster, AREA_AS_OF)
+    area = why["area"]
+    assert isinstance(area, dict) and area["days"] == 3  # not padded back to 56 days
+    for v in area_verdicts(why).values():
+        assert v["observed"] == 9
+        assert v["expected"] is None and v["threshold"] is None and v["score"] is None
+        assert v["alarm"] is False
+
+
+@pytest.mark.parametrize(("today", "alarm"), [(0, False), (2, False), (3, True)])
+def test_an_all_zero_area_baseline(make_cluster: MakeCluster, today: int, alarm: bool) -> None:
+    counts = area_counts({0: today} if today else {}, first_back=55)
+    cluster = make_cluster(area_key="food|辽宁", area_daily_counts=counts)
+    _, why = urgency_factor(cluster, AREA_AS_OF)
+    verdicts = area_verdicts(why)
+    for method in ("ears-c1", "ears-c2", "ears-c3"):
+        # a baseline of zeros: mean 0, sd floored at 0.5, so C1 and C2 alarm above 3 x 0.5
+        assert verdicts[method]["expected"] == 0
+    assert verdicts["ears-c1"]["threshold"] == verdicts["ears-c2"]["threshold"] == 1.5
+    assert verdicts["cusum"]["expected"] == pytest.approx(0.5 / 28, abs=0.005)  # half an event
+    # 1 or 2 reports exceed the EARS limit, but a day needs 3 to alarm
+    assert {v["alarm"] for v in verdicts.values()} == {alarm}
+
+
+def test_no_area_verdicts_without_a_series_or_before_it(make_cluster: MakeCluster) -> None:
+    assert "area" not in urgency_factor(make_cluster(), AREA_AS_OF)[1]
+    counts = area_counts({}, first_back=-2)  # counting began two days after as_of
+    cluster = make_cluster(area_key="food|辽宁", area_daily_counts=counts)
+    assert "area" not in urgency_factor(cluster, AREA_AS_OF)[1]
+
+
+def test_farrington_cannot_judge_an_area_series() -> None:
+    # why scoring leaves it out: an area keeps about two months, Farrington needs a past year
+    point = latest([0] * (HORIZON_DAYS - 1) + [5], "farrington", period=365, fallback=None)
+    assert point.expected is None and point.alarm is False
