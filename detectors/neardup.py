@@ -32,6 +32,17 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
+from detectors.event_identity import (
+    ages,
+    agreement,
+    codes_agree,
+    event_dates,
+    model_codes,
+    overlap,
+    places,
+    quotes,
+    sexes,
+)
 from detectors.regions import compatible as regions_compatible
 from detectors.regions import region_key
 from detectors.text import is_cjk, match_key, narrative, quoted_numbers
@@ -83,6 +94,14 @@ class ReportKey:
     numbers: frozenset[str]
     outcome: str
     counts: tuple[int, int, int]
+    language: str = "zh"
+    dates: frozenset[str] = frozenset()
+    ages: frozenset[int] = frozenset()
+    sexes: frozenset[str] = frozenset()
+    places: frozenset[str] = frozenset()
+    quotes: frozenset[str] = frozenset()
+    codes: frozenset[str] = frozenset()
+    platform: str = ""
 
     @classmethod
     def of(cls, signal: Signal) -> ReportKey:
@@ -103,6 +122,16 @@ class ReportKey:
             numbers=quoted_numbers(signal.text),
             outcome=signal.outcome,
             counts=(signal.cases, signal.hospitalised, signal.deaths),
+            language=signal.language,
+            dates=event_dates(signal.text, signal.incident_date),
+            ages=ages(signal.text, signal.person_age),
+            sexes=sexes(signal.text),
+            places=places(signal.platform, signal.text)
+            if signal.feed != "listings"
+            else frozenset(),
+            quotes=quotes(signal.text),
+            codes=model_codes(signal.model, signal.product_name, signal.text),
+            platform=signal.platform or "",
         )
 
 
@@ -200,9 +229,18 @@ FEATURES = (
     "region",
     "hazard",
     "outcome",
+    "outcome_cross_feed",
     "same_feed",
     "same_listing_shop",
+    "listing_other_platform",
     "days_apart",
+    "cross_language",
+    "dates",
+    "dates_shared",
+    "age",
+    "sex",
+    "place",
+    "quotes",
 )
 
 
@@ -213,9 +251,13 @@ def pair_features(a: ReportKey, b: ReportKey) -> dict[str, float]:
     two people using the same words rarely quote the same numbers, one person re-telling
     an event does.
     """
-    both_text = bool(a.text and b.text)
-    ga, gb = _bigrams(a.text), _bigrams(b.text)
+    # Text compared across languages says nothing; the identifying details below still do.
+    both_text = bool(a.text and b.text) and a.language == b.language
+    ga, gb = (_bigrams(a.text), _bigrams(b.text)) if both_text else (set(), set())
     union = a.numbers | b.numbers
+    same_feed = a.feed == b.feed
+    listings = same_feed and a.feed == "listings"
+    same_shop = _enterprises_agree(a.enterprise, b.enterprise) is True
     return {
         "text_edit": fuzz.WRatio(a.text, b.text, processor=None) / 100 if both_text else 0.0,
         "text_contain": len(ga & gb) / min(len(ga), len(gb)) if ga and gb else 0.0,
@@ -225,18 +267,27 @@ def pair_features(a: ReportKey, b: ReportKey) -> dict[str, float]:
         "name": fuzz.WRatio(a.name, b.name, processor=None) / 100 if a.name and b.name else 0.0,
         "numbers": len(a.numbers & b.numbers) / len(union) if union else 0.0,
         "brand": _tri(brands_agree(a.brands, b.brands)),
-        "model": _tri(None if not a.model or not b.model else a.model == b.model),
+        "model": _tri(codes_agree(a.codes, b.codes)),
         "enterprise": _tri(_enterprises_agree(a.enterprise, b.enterprise)),
         "region": _tri(regions_compatible(a.region, b.region)),
         "hazard": _tri(None if not a.hazard or not b.hazard else a.hazard == b.hazard),
-        "outcome": _tri(a.outcome == b.outcome and a.counts == b.counts),
-        "same_feed": 1.0 if a.feed == b.feed else 0.0,
-        # a shop re-posting its own listing: same shop and product, title rewritten
-        "same_listing_shop": float(
-            a.feed == b.feed == "listings"
-            and _enterprises_agree(a.enterprise, b.enterprise) is True
-        ),
+        # outcome and case counts mean the same across one feed only: a surveillance report
+        # counts a household, a complaint one consumer's account of it
+        "outcome": _tri(a.outcome == b.outcome and a.counts == b.counts) if same_feed else 0.0,
+        "outcome_cross_feed": 0.0 if same_feed else _tri(a.outcome == b.outcome),
+        "same_feed": float(same_feed),
+        # a shop re-posting its own listing: same shop on the same platform, title rewritten;
+        # the same shop name on another platform is another account's listing
+        "same_listing_shop": float(listings and same_shop and a.platform == b.platform),
+        "listing_other_platform": float(listings and a.platform != b.platform),
         "days_apart": abs(a.day - b.day) / WINDOW.days,
+        "cross_language": float(a.language != b.language),
+        "dates": agreement(a.dates, b.dates),
+        "dates_shared": overlap(a.dates, b.dates),
+        "age": agreement(a.ages, b.ages),
+        "sex": agreement(a.sexes, b.sexes),
+        "place": agreement(a.places, b.places),
+        "quotes": overlap(a.quotes, b.quotes),
     }
 
 

@@ -78,7 +78,8 @@ OTHER_PERSON = _signal(
         ("浙江省杭州市", "浙江 杭州", True),
         ("江苏省南京市", "江苏省苏州市", False),
         ("上海市", "北京", False),
-        ("广东", "沈阳市", None),  # a province and a city elsewhere: cannot tell
+        ("广东", "沈阳市", False),  # 沈阳 is in 辽宁
+        ("广东", "仙桃市", None),  # a city the table does not know: cannot tell
         (None, "上海", None),
     ],
 )
@@ -88,7 +89,7 @@ def test_regions_are_compared_at_the_level_both_give(a: str, b: str, same: bool 
 
 def test_region_key_strips_suffixes_but_keeps_city_names() -> None:
     assert region_key("内蒙古自治区呼和浩特市") == ("内蒙古", "呼和浩特")
-    assert region_key("广州市") == ("", "广州")
+    assert region_key("广州市") == ("广东", "广州")
 
 
 def test_narrative_drops_openers_and_demands_and_numbers_unify_dates() -> None:
