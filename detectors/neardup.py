@@ -23,13 +23,14 @@ import json
 import math
 import re
 from collections import deque
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, MutableMapping
+from dataclasses import dataclass, field, fields, replace
 from datetime import timedelta
 from functools import cache
 from importlib import resources
 from typing import Any
 
+import orjson
 from rapidfuzz import fuzz
 
 from detectors.event_identity import (
@@ -102,6 +103,27 @@ class ReportKey:
     quotes: frozenset[str] = frozenset()
     codes: frozenset[str] = frozenset()
     platform: str = ""
+    city: str = ""
+    duplicate_of: str | None = None  # the verdict given when it was filed, for replays
+
+    def to_row(self) -> list[Any]:
+        """A compact JSON form (values in field order) for the changelog-backed block lists."""
+        return [
+            sorted(v) if isinstance(v, frozenset) else v
+            for v in (getattr(self, f.name) for f in fields(self))
+        ]
+
+    @classmethod
+    def from_row(cls, row: list[Any]) -> ReportKey:
+        """The inverse of :meth:`to_row`."""
+        values: dict[str, Any] = {}
+        for f, v in zip(fields(cls), row, strict=True):
+            if f.name in _SET_FIELDS:
+                v = frozenset(v)
+            elif f.name in _TUPLE_FIELDS:
+                v = tuple(v)
+            values[f.name] = v
+        return cls(**values)
 
     @classmethod
     def of(cls, signal: Signal) -> ReportKey:
@@ -132,7 +154,12 @@ class ReportKey:
             quotes=quotes(signal.text),
             codes=model_codes(signal.model, signal.product_name, signal.text),
             platform=signal.platform or "",
+            city=region_key(signal.region)[1],
         )
+
+
+_SET_FIELDS = {"numbers", "dates", "ages", "sexes", "places", "quotes", "codes"}
+_TUPLE_FIELDS = {"brands", "terms", "counts"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,11 +222,13 @@ def _bigrams(text: str) -> set[str]:
 def blocking_keys(signal: Signal) -> list[str]:
     """The keys under which a signal's candidates are found (and it is filed).
 
-    Category and product term, and - since a category or term can be missing or wrong -
-    brand, model, province and the start of the product name, each on its own.
+    Product term, and - since a term can be missing or wrong - brand, model, province and
+    the start of the product name, each on its own; all within the signal's partition
+    (:func:`detectors.linkage.block_key`, its category), so that in the pipeline every
+    candidate of a signal is held by the worker that owns the signal's partition.
     """
-    cat = signal.category or "uncategorised"
-    keys = [f"{cat}|t:{t}" for t in signal.product_terms]
+    part = signal.category or "uncategorised"  # = detectors.linkage.block_key (no cycle)
+    keys = [f"t:{t}" for t in signal.product_terms]
     keys += [f"b:{b}" for b in brand_variants(signal.brand)]
     model = match_key(signal.model)
     if model:
@@ -210,7 +239,7 @@ def blocking_keys(signal: Signal) -> list[str]:
     name = match_key(signal.product_name)
     if name:
         keys.append(f"n:{name[:4]}")
-    return keys or [f"{cat}|none"]
+    return [f"{part}|{k}" for k in keys] or [f"{part}|none"]
 
 
 def _tri(verdict: bool | None) -> float:
@@ -227,6 +256,7 @@ FEATURES = (
     "model",
     "enterprise",
     "region",
+    "same_city",
     "hazard",
     "outcome",
     "outcome_cross_feed",
@@ -270,6 +300,8 @@ def pair_features(a: ReportKey, b: ReportKey) -> dict[str, float]:
         "model": _tri(codes_agree(a.codes, b.codes)),
         "enterprise": _tri(_enterprises_agree(a.enterprise, b.enterprise)),
         "region": _tri(regions_compatible(a.region, b.region)),
+        # a shared city says far more than a shared province
+        "same_city": float(bool(a.city) and a.city == b.city),
         "hazard": _tri(None if not a.hazard or not b.hazard else a.hazard == b.hazard),
         # outcome and case counts mean the same across one feed only: a surveillance report
         # counts a household, a complaint one consumer's account of it
@@ -335,41 +367,88 @@ class NearVerdict:
 class NearDupIndex:
     """Recent report keys by blocking key, bounded by ``WINDOW`` and ``MAX_PER_BLOCK``.
 
-    The in-memory form, for the in-process runner, ``riskwire dedup`` and evaluations; the
-    pipeline keeps the same per-block lists in a changelog-backed table.
+    Without ``store`` it lives in memory (``riskwire dedup``, evaluations, the bench). With a
+    ``store`` - a changelog-backed table in the pipeline, a dict in the in-process runner -
+    every block written is also written there as one value, and a block not yet in memory is
+    read from there, so a restarted worker recovers its blocks from the changelog. Blocks are
+    only ever replaced in the store, never mutated, so each change reaches the changelog.
+
+    A signal already filed (a replay after a crash) gets the verdict it got the first time.
     """
 
-    def __init__(self, threshold: float | None = None, per_block: int = MAX_PER_BLOCK) -> None:
+    def __init__(
+        self,
+        threshold: float | None = None,
+        per_block: int = MAX_PER_BLOCK,
+        store: MutableMapping[str, bytes] | None = None,
+    ) -> None:
         self.threshold = (
             float(matcher_config()["duplicate_threshold"]) if threshold is None else threshold
         )
         self.per_block = per_block
+        self.store = store
         self._blocks: dict[str, deque[ReportKey]] = {}
+        self._loaded: dict[str, bytes] = {}  # the stored value each in-memory block came from
+
+    def _block(self, name: str) -> deque[ReportKey] | None:
+        if self.store is None:
+            return self._blocks.get(name)
+        blob = self.store.get(name)
+        if blob is None:
+            self._blocks.pop(name, None)
+            return None
+        if self._loaded.get(name) is not blob:  # first read, or changed by a recovery
+            rows = orjson.loads(blob)
+            entries = deque((ReportKey.from_row(r) for r in rows), maxlen=self.per_block)
+            self._blocks[name] = entries
+            self._loaded[name] = blob
+        return self._blocks[name]
 
     def candidates(self, keys: Iterable[str], key: ReportKey) -> list[ReportKey]:
         """Distinct recent reports filed under any of ``keys``."""
         seen: dict[str, ReportKey] = {}
         for block in keys:
-            for other in self._blocks.get(block, ()):
+            for other in self._block(block) or ():
                 if other.signal_id != key.signal_id and key.day - other.day <= WINDOW.days:
                     seen.setdefault(other.signal_id, other)
         return list(seen.values())
+
+    def _filed(self, keys: Iterable[str], signal_id: str) -> ReportKey | None:
+        for block in keys:
+            for other in self._block(block) or ():
+                if other.signal_id == signal_id:
+                    return other
+        return None
 
     def check(self, signal: Signal, add: bool = True) -> NearVerdict:
         """Compare ``signal`` with its candidates; file it unless ``add`` is false."""
         key = ReportKey.of(signal)
         blocks = blocking_keys(signal)
+        if self.store is not None:
+            filed = self._filed(blocks, key.signal_id)
+            if filed is not None:  # a replay: the first verdict stands
+                return NearVerdict(filed.duplicate_of, None, self.threshold, 0)
         found = self.candidates(blocks, key)
         verdict = best_match(key, found, self.threshold)
         if add:
-            self.add(blocks, key)
+            self.add(blocks, replace(key, duplicate_of=verdict.duplicate_of))
         return verdict
 
     def add(self, blocks: Iterable[str], key: ReportKey) -> None:
-        """File ``key`` under ``blocks``, dropping the oldest beyond the per-block bound."""
+        """File ``key`` under ``blocks``, dropping the oldest beyond the per-block bound and,
+        when writing through to a store, those older than the window."""
         for block in blocks:
-            entries = self._blocks.setdefault(block, deque(maxlen=self.per_block))
+            entries = self._block(block)
+            if entries is None:
+                entries = deque(maxlen=self.per_block)
+                self._blocks[block] = entries
             entries.append(key)
+            if self.store is not None:
+                while entries and key.day - entries[0].day > WINDOW.days:
+                    entries.popleft()
+                blob = orjson.dumps([e.to_row() for e in entries])
+                self.store[block] = blob
+                self._loaded[block] = blob
 
     def __len__(self) -> int:
         return sum(len(d) for d in self._blocks.values())

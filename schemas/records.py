@@ -171,6 +171,9 @@ class Duplicate:
     reason: str
     event_time: datetime
     schema_version: int = 1
+    # near duplicates: the matcher's score (0-100) and its explanation (fields, threshold)
+    score: float | None = None
+    explanation: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

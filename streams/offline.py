@@ -15,6 +15,7 @@ from connectors.ingest import SourceRef, ingest
 from connectors.sample import FeedRecord
 from detectors.catalogue import Catalogue
 from detectors.dedup import MemoryExactIndex
+from detectors.neardup import NearDupIndex
 from detectors.targeting import Reference, instruct
 from schemas.records import (
     Assessment,
@@ -26,7 +27,7 @@ from schemas.records import (
     Signal,
     Warning,
 )
-from streams.stages import escalate, link_signal, score
+from streams.stages import escalate, link_signal, near_duplicate, score
 
 __all__ = ["OfflineRun", "run_offline"]
 
@@ -54,6 +55,7 @@ def run_offline(
     clusters: dict[str, bytes] = {}
     blocks: dict[str, bytes] = {}
     areas: dict[str, bytes] = {}
+    near = NearDupIndex(store={})
     warnings: dict[str, bytes] = {}
     active: dict[str, Control] = {}
     now = datetime.now(UTC)
@@ -75,6 +77,10 @@ def run_offline(
                     event_time=out.event_time,
                 )
             )
+            continue
+        duplicate = near_duplicate(out, near)
+        if duplicate is not None:
+            run.duplicates.append(duplicate)
             continue
         if out.feed == "declarations":
             run.instructions.append(instruct(out, active.values(), reference))

@@ -40,13 +40,14 @@ from connectors.registry import feed_names, get_feed
 from detectors.catalogue import Catalogue, load_catalogue
 from detectors.linkage import block_key
 from detectors.model import WarningModel
+from detectors.neardup import NearDupIndex
 from detectors.targeting import instruct
 from schemas.codec import decode, encode
 from schemas.errors import SchemaError
 from schemas.records import Assessment, Cluster, DeadLetter, Duplicate, Signal
 from streams.feed_endpoint import check_batch
 from streams.settings import Settings
-from streams.stages import escalate, link_signal, score
+from streams.stages import escalate, link_signal, near_duplicate, score
 from streams.state import RedisState, apply_reference
 from streams.topics import feed_topic
 from streams.transport import RiskwireApp
@@ -140,6 +141,7 @@ def build_pipeline(settings: Settings) -> Pipeline:
     cluster_table = table("clusters")
     block_table = table("blocks")
     area_table = table("areas")  # risk signals per day by category and province, for urgency
+    near_index = NearDupIndex(store=table("near"))  # recent reports by blocking key
     warning_table = table("warnings")
 
     def now() -> datetime:
@@ -206,6 +208,10 @@ def build_pipeline(settings: Settings) -> Pipeline:
                 event_time=signal.event_time,
             )
             await duplicates.send(key=signal.signal_id.encode(), value=encode(duplicate))
+            return
+        near = near_duplicate(signal, near_index)
+        if near is not None:
+            await duplicates.send(key=signal.signal_id.encode(), value=encode(near))
             return
         await unique.send(key=event.key, value=event.value)
         if signal.feed == "declarations":

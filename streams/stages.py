@@ -29,12 +29,23 @@ from detectors.linkage import (
     seeds_clusters,
 )
 from detectors.model import WarningScorer
+from detectors.neardup import NearDupIndex
 from detectors.scoring import assess
 from detectors.targeting import control_for
 from schemas.codec import decode, dumps, from_dict, loads
-from schemas.records import Assessment, Cluster, Control, Signal, Warning, WarningKind
+from schemas.records import (
+    Assessment,
+    Cluster,
+    Control,
+    Duplicate,
+    Signal,
+    Warning,
+    WarningKind,
+)
 
-__all__ = ["escalate", "link_signal", "score"]
+__all__ = ["NEAR_DUPLICATE", "escalate", "link_signal", "near_duplicate", "score"]
+
+NEAR_DUPLICATE = "near duplicate"
 
 State = MutableMapping[str, bytes]
 EXPIRY = WINDOW * 2
@@ -84,6 +95,28 @@ def _with_area(cluster: Cluster, areas: State, signal: Signal) -> Cluster:
     key = area_key(cluster.block_key, province)
     raw = areas.get(key)
     return replace(cluster, area_key=key, area_daily_counts=loads(raw) if raw else {})
+
+
+def near_duplicate(signal: Signal, index: NearDupIndex) -> Duplicate | None:
+    """The near-duplicate verdict on a signal that is not an exact repeat, as a Duplicate.
+
+    A customs declaration line is a trade record with its own id: only an exact repeat
+    duplicates it, so it is neither compared nor filed.
+    """
+    if signal.feed == "declarations":
+        return None
+    verdict = index.check(signal)
+    if verdict.duplicate_of is None:
+        return None
+    return Duplicate(
+        signal_id=signal.signal_id,
+        duplicate_of=verdict.duplicate_of,
+        feed=signal.feed,
+        reason=NEAR_DUPLICATE,
+        event_time=signal.event_time,
+        score=round(verdict.best.score, 1) if verdict.best else None,
+        explanation=verdict.explain() or {},
+    )
 
 
 def link_signal(

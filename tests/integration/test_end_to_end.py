@@ -18,6 +18,7 @@ from schemas.records import Duplicate, Grade, InstructionAction
 from streams.offline import OfflineRun, run_offline
 from streams.scenario import Outputs, WorkerProcess, check_incidents, replay
 from streams.settings import Settings
+from streams.stages import NEAR_DUPLICATE
 
 SEED = 11
 
@@ -166,3 +167,36 @@ def test_link_agent_keeps_area_series_for_scoring(outputs: Outputs) -> None:
         }
     # the series outgrew the detectors' baselines: the table kept counting across days
     assert any(a.explanation["urgency"]["area"]["days"] >= 15 for a in judged)
+
+
+def test_near_duplicates_are_dropped_with_provenance_and_explanation(
+    sample: Sample, outputs: Outputs
+) -> None:
+    near = [d for d in outputs.duplicates if d.reason == NEAR_DUPLICATE]
+    assert near
+    went_through = {s.signal_id for s in outputs.signals}
+    for dup in near:
+        assert dup.duplicate_of in went_through and dup.duplicate_of != dup.signal_id
+        explanation = dup.explanation
+        assert explanation["candidate"] == dup.duplicate_of
+        assert dup.score is not None and dup.score >= explanation["threshold"]
+        assert explanation["fields"]  # which fields agreed, with value and contribution
+    # a dropped near duplicate is counted in no cluster; its original is (an exact re-send
+    # carries its original's id, so only near duplicates can be told apart by id)
+    dropped = {d.signal_id for d in near}
+    members = {m for a in outputs.assessments for m in a.cluster.member_ids}
+    assert not dropped & members
+    assert {d.duplicate_of for d in near} & members
+
+
+def test_signals_from_different_feeds_join_one_cluster(sample: Sample, outputs: Outputs) -> None:
+    latest = {a.cluster.cluster_id: a.cluster for a in outputs.assessments}
+    cross_feed = [c for c in latest.values() if len(c.feed_counts) >= 2]
+    assert cross_feed
+    incident = {sid for t in sample.incidents.values() for sid in t.signal_ids}
+    feeds_of = {s.signal_id: s.feed for s in outputs.signals}
+    for cluster in cross_feed:
+        feeds = {feeds_of[m] for m in cluster.member_ids if m in feeds_of}
+        assert len(feeds) >= 2
+    # the planted incidents each reach regulators through several feeds
+    assert any(set(c.member_ids) & incident and len(c.feed_counts) >= 3 for c in cross_feed)

@@ -107,15 +107,19 @@ def _post(settings: Settings, feed: str, body: bytes) -> tuple[int, dict[str, An
         return err.code, orjson.loads(err.read())
 
 
-def _complaint(cid: str, **extra: Any) -> dict[str, Any]:
+def _complaint(cid: str, n: int = 0, **extra: Any) -> dict[str, Any]:
+    """A complaint; ``n`` makes it another consumer's (another purchase date), so that the
+    near-duplicate stage rightly tells the records apart."""
+    bought = f"{1 + n % 9}月{1 + n // 9}日"
+    province = ("江苏省", "浙江省", "广东省", "山东省", "河南省", "四川省", "湖北省")[n % 7]
     return {
         "complaint_id": cid,
         "received_at": "2026-10-02 10:15",
         "channel": "web",
         "product_name": "儿童电动牙刷",
         "brand": "洁宝",
-        "description": f"充电时机身发烫，孩子手被烫红（投诉编号 {cid}）",
-        "region": "江苏省",
+        "description": f"{bought}买的，充电时机身发烫，孩子手被烫红（投诉编号 {cid}）",
+        "region": province,
         **extra,
     }
 
@@ -126,13 +130,13 @@ def test_jsonl_and_csv_files_load_once(
     adapter = get_feed("complaints")
     assert adapter is not None
     jsonl = tmp_path / "complaints.jsonl"
-    jsonl.write_bytes(b"\n".join(orjson.dumps(_complaint(f"F-{i}")) for i in range(30)))
+    jsonl.write_bytes(b"\n".join(orjson.dumps(_complaint(f"F-{i}", i)) for i in range(30)))
     table = tmp_path / "complaints.csv"
     with table.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=[*_complaint("x"), "victim_age"])
         writer.writeheader()
         for i in range(20):
-            writer.writerow({**_complaint(f"C-{i}"), "victim_age": "7"})
+            writer.writerow({**_complaint(f"C-{i}", 30 + i), "victim_age": str(3 + i % 9)})
 
     first = load_file(settings, jsonl, adapter, progress=False)
     assert (first.read, first.sent, first.skipped) == (30, 30, 0)
@@ -144,7 +148,7 @@ def test_jsonl_and_csv_files_load_once(
     assert ids == expected
     assert got["duplicates"] == []
     typed = next(s for s in got["signals"] if s.signal_id == "complaints:C-0")
-    assert typed.vulnerable_groups == ("children",)  # "7" in the CSV became the integer 7
+    assert typed.vulnerable_groups == ("children",)  # "3" in the CSV became the integer 3
     assert not got["deadletter"]
 
     again = load_file(settings, jsonl, adapter, progress=False)
