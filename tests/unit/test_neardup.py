@@ -170,3 +170,26 @@ def test_dedup_command_prints_one_decision_per_record(tmp_path: Path) -> None:
     assert out[1]["duplicate_of"] == "C1" and out[1]["cluster"] == out[0]["cluster"]
     assert out[2]["duplicate_of"] == "C1"  # same content under another id
     assert "error" in out[3]
+
+
+def test_index_in_a_store_survives_a_restart_and_replays_keep_their_verdict() -> None:
+    store: dict[str, bytes] = {}
+    first = NearDupIndex(threshold=50.0, store=store)
+    assert first.check(HOTLINE).duplicate_of is None
+    assert first.check(WEB).duplicate_of == HOTLINE.signal_id
+    assert set(store) == set(blocking_keys(HOTLINE)) | set(blocking_keys(WEB))
+    # a new worker reading the same (changelog-recovered) store knows both reports
+    restarted = NearDupIndex(threshold=50.0, store=dict(store))
+    replay = restarted.check(WEB)
+    assert replay.duplicate_of == HOTLINE.signal_id and replay.candidates == 0
+    assert restarted.check(OTHER_PERSON).duplicate_of is None
+    assert restarted.check(OTHER_PERSON).duplicate_of is None  # replayed, not its own twin
+    key = ReportKey.of(WEB)
+    assert ReportKey.from_row(orjson.loads(orjson.dumps(key.to_row()))) == key
+
+
+def test_blocks_are_keyed_within_the_linkage_partition() -> None:
+    from detectors.linkage import block_key
+
+    for signal in (HOTLINE, WEB, OTHER_PERSON, _signal("C1", "x", category=None)):
+        assert all(k.startswith(block_key(signal) + "|") for k in blocking_keys(signal))
