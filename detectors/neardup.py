@@ -406,29 +406,29 @@ class NearDupIndex:
 
     def candidates(self, keys: Iterable[str], key: ReportKey) -> list[ReportKey]:
         """Distinct recent reports filed under any of ``keys``."""
-        seen: dict[str, ReportKey] = {}
-        for block in keys:
-            for other in self._block(block) or ():
-                if other.signal_id != key.signal_id and key.day - other.day <= WINDOW.days:
-                    seen.setdefault(other.signal_id, other)
-        return list(seen.values())
+        return self._scan(keys, key)[1]
 
-    def _filed(self, keys: Iterable[str], signal_id: str) -> ReportKey | None:
+    def _scan(
+        self, keys: Iterable[str], key: ReportKey
+    ) -> tuple[ReportKey | None, list[ReportKey]]:
+        """``key``'s own earlier filing (a replay) if any, and its candidates, in one pass."""
+        seen: dict[str, ReportKey] = {}
+        filed: ReportKey | None = None
         for block in keys:
             for other in self._block(block) or ():
-                if other.signal_id == signal_id:
-                    return other
-        return None
+                if other.signal_id == key.signal_id:
+                    filed = other
+                elif key.day - other.day <= WINDOW.days:
+                    seen.setdefault(other.signal_id, other)
+        return filed, list(seen.values())
 
     def check(self, signal: Signal, add: bool = True) -> NearVerdict:
         """Compare ``signal`` with its candidates; file it unless ``add`` is false."""
         key = ReportKey.of(signal)
         blocks = blocking_keys(signal)
-        if self.store is not None:
-            filed = self._filed(blocks, key.signal_id)
-            if filed is not None:  # a replay: the first verdict stands
-                return NearVerdict(filed.duplicate_of, None, self.threshold, 0)
-        found = self.candidates(blocks, key)
+        filed, found = self._scan(blocks, key)
+        if filed is not None and self.store is not None:  # a replay: the first verdict stands
+            return NearVerdict(filed.duplicate_of, None, self.threshold, 0)
         verdict = best_match(key, found, self.threshold)
         if add:
             self.add(blocks, replace(key, duplicate_of=verdict.duplicate_of))
