@@ -76,6 +76,8 @@ def enrich(signal: Signal, catalogue: Catalogue) -> Signal:
         or (None if signal.feed == "declarations" else catalogue.hazard_of(about)),
         vulnerable_groups=tuple(sorted(groups)),
         product_terms=catalogue.product_terms(signal.product_name),
+        # the narrative, not the name: names carry features ("折叠滑板车"), not failures
+        hazard_modes=() if signal.feed == "declarations" else catalogue.hazard_modes(signal.text),
     )
     return replace(enriched, fingerprint=content_fingerprint(enriched))
 

@@ -84,6 +84,12 @@ class Catalogue:
         assert isinstance(hazards, dict) and isinstance(groups, dict)
         self._hazard_vocab = {h: _Vocabulary(tuple(w)) for h, w in hazards.items()}
         self._group_vocab = {g: _Vocabulary(tuple(w)) for g, w in groups.items()}
+        modes = data.get("hazard_modes", {})
+        assert isinstance(modes, dict)
+        self._mode_vocab = {m: _Vocabulary(tuple(w)) for m, w in modes.items()}
+        audience = data.get("audience_keywords", [])
+        assert isinstance(audience, list)
+        self._audience = frozenset(fold(w) for w in audience)
         terms = data.get("terms", [])
         assert isinstance(terms, list)
         self._terms = _Terms(terms)
@@ -99,13 +105,14 @@ class Catalogue:
         """The best category for a product, or ``None`` when nothing in the catalogue fits.
 
         Evidence is weighted: a keyword in the product name counts twice its length, in free
-        text once, and the longest matching HS prefix counts as a strong match.
+        text once, and the longest matching HS prefix counts as a strong match. Words for whom a
+        product is meant ("儿童", "kids") count a quarter: "儿童卫衣" is clothing.
         """
         folded_name, folded_text = fold(name), fold(text)
         best: tuple[float, str] | None = None
         for cat_id, vocab in self._category_vocab.items():
-            score = 2.0 * sum(len(m) for m in vocab.matches(folded_name))
-            score += sum(len(m) for m in vocab.matches(folded_text))
+            score = 2.0 * sum(map(self._weight, vocab.matches(folded_name)))
+            score += sum(map(self._weight, vocab.matches(folded_text)))
             if hs_code:
                 prefix = max(
                     (len(p) for p in self.categories[cat_id].hs_prefixes if hs_code.startswith(p)),
@@ -116,12 +123,24 @@ class Catalogue:
                 best = (score, cat_id)
         return best[1] if best else None
 
+    def _weight(self, keyword: str) -> float:
+        """A keyword's evidence: its length, a quarter of it for a word naming who it is for."""
+        return len(keyword) / 4 if keyword in self._audience else float(len(keyword))
+
     def hazard_of(self, text: str) -> str | None:
         """The hazard class most often named in ``text``, or ``None``."""
         folded = fold(text)
         counts = {h: len(v.matches(folded)) for h, v in self._hazard_vocab.items()}
         hazard, count = max(counts.items(), key=lambda kv: kv[1])
         return hazard if count else None
+
+    def hazard_modes(self, text: str) -> tuple[str, ...]:
+        """Every failure mode ``text`` names ("漏电" gives ``electric_shock``), sorted.
+
+        Finer than the hazard class: linkage uses it to keep apart two hazards of one product.
+        """
+        folded = fold(text)
+        return tuple(sorted(m for m, v in self._mode_vocab.items() if v.matches(folded)))
 
     def vulnerable_groups(self, text: str, age: int | None = None) -> tuple[str, ...]:
         """Vulnerable groups named in ``text`` or implied by a person's age (<14, >=65)."""

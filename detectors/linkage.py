@@ -1,19 +1,32 @@
 """Linkage: tie signals about the same product and hazard into clusters.
 
-First cut, to be replaced by a calibrated matcher. Signals are blocked by product category, so
+Rules whose threshold is calibrated on the labelled set (``riskwire eval dedup``). Signals are
+blocked by product category, so
 only clusters of the same category (one Kafka partition) are candidates. Within a block a signal
 joins the most similar live cluster, scoring 0-100:
 
-* name similarity: rapidfuzz WRatio on match keys; names that share a product-type term from
-  the catalogue's synonym groups ("滑板车" = "scooter") score at least ``TERM_SCORE``, so a
-  Chinese and an English report of the same product can meet;
-* +15 for the same model, +10 for the same brand;
+* name similarity: rapidfuzz WRatio on match keys with the brands taken out; names that share
+  a product-type term from the catalogue's synonym groups ("滑板车" = "scooter") score at least
+  ``TERM_SCORE``, so a Chinese and an English report of the same product can meet;
+* +15 for the same model code (from the model field or the name, ``NU-S1型`` = ``NUS1``; a code
+  in the narrative only confirms), +10 for the same brand (by spelling or by sound, or a brand
+  of the cluster named in the signal's product name or text), +10 for a shared failure mode;
 * contradictions score 0: different brands (written in the same script: "Fretani" and "弗塔尼"
-  cannot be told apart, "禾舒(Heshu)" matches both), different models, or different hazard
-  classes (same product, different hazard is a different risk).
+  cannot be told apart, "禾舒(Heshu)" matches both), different model codes, or different
+  failure modes (the same heater's live casing and its missing tip-over cut-off are two risks);
+  when either side names no failure mode, different hazard classes.
 
 The best score at or above ``NAME_THRESHOLD`` wins. Customs declarations join clusters but never
-start one: a declaration is trade, not a risk.
+start one: a declaration is trade, not a risk. A declaration that finds no cluster waits in its
+block (``PENDING_MAX`` per block, for ``WINDOW``) and joins the first cluster founded that it
+matches, so goods declared before the first complaint are still counted.
+
+When a signal matches a second cluster as well as the one it joins, and the two clusters do not
+contradict each other (brand, model code, failure mode), they are one risk that arrived split
+(a report with no brand started a cluster of its own): the younger cluster is merged into the
+older, whose id stays, and the merge is recorded in ``merged_from``. Only a risk report bridges
+two clusters (a declaration line names goods, not a risk), and only clusters of the same kind of
+product merge.
 """
 
 from __future__ import annotations
@@ -25,9 +38,10 @@ from datetime import datetime, timedelta
 
 from rapidfuzz import fuzz
 
+from detectors.event_identity import codes_agree, model_codes
 from detectors.evidence import is_risk_evidence
 from detectors.neardup import brand_variants, brands_agree
-from detectors.text import match_key
+from detectors.text import is_cjk, match_key
 from schemas.records import OUTCOME_RANK, Cluster, Signal
 
 __all__ = [
@@ -37,7 +51,9 @@ __all__ = [
     "LinkDecision",
     "absorb",
     "block_key",
+    "clusters_compatible",
     "link",
+    "merge",
     "new_cluster",
     "seeds_clusters",
 ]
@@ -48,6 +64,8 @@ WINDOW = timedelta(days=60)
 MAX_MEMBERS = 2000
 MAX_NAMES = 24
 NON_SEEDING_FEEDS = frozenset({"declarations"})
+PENDING_MAX = 256
+MERGE_NAMES = 85.0
 
 
 def block_key(signal: Signal) -> str:
@@ -71,6 +89,8 @@ class Candidate:
     models: tuple[str, ...]
     hazard_class: str | None
     last_seen: datetime
+    model_codes: tuple[str, ...] = ()
+    hazard_modes: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, cluster: Cluster) -> Candidate:
@@ -83,6 +103,8 @@ class Candidate:
             cluster.models,
             cluster.hazard_class,
             cluster.last_seen,
+            cluster.model_codes,
+            tuple(sorted(cluster.hazard_modes)),
         )
 
 
@@ -105,6 +127,10 @@ class _Keys:
     model: str
     hazard: str | None
     terms: frozenset[str]
+    about: str  # product name and text as one match key: where a brand may be named
+    codes: frozenset[str]  # from the model field and the product name
+    text_codes: frozenset[str]  # from the narrative: may name another product
+    modes: frozenset[str]
 
     @classmethod
     def of(cls, signal: Signal) -> _Keys:
@@ -115,39 +141,121 @@ class _Keys:
             match_key(signal.model),
             signal.hazard_class,
             frozenset(signal.product_terms),
+            match_key(f"{signal.product_name} {signal.text}"),
+            model_codes(signal.model, signal.product_name),
+            model_codes(None, signal.text),
+            frozenset(signal.hazard_modes),
         )
 
 
-def _contradicts(key: str, known: tuple[str, ...], threshold: float) -> bool:
-    """True when ``key`` is given, ``known`` is not empty and ``key`` is like none of them."""
-    if not key or not known:
-        return False
-    return all(fuzz.ratio(key, k) < threshold for k in known)
+# Failure modes that one event often shows together or that reporters name for one another:
+# a battery that swells, smokes and bursts into flame; glass that shatters into sharp shards.
+# Two reports whose modes are only related are not contradictory; only a shared mode confirms.
+RELATED_MODES: frozenset[frozenset[str]] = frozenset(
+    frozenset(pair)
+    for pair in (
+        ("fire_smoke", "explosion"),
+        ("fire_smoke", "short_circuit"),
+        ("fire_smoke", "overheat"),
+        ("fire_smoke", "melt"),
+        ("fire_smoke", "battery_swell"),
+        ("fire_smoke", "flammable"),
+        ("explosion", "burst_shatter"),
+        ("explosion", "battery_swell"),
+        ("overheat", "melt"),
+        ("overheat", "battery_swell"),
+        ("burst_shatter", "breakage"),
+        ("burst_shatter", "sharp_puncture"),
+        ("breakage", "fold_collapse"),
+        ("breakage", "sharp_puncture"),
+        ("tip_over", "no_cutoff"),
+        ("electric_shock", "water_leak"),
+        ("electric_shock", "short_circuit"),
+        ("odour", "formaldehyde"),
+        ("odour", "solvent"),
+        ("odour", "mould"),
+        ("odour", "spoilage"),
+        ("mould", "spoilage"),
+        ("skin_reaction", "dye_transfer"),
+        ("skin_reaction", "heavy_metal"),
+    )
+)
+
+
+def modes_compatible(a: frozenset[str], b: frozenset[str]) -> bool:
+    """Whether two sets of failure modes can describe one hazard: they share or relate a mode."""
+    if not a or not b or a & b:
+        return True
+    return any(frozenset((x, y)) in RELATED_MODES for x in a for y in b)
+
+
+def _without(name: str, brands: tuple[str, ...]) -> str:
+    """``name`` with the brands taken out: the brand is scored on its own, and "Fenwick牛肉干" is
+    no more like "Fenwick冷冻虾仁" than beef jerky is like frozen shrimp."""
+    for brand in brands:
+        if brand and brand in name:
+            name = name.replace(brand, "")
+    return name or "-"
+
+
+def _named_in(brands: tuple[str, ...], about: str) -> bool:
+    """Whether one of ``brands`` appears in ``about`` (2+ Chinese characters, 3+ letters)."""
+    return any(b in about for b in brands if len(b) >= (2 if all(is_cjk(c) for c in b) else 3))
 
 
 def _similarity(keys: _Keys, cluster: Candidate) -> LinkDecision:
-    if keys.hazard and cluster.hazard_class and keys.hazard != cluster.hazard_class:
+    cluster_modes = frozenset(cluster.hazard_modes)
+    shared_modes = keys.modes & cluster_modes
+    if keys.modes and cluster_modes:
+        if not modes_compatible(keys.modes, cluster_modes):
+            return LinkDecision(None, 0.0, {"rejected": "failure mode differs"})
+    elif keys.hazard and cluster.hazard_class and keys.hazard != cluster.hazard_class:
         return LinkDecision(None, 0.0, {"rejected": "hazard class differs"})
-    if brands_agree(keys.brands, cluster.brands) is False:
+    brand = brands_agree(keys.brands, cluster.brands)
+    if brand is False:
         return LinkDecision(None, 0.0, {"rejected": "brand differs"})
-    if _contradicts(keys.model, cluster.models, 100.0):
+    if brand is None and _named_in(cluster.brands, keys.about):
+        brand = True
+    codes = frozenset(cluster.model_codes)
+    model = codes_agree(keys.codes, codes)
+    if model is False:
         return LinkDecision(None, 0.0, {"rejected": "model differs"})
+    if model is None and codes_agree(keys.text_codes, codes):
+        model = True
+    brands = (*keys.brands, keys.brand, *cluster.brands)
+    name = _without(keys.name, brands)
     name_score = max(
-        (fuzz.WRatio(keys.name, n, processor=None) for n in cluster.names), default=0.0
+        (fuzz.WRatio(name, _without(n, brands), processor=None) for n in cluster.names),
+        default=0.0,
     )
     shared_terms = keys.terms.intersection(cluster.product_terms)
     if shared_terms:
         name_score = max(name_score, TERM_SCORE)
-    bonus = 0.0
-    if keys.model and keys.model in cluster.models:
-        bonus += 15.0
-    if keys.brand and (keys.brand in cluster.brands or set(keys.brands) & set(cluster.brands)):
-        bonus += 10.0
+    bonus = 15.0 * bool(model) + 10.0 * bool(brand) + 10.0 * bool(shared_modes)
     score = min(100.0, name_score + bonus)
     reasons: dict[str, object] = {"name": round(name_score, 1), "bonus": bonus}
     if shared_terms:
         reasons["terms"] = sorted(shared_terms)
+    if shared_modes:
+        reasons["modes"] = sorted(shared_modes)
     return LinkDecision(cluster.cluster_id, score, reasons)
+
+
+def clusters_compatible(a: Candidate, b: Candidate) -> bool:
+    """Whether two clusters can be one risk: the same kind of product (a shared product term,
+    or names alike when neither has one) and no brand, model code or failure mode that
+    contradicts. A brand's frozen shrimp and its chocolate are two risks, however many reports
+    name only the brand."""
+    if a.product_terms or b.product_terms:
+        if not set(a.product_terms) & set(b.product_terms):
+            return False
+    elif max((fuzz.ratio(x, y) for x in a.names for y in b.names), default=0.0) < MERGE_NAMES:
+        return False
+    if brands_agree(a.brands, b.brands) is False:
+        return False
+    if codes_agree(frozenset(a.model_codes), frozenset(b.model_codes)) is False:
+        return False
+    return modes_compatible(frozenset(a.hazard_modes), frozenset(b.hazard_modes))
 
 
 def similarity(signal: Signal, cluster: Candidate) -> LinkDecision:
@@ -158,19 +266,29 @@ def similarity(signal: Signal, cluster: Candidate) -> LinkDecision:
 def link(
     signal: Signal, candidates: Iterable[Candidate], threshold: float = NAME_THRESHOLD
 ) -> LinkDecision:
-    """The best live candidate cluster for ``signal`` at or above ``threshold``, if any."""
+    """The best live candidate cluster for ``signal`` at or above ``threshold``, if any.
+
+    ``reasons["also"]`` lists the other clusters that scored at or above ``threshold``, best
+    first: the candidates for a merge.
+    """
     horizon = signal.event_time - WINDOW
     keys = _Keys.of(signal)
     best = LinkDecision(None, 0.0)
+    also: list[tuple[float, str]] = []
     for cluster in candidates:
         if cluster.last_seen < horizon:
             continue
         decision = _similarity(keys, cluster)
+        if decision.cluster_id and decision.score >= threshold:
+            also.append((decision.score, decision.cluster_id))
         if decision.cluster_id and decision.score > best.score:
             best = decision
     reasons = {**best.reasons, "threshold": threshold}
     if best.score < threshold:
         return LinkDecision(None, best.score, reasons)
+    others = [cid for _, cid in sorted(also, reverse=True) if cid != best.cluster_id]
+    if others:
+        reasons["also"] = others
     return LinkDecision(best.cluster_id, best.score, reasons)
 
 
@@ -205,6 +323,18 @@ def _bump(counts: dict[str, int], key: str | None) -> dict[str, int]:
     if not key:
         return counts
     return {**counts, key: counts.get(key, 0) + 1}
+
+
+def _add_all(values: tuple[str, ...], new: Iterable[str]) -> tuple[str, ...]:
+    for value in sorted(new):
+        values = _add(values, value)
+    return values
+
+
+def _bump_all(counts: dict[str, int], keys: Iterable[str]) -> dict[str, int]:
+    for key in keys:
+        counts = _bump(counts, key)
+    return counts
 
 
 def _trim_days(daily: dict[str, int], now: datetime) -> dict[str, int]:
@@ -253,6 +383,8 @@ def absorb(cluster: Cluster, signal: Signal) -> Cluster:
         product_terms=tuple(sorted({*cluster.product_terms, *signal.product_terms})),
         brands=brands,
         models=_add(cluster.models, match_key(signal.model)),
+        model_codes=_add_all(cluster.model_codes, model_codes(signal.model, signal.product_name)),
+        hazard_modes=_bump_all(cluster.hazard_modes, signal.hazard_modes),
         feed_counts=_bump(cluster.feed_counts, signal.feed),
         risk_counts=_bump(cluster.risk_counts, signal.feed if risk else None),
         channel_counts=_bump(cluster.channel_counts, signal.channel),
@@ -276,4 +408,57 @@ def absorb(cluster: Cluster, signal: Signal) -> Cluster:
         listing_count=cluster.listing_count + is_listing,
         sales_count=cluster.sales_count + (signal.sales_count or 0),
         member_ids=_add(cluster.member_ids, signal.signal_id, MAX_MEMBERS),
+    )
+
+
+def _sum(a: dict[str, int], b: dict[str, int]) -> dict[str, int]:
+    return {k: a.get(k, 0) + b.get(k, 0) for k in {*a, *b}}
+
+
+def _union(a: tuple[str, ...], b: tuple[str, ...], limit: int = MAX_NAMES) -> tuple[str, ...]:
+    for value in b:
+        a = _add(a, value, limit)
+    return a
+
+
+def merge(keep: Cluster, other: Cluster) -> Cluster:
+    """``keep`` after ``other`` is folded into it: counts added, parties and members united.
+
+    ``keep`` keeps its id (the older cluster's, so ids stay stable) and records ``other`` and
+    whatever ``other`` had merged before in ``merged_from``.
+    """
+    last_seen = max(keep.last_seen, other.last_seen)
+    return replace(
+        keep,
+        first_seen=min(keep.first_seen, other.first_seen),
+        last_seen=last_seen,
+        signal_count=keep.signal_count + other.signal_count,
+        hazard_class=keep.hazard_class or other.hazard_class,
+        names=_union(keep.names, other.names),
+        product_terms=tuple(sorted({*keep.product_terms, *other.product_terms})),
+        brands=_union(keep.brands, other.brands),
+        models=_union(keep.models, other.models),
+        model_codes=_union(keep.model_codes, other.model_codes),
+        hazard_modes=_sum(keep.hazard_modes, other.hazard_modes),
+        feed_counts=_sum(keep.feed_counts, other.feed_counts),
+        risk_counts=_sum(keep.risk_counts, other.risk_counts),
+        channel_counts=_sum(keep.channel_counts, other.channel_counts),
+        region_counts=_sum(keep.region_counts, other.region_counts),
+        daily_counts=_trim_days(_sum(keep.daily_counts, other.daily_counts), last_seen),
+        enterprises=_union(keep.enterprises, other.enterprises),
+        hs_codes=_union(keep.hs_codes, other.hs_codes),
+        origins=_union(keep.origins, other.origins),
+        worst_outcome=max(
+            keep.worst_outcome, other.worst_outcome, key=lambda o: OUTCOME_RANK.get(o, 0)
+        ),
+        cases=keep.cases + other.cases,
+        hospitalised=keep.hospitalised + other.hospitalised,
+        deaths=keep.deaths + other.deaths,
+        vulnerable_groups=tuple(sorted({*keep.vulnerable_groups, *other.vulnerable_groups})),
+        import_quantity=keep.import_quantity + other.import_quantity,
+        import_value=keep.import_value + other.import_value,
+        listing_count=keep.listing_count + other.listing_count,
+        sales_count=keep.sales_count + other.sales_count,
+        member_ids=_union(keep.member_ids, other.member_ids, MAX_MEMBERS),
+        merged_from=_union(keep.merged_from, (other.cluster_id, *other.merged_from), MAX_MEMBERS),
     )

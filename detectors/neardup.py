@@ -46,7 +46,7 @@ from detectors.event_identity import (
 )
 from detectors.regions import compatible as regions_compatible
 from detectors.regions import region_key
-from detectors.text import is_cjk, match_key, narrative, quoted_numbers
+from detectors.text import is_cjk, match_key, narrative, quoted_numbers, sound_key
 from schemas.records import Signal
 
 __all__ = [
@@ -197,13 +197,17 @@ def _script(text: str) -> str:
 
 
 def brands_agree(a: tuple[str, ...], b: tuple[str, ...]) -> bool | None:
-    """True when a variant matches; False when both name a brand in one script and none match;
-    ``None`` when that cannot be told (one has no brand, or they are written in other scripts).
+    """True when a variant matches, by spelling or by sound ("郎菲" = "朗菲" = "Langfei");
+    False when both name a brand in one script and none match; ``None`` when that cannot be told
+    (one has no brand, or they are written in other scripts).
     """
     if not a or not b:
         return None
     if any(fuzz.ratio(x, y) >= BRAND_SAME for x in a for y in b):
         return True
+    sounds_a = {sound_key(x) or x for x in a}
+    if sounds_a & {sound_key(y) or y for y in b}:
+        return True  # homophones ("郎菲" for "朗菲") or a romanised name ("Langfei")
     if {_script(x) for x in a} & {_script(y) for y in b}:
         return False
     return None

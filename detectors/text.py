@@ -10,8 +10,20 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
-__all__ = ["clean", "fold", "is_cjk", "language_of", "match_key", "narrative", "quoted_numbers"]
+from pypinyin import lazy_pinyin
+
+__all__ = [
+    "clean",
+    "fold",
+    "is_cjk",
+    "language_of",
+    "match_key",
+    "narrative",
+    "quoted_numbers",
+    "sound_key",
+]
 
 _SPACE = re.compile(r"\s+")
 # Anything that is not a letter or a digit in any script (CJK ideographs count as letters).
@@ -33,6 +45,19 @@ def fold(text: str | None) -> str:
 def match_key(text: str | None) -> str:
     """Folded text with every space and punctuation mark removed, for fuzzy comparison."""
     return _NON_WORD.sub("", fold(text))
+
+
+@lru_cache(maxsize=65536)
+def sound_key(key: str) -> str:
+    """How a Chinese match key sounds, in toneless pinyin ("朗菲" and "郎菲" give "langfei").
+
+    Clerks and consumers type brands by ear: homophones ("童运" for "童韵") are the commonest
+    misspelling of a Chinese name, and a brand's romanised name is often its pinyin. Empty for a
+    key that is not all Chinese.
+    """
+    if not key or not all(is_cjk(c) for c in key):
+        return ""
+    return "".join(lazy_pinyin(key))
 
 
 def is_cjk(char: str) -> bool:

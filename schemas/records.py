@@ -157,6 +157,7 @@ class Signal:
     sales_count: int | None = None
     flags: tuple[str, ...] = ()
     product_terms: tuple[str, ...] = ()
+    hazard_modes: tuple[str, ...] = ()  # failure modes the text names (catalogue vocabulary)
     fingerprint: str = ""
     schema_version: int = 1
 
@@ -183,7 +184,9 @@ class Cluster:
     ``feed_counts`` counts every member; ``risk_counts`` only those that report a risk (not
     declarations, not listings without a risk flag, not quality-only complaints), and
     ``daily_counts`` maps an ISO date to the risk signals of that event date, which is what
-    urgency is computed from. ``member_ids`` is the provenance trail back to the signals.
+    urgency is computed from. ``member_ids`` is the provenance trail back to the signals;
+    ``merged_from`` names the clusters merged into this one (their members are in
+    ``member_ids``).
 
     ``area_key`` (``"<category>|<province>"``, the province with most of the cluster's reports)
     and ``area_daily_counts`` are a snapshot, taken when the cluster was last stored, of the
@@ -203,6 +206,8 @@ class Cluster:
     product_terms: tuple[str, ...] = ()
     brands: tuple[str, ...] = ()
     models: tuple[str, ...] = ()
+    model_codes: tuple[str, ...] = ()  # normalised codes (detectors.event_identity.model_codes)
+    hazard_modes: dict[str, int] = field(default_factory=dict)  # failure mode -> member reports
     feed_counts: dict[str, int] = field(default_factory=dict)
     risk_counts: dict[str, int] = field(default_factory=dict)
     channel_counts: dict[str, int] = field(default_factory=dict)
@@ -223,6 +228,8 @@ class Cluster:
     listing_count: int = 0
     sales_count: int = 0
     member_ids: tuple[str, ...] = ()
+    # clusters folded into this one when a signal showed they are one risk (ids, oldest first)
+    merged_from: tuple[str, ...] = ()
     schema_version: int = 1
 
 

@@ -67,16 +67,19 @@ def _predict(
 ) -> list[Prediction]:
     matcher = Matcher(catalogue, duplicate_threshold, link_threshold)
     record_of = {rec.signal_id: rec.record_id for rec in records}
-    predictions = []
-    for rec, signal in zip(records, signals, strict=True):
+    duplicates: list[str | None] = []
+    for signal in signals:
         result = matcher.add(signal)
         dup = None
         if result.duplicate_of is not None:
             dup_signal = f"{signal.feed}:{result.duplicate_of}"
             dup = record_of.get(dup_signal, result.duplicate_of)
-        cluster = None if dup else result.cluster
-        predictions.append(Prediction(rec.record_id, dup, cluster))
-    return predictions
+        duplicates.append(dup)
+    # clusters as they end: after later merges and adoptions of waiting declarations
+    return [
+        Prediction(rec.record_id, dup, None if dup else matcher.final_cluster(signal.signal_id))
+        for rec, signal, dup in zip(records, signals, duplicates, strict=True)
+    ]
 
 
 def candidate_pairs(

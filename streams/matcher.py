@@ -70,6 +70,7 @@ class Matcher:
         self.blocks: dict[str, bytes] = {}
         self._source_of: dict[str, str] = {}
         self._cluster_of: dict[str, str | None] = {}
+        self._merged_into: dict[str, str] = {}
         self._position = 0
 
     def ingest(self, feed: str | None, raw: bytes) -> Signal | DeadLetter:
@@ -105,11 +106,28 @@ class Matcher:
         cluster, decision = link_signal(signal, self.clusters, self.blocks, self.link_threshold)
         cluster_id = cluster.cluster_id if cluster else None
         self._cluster_of[sid] = cluster_id
+        for merged in _ids(decision.reasons.get("merged")):
+            self._merged_into[merged] = cluster_id or merged
+        for adopted in _ids(decision.reasons.get("adopted")):
+            self._cluster_of[adopted] = cluster_id
         explanation: dict[str, Any] = {"link": {"score": round(decision.score, 1)}}
         explanation["link"].update(decision.reasons)
         if near.best is not None:
             explanation["nearest"] = near.explain()
         return MatchResult(signal.source_id, sid, None, None, cluster_id, explanation)
+
+    def final_cluster(self, signal_id: str) -> str | None:
+        """The cluster a signal is in now: where a later merge or adoption put it.
+
+        ``add`` answers at arrival; a declaration adopted later, or a cluster merged into an
+        older one, ends elsewhere. A duplicate is in its original's cluster.
+        """
+        cluster = self._cluster_of.get(signal_id)
+        seen: set[str] = set()
+        while cluster is not None and cluster in self._merged_into and cluster not in seen:
+            seen.add(cluster)
+            cluster = self._merged_into[cluster]
+        return cluster
 
     def _duplicate(
         self, signal: Signal, original: str, reason: str, explanation: dict[str, Any]
@@ -124,3 +142,7 @@ class Matcher:
             cluster,
             explanation,
         )
+
+
+def _ids(value: object) -> list[str]:
+    return [str(v) for v in value] if isinstance(value, list) else []

@@ -18,15 +18,19 @@ from detectors.evidence import is_risk_evidence
 from detectors.grading import decide
 from detectors.linkage import (
     NAME_THRESHOLD,
+    PENDING_MAX,
     WINDOW,
     Candidate,
     LinkDecision,
     absorb,
     block_key,
     cluster_id_for,
+    clusters_compatible,
     link,
+    merge,
     new_cluster,
     seeds_clusters,
+    similarity,
 )
 from detectors.model import WarningScorer
 from detectors.neardup import NearDupIndex
@@ -129,6 +133,11 @@ def link_signal(
 ) -> tuple[Cluster | None, LinkDecision]:
     """Join ``signal`` to its best cluster in its block (or found one); expire idle clusters.
 
+    Two more things can happen to the block (:mod:`detectors.linkage`): clusters that the signal
+    also matches, and that do not contradict each other, are merged into the oldest
+    (``reasons["merged"]``); a declaration that finds no cluster waits in the block, and a
+    newly founded cluster adopts the waiting declarations it matches (``reasons["adopted"]``).
+
     With ``areas`` (:mod:`detectors.area`), a risk signal also counts in the series of its
     category and province, once: a replayed signal (already a member) returns before counting.
     The stored cluster then carries the series of its own area for scoring.
@@ -144,13 +153,20 @@ def link_signal(
         current = decode(Cluster, clusters[decision.cluster_id])
         if signal.signal_id in current.member_ids:
             return current, decision  # a replay after a crash: counted already
-        cluster = absorb(current, signal)
+        cluster, merged = _merge_matching(
+            signal, absorb(current, signal), decision, candidates, clusters
+        )
+        if merged:
+            decision = replace(decision, reasons={**decision.reasons, "merged": merged})
     elif seeds_clusters(signal):
         founded = clusters.get(cluster_id_for(signal))
         if founded is not None:  # this signal founded a cluster before: a replay
             return decode(Cluster, founded), decision
-        cluster = new_cluster(signal)
+        cluster, adopted = _adopt_pending(new_cluster(signal), blocks, key, threshold)
+        if adopted:
+            decision = replace(decision, reasons={**decision.reasons, "adopted": adopted})
     else:
+        _hold_pending(signal, blocks, key)
         return None, decision
     if areas is not None:
         if is_risk_evidence(signal):  # before the snapshot, so that it includes this signal
@@ -160,6 +176,74 @@ def link_signal(
     candidates[cluster.cluster_id] = Candidate.of(cluster)
     _store_candidates(blocks, key, candidates)
     return cluster, decision
+
+
+def _merge_matching(
+    signal: Signal,
+    cluster: Cluster,
+    decision: LinkDecision,
+    candidates: dict[str, Candidate],
+    clusters: State,
+) -> tuple[Cluster, list[str]]:
+    """``cluster`` with every other matching, compatible cluster merged in (oldest id kept)."""
+    merged: list[str] = []
+    if not seeds_clusters(signal):  # a declaration line names goods, not a risk
+        return cluster, merged
+    also = decision.reasons.get("also", [])
+    for other_id in also if isinstance(also, list) else []:
+        raw = clusters.get(other_id)
+        if raw is None or other_id not in candidates:
+            continue
+        if not clusters_compatible(Candidate.of(cluster), candidates[other_id]):
+            continue
+        other = decode(Cluster, raw)
+        keep, drop = sorted((cluster, other), key=lambda c: (c.first_seen, c.cluster_id))
+        cluster = merge(keep, drop)
+        del clusters[drop.cluster_id]
+        del candidates[drop.cluster_id]
+        merged.append(drop.cluster_id)
+    return cluster, merged
+
+
+def _pending_key(key: str) -> str:
+    return f"{key}|pending"
+
+
+def _hold_pending(signal: Signal, blocks: State, key: str) -> None:
+    """Keep an unlinked declaration in its block for a cluster founded later (bounded)."""
+    raw = blocks.get(_pending_key(key))
+    horizon = (signal.event_time - WINDOW).timestamp()
+    pending = [
+        p
+        for p in (loads(raw) if raw else [])
+        if p["at"] >= horizon and p["signal"]["signal_id"] != signal.signal_id
+    ]
+    pending.append({"at": signal.event_time.timestamp(), "signal": loads(dumps(signal))})
+    blocks[_pending_key(key)] = dumps(pending[-PENDING_MAX:])
+
+
+def _adopt_pending(
+    cluster: Cluster, blocks: State, key: str, threshold: float
+) -> tuple[Cluster, list[str]]:
+    """A new cluster with the waiting declarations of its block that match it absorbed."""
+    raw = blocks.get(_pending_key(key))
+    if not raw:
+        return cluster, []
+    horizon = (cluster.first_seen - WINDOW).timestamp()
+    adopted: list[str] = []
+    waiting = []
+    for record in loads(raw):
+        if record["at"] < horizon:
+            continue
+        line = from_dict(Signal, record["signal"])
+        if similarity(line, Candidate.of(cluster)).score >= threshold:
+            cluster = absorb(cluster, line)
+            adopted.append(line.signal_id)
+        else:
+            waiting.append(record)
+    if adopted:
+        blocks[_pending_key(key)] = dumps(waiting)
+    return cluster, adopted
 
 
 def score(cluster: Cluster, catalogue: Catalogue, model: WarningScorer | None = None) -> Assessment:

@@ -16,6 +16,7 @@ from detectors.linkage import (
     link,
     new_cluster,
     seeds_clusters,
+    similarity,
 )
 from schemas.records import Cluster, Signal
 from streams.stages import link_signal
@@ -203,7 +204,130 @@ def test_declarations_never_seed_clusters(make_signal: MakeSignal) -> None:
     blocks: dict[str, bytes] = {}
     cluster, _ = link_signal(declaration, clusters, blocks)
     assert cluster is None
-    assert clusters == {} and blocks == {}
+    assert clusters == {}
+    assert set(blocks) == {"childrens_products|pending"}  # it waits for a cluster
+
+
+def test_a_waiting_declaration_joins_the_cluster_founded_later(
+    make_signal: MakeSignal, founder: Signal
+) -> None:
+    """Goods declared before the first complaint are counted once the complaint arrives."""
+    declaration = make_signal(
+        "declarations",
+        "儿童折叠滑板车 乐途 LT-S3",
+        "儿童折叠滑板车 乐途 LT-S3",
+        brand="乐途",
+        model="LT-S3",
+        hs_code="9503001000",
+        declaration_id="D1-1",
+        direction="import",
+        quantity=3000.0,
+        event_time=T0 - timedelta(days=3),
+    )
+    other_goods = make_signal(
+        "declarations",
+        "儿童滑板车 飞驰 FC-9",
+        "儿童滑板车 飞驰 FC-9",
+        brand="飞驰",
+        model="FC-9",
+        hs_code="9503001000",
+        declaration_id="D2-1",
+        event_time=T0 - timedelta(days=2),
+    )
+    clusters: dict[str, bytes] = {}
+    blocks: dict[str, bytes] = {}
+    for line in (declaration, other_goods):
+        assert link_signal(line, clusters, blocks)[0] is None
+    cluster, decision = link_signal(founder, clusters, blocks)
+    assert cluster is not None
+    assert decision.reasons["adopted"] == [declaration.signal_id]
+    assert cluster.member_ids == (founder.signal_id, declaration.signal_id)
+    assert cluster.import_quantity == 3000.0
+    assert cluster.feed_counts == {"complaints": 1, "declarations": 1}
+    # the other brand's goods keep waiting
+    waiting = blocks["childrens_products|pending"]
+    assert other_goods.signal_id.encode() in waiting
+    assert declaration.signal_id.encode() not in waiting
+
+
+def test_a_declaration_older_than_the_window_is_not_adopted(
+    make_signal: MakeSignal, founder: Signal
+) -> None:
+    stale = make_signal(
+        "declarations",
+        "儿童折叠滑板车 乐途 LT-S3",
+        "儿童折叠滑板车 乐途 LT-S3",
+        brand="乐途",
+        model="LT-S3",
+        declaration_id="D1-1",
+        event_time=T0 - WINDOW - timedelta(days=1),
+    )
+    clusters: dict[str, bytes] = {}
+    blocks: dict[str, bytes] = {}
+    link_signal(stale, clusters, blocks)
+    cluster, decision = link_signal(founder, clusters, blocks)
+    assert cluster is not None and cluster.member_ids == (founder.signal_id,)
+    assert "adopted" not in decision.reasons
+
+
+def test_a_signal_that_matches_two_clusters_merges_them_into_the_older(
+    make_signal: MakeSignal,
+) -> None:
+    """A report without a brand started a cluster of its own; a later report that names the
+    brand and the model matches both, so the two are one risk: merged, the merge recorded."""
+    branded = make_signal(
+        "complaints", "乐途儿童折叠滑板车", "折叠处夹到手指", brand="乐途", model="LT-S3"
+    )
+    unbranded = make_signal(
+        "complaints",
+        "儿童折叠滑板车LT-S3",
+        "折叠处夹到孩子的手指",
+        event_time=T0 + timedelta(days=1),
+    )
+    bridge = make_signal(
+        "complaints",
+        "乐途滑板车 LT-S3",
+        "折叠关节夹手",
+        brand="乐途",
+        event_time=T0 + timedelta(days=2),
+    )
+    clusters: dict[str, bytes] = {}
+    blocks: dict[str, bytes] = {}
+    older, _ = link_signal(branded, clusters, blocks, threshold=80.0)
+    # alone the unbranded report does not reach the threshold of the branded cluster
+    younger, decision = link_signal(unbranded, clusters, blocks, threshold=101.0)
+    assert older is not None and younger is not None
+    assert older.cluster_id != younger.cluster_id
+    merged, decision = link_signal(bridge, clusters, blocks, threshold=80.0)
+    assert merged is not None
+    assert merged.cluster_id == older.cluster_id  # the older id stays
+    assert merged.merged_from == (younger.cluster_id,)
+    assert decision.reasons["merged"] == [younger.cluster_id]
+    assert set(merged.member_ids) == {branded.signal_id, unbranded.signal_id, bridge.signal_id}
+    assert merged.signal_count == 3
+    assert set(clusters) == {older.cluster_id}
+
+
+def test_clusters_of_different_brands_are_not_merged(make_signal: MakeSignal) -> None:
+    a = make_signal("complaints", "乐途儿童折叠滑板车", "折叠处夹到手指", brand="乐途")
+    b = make_signal(
+        "complaints",
+        "飞驰儿童折叠滑板车",
+        "折叠处夹到手指",
+        brand="飞驰",
+        event_time=T0 + timedelta(hours=1),
+    )
+    unbranded = make_signal(
+        "complaints", "儿童折叠滑板车", "折叠处夹到手指", event_time=T0 + timedelta(hours=2)
+    )
+    clusters: dict[str, bytes] = {}
+    blocks: dict[str, bytes] = {}
+    for signal in (a, b):
+        link_signal(signal, clusters, blocks)
+    joined, decision = link_signal(unbranded, clusters, blocks)
+    assert joined is not None
+    assert "merged" not in decision.reasons
+    assert len(clusters) == 2
 
 
 @pytest.mark.parametrize("feed", ["complaints", "injuries", "foodborne", "listings"])
@@ -238,6 +362,54 @@ def test_declaration_joins_an_existing_cluster_through_the_stage(
 
 
 # --------------------------------------------------------------------------- absorb
+
+
+def test_one_product_with_another_failure_mode_is_another_risk(make_signal: MakeSignal) -> None:
+    """A heater whose casing is live and the same heater that does not switch off when it tips
+    over: same brand, same model, same hazard class, two risks."""
+    shock = make_signal(
+        "complaints", "童韵取暖器", "手碰到外壳被电了一下，外壳漏电", brand="童韵", model="TO-X9"
+    )
+    tipover = make_signal(
+        "complaints",
+        "童韵取暖器",
+        "取暖器被碰倒以后不断电，把地板烤焦了",
+        brand="童韵",
+        model="TO-X9",
+    )
+    again = make_signal("complaints", "童韵暖风机", "摸到金属外壳有麻电感", brand="童运")
+    assert shock.hazard_modes == ("electric_shock",)
+    assert "tip_over" in tipover.hazard_modes
+    cluster = new_cluster(shock)
+    assert not joins(tipover, cluster)
+    assert similarity(tipover, Candidate.of(cluster)).reasons["rejected"] == "failure mode differs"
+    assert joins(again, cluster)  # homophone brand, same failure
+
+
+def test_related_failure_modes_do_not_contradict(make_signal: MakeSignal) -> None:
+    swelled = make_signal("complaints", "峰宁充电宝", "充电宝鼓包了", brand="峰宁")
+    fire = make_signal("complaints", "峰宁充电宝", "充电时起火", brand="峰宁")
+    assert swelled.hazard_modes == ("battery_swell",) and fire.hazard_modes == ("fire_smoke",)
+    assert joins(fire, new_cluster(swelled))
+
+
+def test_brand_named_only_in_the_name_or_text_counts(make_signal: MakeSignal) -> None:
+    cluster = new_cluster(
+        make_signal("complaints", "贝森电动车", "骑行时电池起火", brand="贝森", model="BE1067")
+    )
+    named = make_signal("complaints", "电动自行车", "我买的贝森电动车充电时起火")
+    decision = link(named, [Candidate.of(cluster)])
+    assert decision.cluster_id == cluster.cluster_id
+    assert decision.reasons["bonus"] == 20.0  # brand (named in the text) and failure mode
+
+
+def test_model_codes_are_compared_normalised(make_signal: MakeSignal) -> None:
+    cluster = new_cluster(make_signal("complaints", "露雅积木", "有刺鼻异味", model="LU2254型"))
+    assert cluster.model_codes == ("LU2254",)
+    same = make_signal("complaints", "露雅积木", "有刺鼻异味", model="lu-2254")
+    other = make_signal("complaints", "露雅积木", "有刺鼻异味", model="CH-C4")
+    assert joins(same, cluster)
+    assert similarity(other, Candidate.of(cluster)).reasons["rejected"] == "model differs"
 
 
 def test_absorb_counts_parties_and_provenance(make_signal: MakeSignal, scooter: Cluster) -> None:

@@ -105,6 +105,10 @@ def test_brand_aliases_and_scripts() -> None:
     assert brands_agree(("禾舒", "heshu"), ("禾舒",)) is True
     assert brands_agree(("禾舒",), ("童韵",)) is False
     assert brands_agree(("fretani",), ("弗塔尼",)) is None  # other scripts: cannot tell
+    # typed by ear: a homophone agrees, and so does a romanised name that is the pinyin
+    assert brands_agree(("郎菲",), ("朗菲",)) is True
+    assert brands_agree(("langfei",), ("朗菲",)) is True
+    assert brands_agree(("哈维克",), ("玛维克",)) is False  # one sound apart is another brand
 
 
 def test_same_event_by_two_channels_outscores_another_consumer() -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from detectors.catalogue import Catalogue, load_catalogue
-from detectors.text import clean, fold, is_cjk, language_of, match_key
+from detectors.text import clean, fold, is_cjk, language_of, match_key, sound_key
 
 # --------------------------------------------------------------------------- text
 
@@ -92,6 +92,58 @@ def test_categorise_by_keyword(
     catalogue: Catalogue, name: str, text: str, hs: str | None, expected: str
 ) -> None:
     assert catalogue.categorise(name, text, hs) == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        # who a product is for counts a quarter: what it is decides
+        ("雅宸儿童卫衣", "textiles_clothing"),
+        ("艾弗可儿童奶酪棒", "food"),
+        ("婴儿奶粉", "food"),
+        ("铂驰儿童防晒乳", "cosmetics"),
+        ("智贝小学生手表", "electronics"),
+        ("驰暖S系列儿童收纳柜", "furniture"),
+        # a product made for them stays theirs
+        ("乐途儿童折叠滑板车", "childrens_products"),
+        ("宝宝学步车", "childrens_products"),
+        ("BEILANG baby walker", "childrens_products"),
+        ("老人轮椅", "elderly_goods"),
+        # an audience word alone still places a product
+        ("儿童用品一套", "childrens_products"),
+    ],
+)
+def test_audience_words_do_not_outweigh_the_product(
+    catalogue: Catalogue, name: str, expected: str
+) -> None:
+    assert catalogue.categorise(name) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "modes"),
+    [
+        ("手碰到取暖器外壳被电了一下", ("electric_shock",)),
+        ("取暖器被碰倒以后根本不断电", ("no_cutoff", "tip_over")),
+        ("It tipped over and did not switch off", ("no_cutoff", "tip_over")),
+        ("插上电没多久控制器就冒烟，毯子里有噼啪的短路声", ("fire_smoke", "short_circuit")),
+        ("温控器失灵，调到最低档还是越来越烫", ("overheat",)),
+        ("The metal casing is live, I got an electric shock", ("electric_shock",)),
+        ("食用后腹泻呕吐，检出沙门氏菌", ("salmonella",)),
+        # injuries are not failure modes: burns follow from many of them
+        ("孩子小腿烫伤，去医院看了急诊", ()),
+    ],
+)
+def test_hazard_modes_name_the_failure(
+    catalogue: Catalogue, text: str, modes: tuple[str, ...]
+) -> None:
+    assert catalogue.hazard_modes(text) == modes
+
+
+def test_sound_key_hears_homophones_and_romanised_names() -> None:
+    assert sound_key("朗菲") == sound_key("郎菲") == "langfei"
+    assert sound_key("童运") == sound_key("童韵") == "tongyun"
+    assert sound_key("哈维克") != sound_key("玛维克")
+    assert sound_key("langfei") == "" and sound_key("童韵tongyun") == ""
 
 
 def test_categorise_by_hs_prefix_alone(catalogue: Catalogue) -> None:
