@@ -1,9 +1,8 @@
 """Linkage: tie signals about the same product and hazard into clusters.
 
 Rules whose threshold is calibrated on the labelled set (``riskwire eval dedup``). Signals are
-blocked by product category, so
-only clusters of the same category (one Kafka partition) are candidates. Within a block a signal
-joins the most similar live cluster, scoring 0-100:
+blocked by product category, so only clusters of the same category (one Kafka partition) are
+candidates. Within a block a signal joins the most similar live cluster, scoring 0-100:
 
 * name similarity: rapidfuzz WRatio on match keys with the brands taken out; names that share
   a product-type term from the catalogue's synonym groups ("滑板车" = "scooter") score at least
