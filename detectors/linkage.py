@@ -77,6 +77,16 @@ def seeds_clusters(signal: Signal) -> bool:
     return signal.feed not in NON_SEEDING_FEEDS
 
 
+def main_modes(counts: dict[str, int]) -> tuple[str, ...]:
+    """The failure modes a cluster is about: those named by at least a quarter as many of its
+    reports as the commonest. One report's stray word ("the frame cracked after the battery
+    fire") must not make a battery-fire cluster compatible with every frame crack."""
+    if not counts:
+        return ()
+    top = max(counts.values())
+    return tuple(sorted(m for m, n in counts.items() if 4 * n >= top))
+
+
 @dataclass(frozen=True, slots=True)
 class Candidate:
     """What matching needs to know of a cluster: a compact summary kept per block."""
@@ -103,7 +113,7 @@ class Candidate:
             cluster.hazard_class,
             cluster.last_seen,
             cluster.model_codes,
-            tuple(sorted(cluster.hazard_modes)),
+            main_modes(cluster.hazard_modes),
         )
 
 
@@ -175,8 +185,10 @@ RELATED_MODES: frozenset[frozenset[str]] = frozenset(
         ("odour", "mould"),
         ("odour", "spoilage"),
         ("mould", "spoilage"),
+        # spoiled or contaminated food smells: an odour does not contradict a pathogen
+        *(("odour", germ) for germ in ("salmonella", "listeria", "cronobacter", "vibrio")),
+        *(("odour", germ) for germ in ("e_coli", "norovirus")),
         ("skin_reaction", "dye_transfer"),
-        ("skin_reaction", "heavy_metal"),
     )
 )
 
@@ -231,7 +243,7 @@ def _similarity(keys: _Keys, cluster: Candidate) -> LinkDecision:
     if shared_terms:
         name_score = max(name_score, TERM_SCORE)
     bonus = 15.0 * bool(model) + 10.0 * bool(brand) + 10.0 * bool(shared_modes)
-    score = min(100.0, name_score + bonus)
+    score = name_score + bonus  # not capped: two clusters alike in name differ in the evidence
     reasons: dict[str, object] = {"name": round(name_score, 1), "bonus": bonus}
     if shared_terms:
         reasons["terms"] = sorted(shared_terms)

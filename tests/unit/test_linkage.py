@@ -295,7 +295,7 @@ def test_a_signal_that_matches_two_clusters_merges_them_into_the_older(
     blocks: dict[str, bytes] = {}
     older, _ = link_signal(branded, clusters, blocks, threshold=80.0)
     # alone the unbranded report does not reach the threshold of the branded cluster
-    younger, decision = link_signal(unbranded, clusters, blocks, threshold=101.0)
+    younger, decision = link_signal(unbranded, clusters, blocks, threshold=1000.0)
     assert older is not None and younger is not None
     assert older.cluster_id != younger.cluster_id
     merged, decision = link_signal(bridge, clusters, blocks, threshold=80.0)
