@@ -2,7 +2,9 @@
 
 Rules whose threshold is calibrated on the labelled set (``riskwire eval dedup``). Signals are
 blocked by product category, so only clusters of the same category (one Kafka partition) are
-candidates. Within a block a signal joins the most similar live cluster, scoring 0-100:
+candidates. Within a block a signal joins the most similar live cluster, scoring name
+similarity (0-100) plus evidence (up to 35 more, so that of two clusters alike in name the
+better evidenced wins):
 
 * name similarity: rapidfuzz WRatio on match keys with the brands taken out; names that share
   a product-type term from the catalogue's synonym groups ("滑板车" = "scooter") score at least

@@ -33,7 +33,7 @@ from detectors.linkage import (
     similarity,
 )
 from detectors.model import WarningScorer
-from detectors.neardup import NearDupIndex
+from detectors.neardup import NearDupIndex, matcher_config
 from detectors.scoring import assess
 from detectors.targeting import control_for
 from schemas.codec import decode, dumps, from_dict, loads
@@ -127,7 +127,7 @@ def link_signal(
     signal: Signal,
     clusters: State,
     blocks: State,
-    threshold: float = NAME_THRESHOLD,
+    threshold: float | None = None,
     *,
     areas: State | None = None,
 ) -> tuple[Cluster | None, LinkDecision]:
@@ -142,6 +142,8 @@ def link_signal(
     category and province, once: a replayed signal (already a member) returns before counting.
     The stored cluster then carries the series of its own area for scoring.
     """
+    if threshold is None:  # the one calibrated by ``riskwire eval dedup``, as the matcher uses
+        threshold = float(matcher_config().get("link_threshold", NAME_THRESHOLD))
     key = block_key(signal)
     candidates = _candidates(key, blocks.get(key))
     horizon = signal.event_time - EXPIRY

@@ -564,3 +564,12 @@ def test_a_replayed_signal_is_not_counted_twice(make_signal: Callable[..., Signa
         again, _ = link_signal(replayed, clusters, blocks)
         assert again is not None
         assert again.signal_count == 2 and again.hospitalised == joined.hospitalised
+
+
+def test_the_pipeline_links_at_the_calibrated_threshold(founder: Signal) -> None:
+    """One matcher: the stage the agents run uses the threshold ``riskwire eval dedup`` chose
+    and stored, as ``riskwire dedup`` does."""
+    from detectors.neardup import matcher_config
+
+    _, decision = link_signal(founder, {}, {})
+    assert decision.reasons["threshold"] == float(matcher_config()["link_threshold"])
