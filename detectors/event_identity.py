@@ -28,6 +28,7 @@ from collections.abc import Iterable
 from detectors.text import clean
 
 __all__ = [
+    "MISREAD",
     "ages",
     "agreement",
     "codes_agree",
@@ -203,7 +204,7 @@ def model_codes(model: str | None, *texts: str | None) -> frozenset[str]:
     return frozenset(found)
 
 
-_MISREAD = str.maketrans({"L": "1", "I": "1", "O": "0"})
+MISREAD = str.maketrans({"L": "1", "I": "1", "O": "0"})
 
 
 def codes_agree(a: frozenset[str], b: frozenset[str]) -> bool | None:
@@ -213,7 +214,7 @@ def codes_agree(a: frozenset[str], b: frozenset[str]) -> bool | None:
         return None
     if a & b:
         return True
-    return bool({x.translate(_MISREAD) for x in a} & {y.translate(_MISREAD) for y in b})
+    return bool({x.translate(MISREAD) for x in a} & {y.translate(MISREAD) for y in b})
 
 
 def agreement(a: Iterable[object], b: Iterable[object]) -> float:

@@ -39,10 +39,10 @@ from datetime import datetime, timedelta
 
 from rapidfuzz import fuzz
 
-from detectors.event_identity import codes_agree, model_codes
+from detectors.event_identity import MISREAD, codes_agree, model_codes
 from detectors.evidence import is_risk_evidence
 from detectors.neardup import brand_variants, brands_agree
-from detectors.text import is_cjk, match_key
+from detectors.text import is_cjk, match_key, sound_key
 from schemas.records import OUTCOME_RANK, Cluster, Signal
 
 __all__ = [
@@ -52,11 +52,13 @@ __all__ = [
     "LinkDecision",
     "absorb",
     "block_key",
+    "candidate_keys",
     "clusters_compatible",
     "link",
     "merge",
     "new_cluster",
     "seeds_clusters",
+    "signal_keys",
 ]
 
 NAME_THRESHOLD = 70.0
@@ -66,6 +68,8 @@ MAX_MEMBERS = 2000
 MAX_NAMES = 24
 NON_SEEDING_FEEDS = frozenset({"declarations"})
 PENDING_MAX = 256
+MAX_KEYS = 16
+MAX_ALSO = 3  # merge candidates considered per signal
 MERGE_NAMES = 85.0
 
 
@@ -271,6 +275,38 @@ def clusters_compatible(a: Candidate, b: Candidate) -> bool:
     return modes_compatible(frozenset(a.hazard_modes), frozenset(b.hazard_modes))
 
 
+def _index_keys(
+    codes: Iterable[str], brands: Iterable[str], terms: Iterable[str], names: Iterable[str]
+) -> tuple[str, ...]:
+    """Keys of the candidate index, most telling first: model codes, brands by sound (so that
+    "郎菲" finds "朗菲"), product terms (the same in Chinese and English), then the first two
+    characters of each name with the brands taken out, for reports that give nothing else."""
+    brand_list = [b for b in brands if b]
+    keys = [f"m:{c.upper().translate(MISREAD)}" for c in sorted(codes)]
+    keys += [f"b:{sound_key(b) or b}" for b in brand_list]
+    keys += [f"t:{t}" for t in sorted(terms)]
+    keys += [f"n:{_without(n, tuple(brand_list))[:2]}" for n in names if n]
+    return tuple(dict.fromkeys(keys))[:MAX_KEYS]
+
+
+def signal_keys(signal: Signal) -> tuple[str, ...]:
+    """Where a signal looks for its candidate clusters within its block (see ``candidate_keys``).
+
+    A block (one category) can hold thousands of live clusters; comparing a signal with all of
+    them would make linkage cost grow with history. A cluster that shares none of these keys
+    with a signal (no model code, brand, product term or name prefix) could not score above
+    the threshold anyway.
+    """
+    keys = _Keys.of(signal)
+    brands = (keys.brand, *keys.brands)
+    return _index_keys(keys.codes, brands, keys.terms, (keys.name,))
+
+
+def candidate_keys(cluster: Candidate) -> tuple[str, ...]:
+    """Where a cluster is filed in the candidate index: the keys of what its members said."""
+    return _index_keys(cluster.model_codes, cluster.brands, cluster.product_terms, cluster.names)
+
+
 def similarity(signal: Signal, cluster: Candidate) -> LinkDecision:
     """Score one signal against one cluster; a contradiction scores 0 with its reason."""
     return _similarity(_Keys.of(signal), cluster)
@@ -282,7 +318,7 @@ def link(
     """The best live candidate cluster for ``signal`` at or above ``threshold``, if any.
 
     ``reasons["also"]`` lists the other clusters that scored at or above ``threshold``, best
-    first: the candidates for a merge.
+    first (at most ``MAX_ALSO``): the candidates for a merge.
     """
     horizon = signal.event_time - WINDOW
     keys = _Keys.of(signal)
@@ -299,7 +335,7 @@ def link(
     reasons = {**best.reasons, "threshold": threshold}
     if best.score < threshold:
         return LinkDecision(None, best.score, reasons)
-    others = [cid for _, cid in sorted(also, reverse=True) if cid != best.cluster_id]
+    others = [cid for _, cid in sorted(also, reverse=True) if cid != best.cluster_id][:MAX_ALSO]
     if others:
         reasons["also"] = others
     return LinkDecision(best.cluster_id, best.score, reasons)

@@ -26,7 +26,7 @@ from collections import deque
 from collections.abc import Iterable, MutableMapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import timedelta
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -192,6 +192,7 @@ def brand_variants(brand: str | None) -> tuple[str, ...]:
     return tuple(dict.fromkeys(v for v in variants if v))
 
 
+@lru_cache(maxsize=65536)
 def _script(text: str) -> str:
     return "cjk" if any(is_cjk(c) for c in text) else "latin"
 

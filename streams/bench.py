@@ -121,6 +121,51 @@ def bench_dedup(n: int = 0) -> list[Row]:
     return rows
 
 
+def bench_link(n: int = 0) -> list[Row]:
+    """Linkage cost per signal with 10k, 50k and 200k signals of history in the live window.
+
+    History is the labelled set's reports cloned as other brands' products (a brand that
+    contradicts the original's), so every clone founds a cluster of its own: the hard case,
+    where a category holds tens of thousands of live clusters. 300 probe reports are then linked.
+    """
+    from dataclasses import replace as copy
+    from datetime import timedelta
+
+    from connectors.evalset import read_jsonl
+    from detectors.catalogue import load_catalogue
+    from detectors.linkage import WINDOW
+    from streams.evaluate import _signals, default_evalset
+    from streams.stages import link_signal
+
+    records = read_jsonl(default_evalset())
+    reports = [s for s in _signals(records, load_catalogue()) if s.feed != "declarations"]
+    end = max(s.event_time for s in reports)
+    sizes = [n] if n else [10_000, 50_000, 200_000]
+    rows: list[Row] = []
+    per_signal: dict[int, float] = {}
+    for size in sizes:
+        clusters: dict[str, bytes] = {}
+        blocks: dict[str, bytes] = {}
+        for i in range(size):
+            s = reports[i % len(reports)]
+            at = end - WINDOW + timedelta(seconds=WINDOW.total_seconds() * i / size)
+            clone = copy(s, signal_id=f"h:{i}", brand=f"{s.brand or '品牌'}{i}", event_time=at)
+            link_signal(clone, clusters, blocks)
+        probes = [copy(s, signal_id=f"p:{s.signal_id}", event_time=end) for s in reports[:300]]
+        started = time.perf_counter()
+        for probe in probes:
+            link_signal(probe, clusters, blocks)
+        per_signal[size] = (time.perf_counter() - started) / len(probes)
+        rows.append((f"history {size:,}: per signal", per_signal[size] * 1e6, "us"))
+        rows.append((f"history {size:,}: live clusters", float(len(clusters)), "clusters"))
+        largest = max(len(v) for v in blocks.values())
+        rows.append((f"history {size:,}: largest stored value", float(largest), "bytes"))
+    if len(sizes) > 1:
+        ratio = per_signal[sizes[-1]] / per_signal[sizes[0]]
+        rows.append((f"cost ratio {sizes[-1]:,} / {sizes[0]:,}", ratio, "x"))
+    return rows
+
+
 def bench_aberration(n: int = 10) -> list[Row]:
     """The outbreak-detection simulation study (Noufaily et al. 2013 design), per method."""
     from streams.aberration_study import evaluate
@@ -141,6 +186,7 @@ BENCHMARKS: dict[str, Callable[..., list[Row]]] = {
     "load": bench_load,
     "aberration": bench_aberration,
     "dedup": bench_dedup,
+    "link": bench_link,
 }
 
 

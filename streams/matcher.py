@@ -18,7 +18,7 @@ from detectors.catalogue import Catalogue
 from detectors.dedup import MemoryExactIndex
 from detectors.neardup import NearDupIndex, NearVerdict, matcher_config
 from schemas.records import DeadLetter, Signal
-from streams.stages import link_signal
+from streams.stages import link_signal, reason_ids
 
 __all__ = ["MatchResult", "Matcher"]
 
@@ -106,9 +106,9 @@ class Matcher:
         cluster, decision = link_signal(signal, self.clusters, self.blocks, self.link_threshold)
         cluster_id = cluster.cluster_id if cluster else None
         self._cluster_of[sid] = cluster_id
-        for merged in _ids(decision.reasons.get("merged")):
+        for merged in reason_ids(decision, "merged"):
             self._merged_into[merged] = cluster_id or merged
-        for adopted in _ids(decision.reasons.get("adopted")):
+        for adopted in reason_ids(decision, "adopted"):
             self._cluster_of[adopted] = cluster_id
         explanation: dict[str, Any] = {"link": {"score": round(decision.score, 1)}}
         explanation["link"].update(decision.reasons)
@@ -142,7 +142,3 @@ class Matcher:
             cluster,
             explanation,
         )
-
-
-def _ids(value: object) -> list[str]:
-    return [str(v) for v in value] if isinstance(value, list) else []

@@ -9,8 +9,9 @@ table's changelog.
 
 from __future__ import annotations
 
-from collections.abc import MutableMapping
+from collections.abc import Callable, MutableMapping
 from dataclasses import replace
+from typing import Any
 
 from detectors.area import add_to_series, area_key, cluster_province, province_of
 from detectors.catalogue import Catalogue
@@ -24,12 +25,14 @@ from detectors.linkage import (
     LinkDecision,
     absorb,
     block_key,
+    candidate_keys,
     cluster_id_for,
     clusters_compatible,
     link,
     merge,
     new_cluster,
     seeds_clusters,
+    signal_keys,
     similarity,
 )
 from detectors.model import WarningScorer
@@ -47,7 +50,7 @@ from schemas.records import (
     WarningKind,
 )
 
-__all__ = ["NEAR_DUPLICATE", "escalate", "link_signal", "near_duplicate", "score"]
+__all__ = ["NEAR_DUPLICATE", "escalate", "link_signal", "near_duplicate", "reason_ids", "score"]
 
 NEAR_DUPLICATE = "near duplicate"
 
@@ -55,28 +58,94 @@ State = MutableMapping[str, bytes]
 EXPIRY = WINDOW * 2
 
 
-_decoded: dict[str, tuple[bytes, dict[str, Candidate]]] = {}
-_DECODED_MAX = 4096
+# The candidate index lives in the ``blocks`` table, within the signal's category partition:
+#   "<category>|c|<cluster id>"  the cluster's summary (a Candidate)
+#   "<category>|k|<key>"         [[cluster id, last seen], ...], the PER_KEY most recent
+#   "<category>|pending"         declarations waiting for a cluster
+# A signal reads the lists of its keys (detectors.linkage.signal_keys) and the summaries they
+# name, so the cost of linking one signal is bounded however many clusters a category holds.
+PER_KEY = 64
+
+_decoded: dict[str, tuple[bytes, Any]] = {}
+_DECODED_MAX = 65536
 
 
-def _candidates(key: str, blob: bytes | None) -> dict[str, Candidate]:
-    """The block's candidates, decoded once per stored value (the same bytes object)."""
-    if not blob:
-        return {}
+def _decode_cached(key: str, blob: bytes, decode_blob: Callable[[bytes], Any]) -> Any:
+    """Decode a stored value once per stored bytes object (a table returns the same object)."""
     cached = _decoded.get(key)
     if cached is not None and cached[0] is blob:
-        return dict(cached[1])
-    found = {c["cluster_id"]: from_dict(Candidate, c) for c in loads(blob)}
-    _decoded[key] = (blob, found)
-    return dict(found)
-
-
-def _store_candidates(blocks: State, key: str, candidates: dict[str, Candidate]) -> None:
-    blob = dumps(list(candidates.values()))
-    blocks[key] = blob
-    if len(_decoded) >= _DECODED_MAX:  # blocks of partitions this worker no longer owns
+        return cached[1]
+    value = decode_blob(blob)
+    if len(_decoded) >= _DECODED_MAX:  # values of partitions this worker no longer owns
         _decoded.clear()
-    _decoded[key] = (blob, candidates)
+    _decoded[key] = (blob, value)
+    return value
+
+
+def _summary_key(block: str, cluster_id: str) -> str:
+    return f"{block}|c|{cluster_id}"
+
+
+def _list_key(block: str, key: str) -> str:
+    return f"{block}|k|{key}"
+
+
+def _candidates(blocks: State, block: str, keys: tuple[str, ...]) -> dict[str, Candidate]:
+    """The live clusters filed under any of ``keys`` in ``block``, by id."""
+    _migrate(blocks, block)
+    found: dict[str, Candidate] = {}
+    for key in keys:
+        raw = blocks.get(_list_key(block, key))
+        if not raw:
+            continue
+        for cluster_id, _ in _decode_cached(_list_key(block, key), raw, loads):
+            if cluster_id in found:
+                continue
+            summary = blocks.get(_summary_key(block, cluster_id))
+            if summary is not None:
+                found[cluster_id] = _decode_cached(
+                    _summary_key(block, cluster_id), summary, _candidate_of
+                )
+    return found
+
+
+def _candidate_of(blob: bytes) -> Candidate:
+    return from_dict(Candidate, loads(blob))
+
+
+def _file(blocks: State, block: str, candidate: Candidate) -> None:
+    """Store a cluster's summary and file it under its keys (newest first, PER_KEY per key)."""
+    blob = dumps(candidate)
+    blocks[_summary_key(block, candidate.cluster_id)] = blob
+    _decoded[_summary_key(block, candidate.cluster_id)] = (blob, candidate)
+    seen = candidate.last_seen.timestamp()
+    for key in candidate_keys(candidate):
+        list_key = _list_key(block, key)
+        raw = blocks.get(list_key)
+        listed = _decode_cached(list_key, raw, loads) if raw else []
+        entries = [e for e in listed if e[0] != candidate.cluster_id]
+        entries.append([candidate.cluster_id, seen])
+        entries.sort(key=lambda e: -e[1])
+        del entries[PER_KEY:]
+        new = dumps(entries)
+        blocks[list_key] = new
+        _decoded[list_key] = (new, entries)
+
+
+def _unfile(blocks: State, block: str, cluster_id: str) -> None:
+    """Forget a cluster's summary; list entries naming it are skipped and pruned on rewrite."""
+    blocks.pop(_summary_key(block, cluster_id), None)
+    _decoded.pop(_summary_key(block, cluster_id), None)
+
+
+def _migrate(blocks: State, block: str) -> None:
+    """Re-file the candidates of a block stored by riskwire <= 0.4 (one list per category)."""
+    raw = blocks.get(block)
+    if raw is None:
+        return
+    for summary in loads(raw):
+        _file(blocks, block, from_dict(Candidate, summary))
+    del blocks[block]
 
 
 def _count_in_area(areas: State, signal: Signal) -> None:
@@ -145,11 +214,12 @@ def link_signal(
     if threshold is None:  # the one calibrated by ``riskwire eval dedup``, as the matcher uses
         threshold = float(matcher_config().get("link_threshold", NAME_THRESHOLD))
     key = block_key(signal)
-    candidates = _candidates(key, blocks.get(key))
+    candidates = _candidates(blocks, key, signal_keys(signal))
     horizon = signal.event_time - EXPIRY
     for cid in [cid for cid, c in candidates.items() if c.last_seen < horizon]:
         del candidates[cid]
         clusters.pop(cid, None)
+        _unfile(blocks, key, cid)
     decision = link(signal, candidates.values(), threshold)
     if decision.cluster_id and decision.cluster_id in clusters:
         current = decode(Cluster, clusters[decision.cluster_id])
@@ -175,9 +245,16 @@ def link_signal(
             _count_in_area(areas, signal)
         cluster = _with_area(cluster, areas, signal)
     clusters[cluster.cluster_id] = dumps(cluster)
-    candidates[cluster.cluster_id] = Candidate.of(cluster)
-    _store_candidates(blocks, key, candidates)
+    for dropped in reason_ids(decision, "merged"):
+        _unfile(blocks, key, dropped)
+    _file(blocks, key, Candidate.of(cluster))
     return cluster, decision
+
+
+def reason_ids(decision: LinkDecision, reason: str) -> list[str]:
+    """The ids a link decision lists under ``reason`` ("merged", "adopted", "also")."""
+    value = decision.reasons.get(reason)
+    return [str(v) for v in value] if isinstance(value, list) else []
 
 
 def _merge_matching(
@@ -191,8 +268,7 @@ def _merge_matching(
     merged: list[str] = []
     if not seeds_clusters(signal):  # a declaration line names goods, not a risk
         return cluster, merged
-    also = decision.reasons.get("also", [])
-    for other_id in also if isinstance(also, list) else []:
+    for other_id in reason_ids(decision, "also"):
         raw = clusters.get(other_id)
         if raw is None or other_id not in candidates:
             continue
@@ -202,7 +278,7 @@ def _merge_matching(
         keep, drop = sorted((cluster, other), key=lambda c: (c.first_seen, c.cluster_id))
         cluster = merge(keep, drop)
         del clusters[drop.cluster_id]
-        del candidates[drop.cluster_id]
+        candidates.pop(drop.cluster_id, None)
         merged.append(drop.cluster_id)
     return cluster, merged
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -13,13 +14,17 @@ from detectors.linkage import (
     Candidate,
     absorb,
     block_key,
+    candidate_keys,
     link,
     new_cluster,
     seeds_clusters,
+    signal_keys,
     similarity,
 )
+from detectors.neardup import matcher_config
+from schemas.codec import dumps, loads
 from schemas.records import Cluster, Signal
-from streams.stages import link_signal
+from streams.stages import PER_KEY, link_signal
 
 T0 = datetime(2026, 9, 20, 6, 30, tzinfo=UTC)
 MakeSignal = Callable[..., Signal]
@@ -569,7 +574,52 @@ def test_a_replayed_signal_is_not_counted_twice(make_signal: Callable[..., Signa
 def test_the_pipeline_links_at_the_calibrated_threshold(founder: Signal) -> None:
     """One matcher: the stage the agents run uses the threshold ``riskwire eval dedup`` chose
     and stored, as ``riskwire dedup`` does."""
-    from detectors.neardup import matcher_config
-
     _, decision = link_signal(founder, {}, {})
     assert decision.reasons["threshold"] == float(matcher_config()["link_threshold"])
+
+
+# --------------------------------------------------------------------------- candidate index
+
+
+def test_keys_of_a_signal_and_of_its_cluster_meet(founder: Signal) -> None:
+    keys = signal_keys(founder)
+    assert keys[:3] == ("m:1TS3", "b:letu", "t:滑板车")  # code (l/I read as 1), brand by sound
+    assert set(keys) <= set(candidate_keys(Candidate.of(new_cluster(founder))))
+
+
+def test_homophone_brands_share_an_index_key(make_signal: MakeSignal) -> None:
+    a = make_signal("complaints", "朗菲电热毯", "短路冒烟", brand="朗菲")
+    b = make_signal("complaints", "郎菲电热毯", "短路冒烟", brand="郎菲")
+    assert "b:langfei" in set(signal_keys(a)) & set(signal_keys(b))
+
+
+def test_each_index_list_keeps_only_the_most_recent_clusters(make_signal: MakeSignal) -> None:
+    """A block holding many live clusters is never read or rewritten whole: each key lists at
+    most PER_KEY clusters, newest first, so a stored value stays small."""
+    clusters: dict[str, bytes] = {}
+    blocks: dict[str, bytes] = {}
+    for i in range(PER_KEY + 10):
+        brand = f"品牌{i:03d}号"  # other brands of the same product type
+        signal = make_signal(
+            "complaints",
+            f"{brand}滑板车",
+            "折叠处夹到手指",
+            brand=brand,
+            event_time=T0 + timedelta(minutes=i),
+        )
+        cluster, _ = link_signal(signal, clusters, blocks)
+        assert cluster is not None and cluster.signal_count == 1
+    entries = loads(blocks["childrens_products|k|t:滑板车"])
+    assert len(entries) == PER_KEY
+    assert [e[1] for e in entries] == sorted((e[1] for e in entries), reverse=True)
+    assert max(len(v) for v in blocks.values()) < 8_000
+
+
+def test_blocks_stored_by_an_older_version_are_refiled(founder: Signal, scooter: Cluster) -> None:
+    clusters = {scooter.cluster_id: dumps(scooter)}
+    blocks = {"childrens_products": dumps([Candidate.of(scooter)])}  # one list per category
+    second = replace(founder, signal_id="complaints:T999999", source_id="T999999")
+    joined, _ = link_signal(second, clusters, blocks)
+    assert joined is not None and joined.cluster_id == scooter.cluster_id
+    assert "childrens_products" not in blocks
+    assert f"childrens_products|c|{scooter.cluster_id}" in blocks
