@@ -258,20 +258,23 @@ def _similarity(keys: _Keys, cluster: Candidate) -> LinkDecision:
     return LinkDecision(cluster.cluster_id, score, reasons)
 
 
+def _names_like(a: tuple[str, ...], b: tuple[str, ...]) -> float:
+    return max((fuzz.ratio(x, y) for x in a for y in b), default=0.0)
+
+
 def clusters_compatible(a: Candidate, b: Candidate) -> bool:
-    """Whether two clusters can be one risk: the same kind of product (a shared product term,
-    or names alike when neither has one) and no brand, model code or failure mode that
-    contradicts. A brand's frozen shrimp and its chocolate are two risks, however many reports
-    name only the brand."""
-    if a.product_terms or b.product_terms:
+    """Whether two clusters can be one risk: the same kind of product (a shared product term;
+    when one has none, the same model code or names alike) and no brand, model code or failure
+    mode that contradicts. A brand's frozen shrimp and its chocolate are two risks, however many
+    reports name only the brand."""
+    codes = codes_agree(frozenset(a.model_codes), frozenset(b.model_codes))
+    if codes is False or brands_agree(a.brands, b.brands) is False:
+        return False
+    if a.product_terms and b.product_terms:
         if not set(a.product_terms) & set(b.product_terms):
             return False
-    elif max((fuzz.ratio(x, y) for x in a.names for y in b.names), default=0.0) < MERGE_NAMES:
-        return False
-    if brands_agree(a.brands, b.brands) is False:
-        return False
-    if codes_agree(frozenset(a.model_codes), frozenset(b.model_codes)) is False:
-        return False
+    elif not codes and _names_like(a.names, b.names) < MERGE_NAMES:
+        return False  # neither a catalogue term nor a model code: the names must be alike
     return modes_compatible(frozenset(a.hazard_modes), frozenset(b.hazard_modes))
 
 

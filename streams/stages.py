@@ -205,7 +205,8 @@ def link_signal(
     Two more things can happen to the block (:mod:`detectors.linkage`): clusters that the signal
     also matches, and that do not contradict each other, are merged into the oldest
     (``reasons["merged"]``); a declaration that finds no cluster waits in the block, and a
-    newly founded cluster adopts the waiting declarations it matches (``reasons["adopted"]``).
+    newly founded cluster, or one that learned a brand spelling or model code, adopts the
+    waiting declarations it matches (``reasons["adopted"]``).
 
     With ``areas`` (:mod:`detectors.area`), a risk signal also counts in the series of its
     category and province, once: a replayed signal (already a member) returns before counting.
@@ -230,6 +231,11 @@ def link_signal(
         )
         if merged:
             decision = replace(decision, reasons={**decision.reasons, "merged": merged})
+        if cluster.brands != current.brands or cluster.model_codes != current.model_codes:
+            # it learned a brand spelling or a model code: a waiting declaration may match now
+            cluster, adopted = _adopt_pending(cluster, blocks, key, threshold)
+            if adopted:
+                decision = replace(decision, reasons={**decision.reasons, "adopted": adopted})
     elif seeds_clusters(signal):
         founded = clusters.get(cluster_id_for(signal))
         if founded is not None:  # this signal founded a cluster before: a replay

@@ -255,6 +255,40 @@ def test_a_waiting_declaration_joins_the_cluster_founded_later(
     assert declaration.signal_id.encode() not in waiting
 
 
+def test_a_waiting_declaration_joins_once_its_cluster_learns_the_model(
+    make_signal: MakeSignal,
+) -> None:
+    """The first report names only the product type; the declaration is not like it enough.
+    A later report gives brand and model: now the waiting declaration matches and joins."""
+    declaration = make_signal(
+        "declarations",
+        "儿童折叠滑板车 乐途 LT-S3",
+        "儿童折叠滑板车 乐途 LT-S3",
+        brand="乐途",
+        model="LT-S3",
+        declaration_id="D1-1",
+        event_time=T0 - timedelta(days=3),
+    )
+    vague = make_signal("complaints", "kids scooter", "the folding hinge pinched a finger")
+    precise = make_signal(
+        "complaints",
+        "kids scooter",
+        "the folding hinge of the LeTu scooter pinched a finger",
+        brand="LeTu",
+        model="LT-S3",
+        event_time=T0 + timedelta(days=1),
+    )
+    clusters: dict[str, bytes] = {}
+    blocks: dict[str, bytes] = {}
+    link_signal(declaration, clusters, blocks, threshold=85.0)
+    founded, decision = link_signal(vague, clusters, blocks, threshold=85.0)
+    assert founded is not None and "adopted" not in decision.reasons
+    joined, decision = link_signal(precise, clusters, blocks, threshold=85.0)
+    assert joined is not None and joined.cluster_id == founded.cluster_id
+    assert decision.reasons["adopted"] == [declaration.signal_id]
+    assert declaration.signal_id in joined.member_ids
+
+
 def test_a_declaration_older_than_the_window_is_not_adopted(
     make_signal: MakeSignal, founder: Signal
 ) -> None:
