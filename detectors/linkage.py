@@ -19,8 +19,8 @@ better evidenced wins):
 
 The best score at or above ``NAME_THRESHOLD`` wins. Customs declarations join clusters but never
 start one: a declaration is trade, not a risk. A declaration that finds no cluster waits in its
-block (``PENDING_MAX`` per block, for ``WINDOW``) and joins the first cluster founded that it
-matches, so goods declared before the first complaint are still counted.
+block (filed under its index keys, ``PENDING_MAX`` per key, for ``WINDOW``) and joins the first
+cluster founded that it matches, so goods declared before the first complaint are still counted.
 
 When a signal matches a second cluster as well as the one it joins, and the two clusters do not
 contradict each other (brand, model code, failure mode), they are one risk that arrived split
@@ -67,7 +67,7 @@ WINDOW = timedelta(days=60)
 MAX_MEMBERS = 2000
 MAX_NAMES = 24
 NON_SEEDING_FEEDS = frozenset({"declarations"})
-PENDING_MAX = 256
+PENDING_MAX = 64  # waiting declarations per index key
 MAX_KEYS = 16
 MAX_ALSO = 3  # merge candidates considered per signal
 MERGE_NAMES = 85.0

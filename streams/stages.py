@@ -61,7 +61,8 @@ EXPIRY = WINDOW * 2
 # The candidate index lives in the ``blocks`` table, within the signal's category partition:
 #   "<category>|c|<cluster id>"  the cluster's summary (a Candidate)
 #   "<category>|k|<key>"         [[cluster id, last seen], ...], the PER_KEY most recent
-#   "<category>|pending"         declarations waiting for a cluster
+#   "<category>|d|<signal id>"   a declaration waiting for a cluster
+#   "<category>|p|<key>"         [[signal id, event time], ...] of waiting declarations
 # A signal reads the lists of its keys (detectors.linkage.signal_keys) and the summaries they
 # name, so the cost of linking one signal is bounded however many clusters a category holds.
 PER_KEY = 64
@@ -133,7 +134,8 @@ def _file(blocks: State, block: str, candidate: Candidate) -> None:
 
 
 def _unfile(blocks: State, block: str, cluster_id: str) -> None:
-    """Forget a cluster's summary; list entries naming it are skipped and pruned on rewrite."""
+    """Forget a cluster's summary; list entries naming it are skipped, and fall off the end of
+    their lists as newer clusters are filed."""
     blocks.pop(_summary_key(block, cluster_id), None)
     _decoded.pop(_summary_key(block, cluster_id), None)
 
@@ -289,44 +291,71 @@ def _merge_matching(
     return cluster, merged
 
 
-def _pending_key(key: str) -> str:
-    return f"{key}|pending"
+def _waiting_key(block: str, signal_id: str) -> str:
+    return f"{block}|d|{signal_id}"
 
 
-def _hold_pending(signal: Signal, blocks: State, key: str) -> None:
-    """Keep an unlinked declaration in its block for a cluster founded later (bounded)."""
-    raw = blocks.get(_pending_key(key))
-    horizon = (signal.event_time - WINDOW).timestamp()
-    pending = [
-        p
-        for p in (loads(raw) if raw else [])
-        if p["at"] >= horizon and p["signal"]["signal_id"] != signal.signal_id
-    ]
-    pending.append({"at": signal.event_time.timestamp(), "signal": loads(dumps(signal))})
-    blocks[_pending_key(key)] = dumps(pending[-PENDING_MAX:])
+def _waiting_list_key(block: str, key: str) -> str:
+    return f"{block}|p|{key}"
+
+
+def _hold_pending(signal: Signal, blocks: State, block: str) -> None:
+    """Keep an unlinked declaration for a cluster founded later: the line under its own key,
+    its id in the lists of its index keys (``PENDING_MAX`` most recent per key)."""
+    blocks[_waiting_key(block, signal.signal_id)] = dumps(signal)
+    at = signal.event_time.timestamp()
+    for key in signal_keys(signal):
+        list_key = _waiting_list_key(block, key)
+        raw = blocks.get(list_key)
+        entries = [e for e in (loads(raw) if raw else []) if e[0] != signal.signal_id]
+        entries.append([signal.signal_id, at])
+        entries.sort(key=lambda e: -e[1])
+        blocks[list_key] = dumps(entries[:PENDING_MAX])
+        for signal_id, _ in entries[PENDING_MAX:]:
+            _forget_if_unlisted(blocks, block, signal_id)
+
+
+def _forget_if_unlisted(blocks: State, block: str, signal_id: str) -> None:
+    """Delete a waiting declaration that no list names any more: state stays bounded."""
+    stored = blocks.get(_waiting_key(block, signal_id))
+    if stored is None:
+        return
+    for key in signal_keys(decode(Signal, stored)):
+        raw = blocks.get(_waiting_list_key(block, key))
+        if raw and any(e[0] == signal_id for e in loads(raw)):
+            return
+    del blocks[_waiting_key(block, signal_id)]
 
 
 def _adopt_pending(
-    cluster: Cluster, blocks: State, key: str, threshold: float
+    cluster: Cluster, blocks: State, block: str, threshold: float
 ) -> tuple[Cluster, list[str]]:
-    """A new cluster with the waiting declarations of its block that match it absorbed."""
-    raw = blocks.get(_pending_key(key))
-    if not raw:
-        return cluster, []
+    """``cluster`` with the waiting declarations filed under its keys that match it absorbed."""
     horizon = (cluster.first_seen - WINDOW).timestamp()
     adopted: list[str] = []
-    waiting = []
-    for record in loads(raw):
-        if record["at"] < horizon:
+    for key in candidate_keys(Candidate.of(cluster)):
+        list_key = _waiting_list_key(block, key)
+        raw = blocks.get(list_key)
+        if not raw:
             continue
-        line = from_dict(Signal, record["signal"])
-        if similarity(line, Candidate.of(cluster)).score >= threshold:
-            cluster = absorb(cluster, line)
-            adopted.append(line.signal_id)
-        else:
-            waiting.append(record)
-    if adopted:
-        blocks[_pending_key(key)] = dumps(waiting)
+        entries = loads(raw)
+        waiting = []
+        for signal_id, at in entries:
+            stored = blocks.get(_waiting_key(block, signal_id))
+            if stored is None or signal_id in adopted:
+                continue  # adopted through another key, or by another cluster
+            if at < horizon:
+                blocks.pop(_waiting_key(block, signal_id), None)
+                continue
+            line = decode(Signal, stored)
+            if similarity(line, Candidate.of(cluster)).score >= threshold:
+                cluster = absorb(cluster, line)
+                adopted.append(signal_id)
+                del blocks[_waiting_key(block, signal_id)]
+            else:
+                waiting.append([signal_id, at])
+        if len(waiting) != len(entries):
+            blocks[list_key] = dumps(waiting)
     return cluster, adopted
 
 

@@ -10,6 +10,7 @@ import pytest
 
 from detectors.linkage import (
     NAME_THRESHOLD,
+    PENDING_MAX,
     WINDOW,
     Candidate,
     absorb,
@@ -210,7 +211,9 @@ def test_declarations_never_seed_clusters(make_signal: MakeSignal) -> None:
     cluster, _ = link_signal(declaration, clusters, blocks)
     assert cluster is None
     assert clusters == {}
-    assert set(blocks) == {"childrens_products|pending"}  # it waits for a cluster
+    # it waits for a cluster: the line under its own key, its id under its index keys
+    assert f"childrens_products|d|{declaration.signal_id}" in blocks
+    assert all(k.startswith(("childrens_products|d|", "childrens_products|p|")) for k in blocks)
 
 
 def test_a_waiting_declaration_joins_the_cluster_founded_later(
@@ -249,10 +252,34 @@ def test_a_waiting_declaration_joins_the_cluster_founded_later(
     assert cluster.member_ids == (founder.signal_id, declaration.signal_id)
     assert cluster.import_quantity == 3000.0
     assert cluster.feed_counts == {"complaints": 1, "declarations": 1}
-    # the other brand's goods keep waiting
-    waiting = blocks["childrens_products|pending"]
-    assert other_goods.signal_id.encode() in waiting
-    assert declaration.signal_id.encode() not in waiting
+    # the other brand's goods keep waiting; the adopted line is no longer held
+    assert f"childrens_products|d|{other_goods.signal_id}" in blocks
+    assert f"childrens_products|d|{declaration.signal_id}" not in blocks
+    assert not any(declaration.signal_id.encode() in v for k, v in blocks.items() if "|p|" in k)
+
+
+def test_waiting_declarations_are_bounded_per_key(make_signal: MakeSignal) -> None:
+    """Customs lines are the busiest feed: an index key holds the PENDING_MAX most recent
+    waiting lines, and a line no list names any more is deleted."""
+    clusters: dict[str, bytes] = {}
+    blocks: dict[str, bytes] = {}
+    lines = [
+        make_signal(
+            "declarations",
+            "儿童滑板车",
+            "儿童滑板车",
+            declaration_id=f"D{i}-1",
+            event_time=T0 + timedelta(minutes=i),
+        )
+        for i in range(PENDING_MAX + 5)
+    ]
+    for line in lines:
+        link_signal(line, clusters, blocks)
+    held = [k for k in blocks if "|d|" in k]
+    assert len(held) == PENDING_MAX
+    assert f"childrens_products|d|{lines[0].signal_id}" not in blocks  # the oldest went
+    assert f"childrens_products|d|{lines[-1].signal_id}" in blocks
+    assert all(len(loads(v)) <= PENDING_MAX for k, v in blocks.items() if "|p|" in k)
 
 
 def test_a_waiting_declaration_joins_once_its_cluster_learns_the_model(
