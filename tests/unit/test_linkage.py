@@ -47,6 +47,23 @@ def founder(make_signal: MakeSignal) -> Signal:
 
 
 @pytest.fixture
+def scooter_line(make_signal: MakeSignal) -> MakeSignal:
+    """A customs declaration line of the scooter's goods; pass fields to change it."""
+
+    def make(**fields: object) -> Signal:
+        name = "儿童折叠滑板车 乐途 LT-S3"
+        defaults: dict[str, object] = {
+            "brand": "乐途",
+            "model": "LT-S3",
+            "hs_code": "9503001000",
+            "declaration_id": "D1-1",
+        }
+        return make_signal("declarations", name, name, **{**defaults, **fields})
+
+    return make
+
+
+@pytest.fixture
 def scooter(founder: Signal) -> Cluster:
     return new_cluster(founder)
 
@@ -217,20 +234,11 @@ def test_declarations_never_seed_clusters(make_signal: MakeSignal) -> None:
 
 
 def test_a_waiting_declaration_joins_the_cluster_founded_later(
-    make_signal: MakeSignal, founder: Signal
+    make_signal: MakeSignal, scooter_line: MakeSignal, founder: Signal
 ) -> None:
     """Goods declared before the first complaint are counted once the complaint arrives."""
-    declaration = make_signal(
-        "declarations",
-        "儿童折叠滑板车 乐途 LT-S3",
-        "儿童折叠滑板车 乐途 LT-S3",
-        brand="乐途",
-        model="LT-S3",
-        hs_code="9503001000",
-        declaration_id="D1-1",
-        direction="import",
-        quantity=3000.0,
-        event_time=T0 - timedelta(days=3),
+    declaration = scooter_line(
+        direction="import", quantity=3000.0, event_time=T0 - timedelta(days=3)
     )
     other_goods = make_signal(
         "declarations",
@@ -283,19 +291,11 @@ def test_waiting_declarations_are_bounded_per_key(make_signal: MakeSignal) -> No
 
 
 def test_a_waiting_declaration_joins_once_its_cluster_learns_the_model(
-    make_signal: MakeSignal,
+    make_signal: MakeSignal, scooter_line: MakeSignal
 ) -> None:
     """The first report names only the product type; the declaration is not like it enough.
     A later report gives brand and model: now the waiting declaration matches and joins."""
-    declaration = make_signal(
-        "declarations",
-        "儿童折叠滑板车 乐途 LT-S3",
-        "儿童折叠滑板车 乐途 LT-S3",
-        brand="乐途",
-        model="LT-S3",
-        declaration_id="D1-1",
-        event_time=T0 - timedelta(days=3),
-    )
+    declaration = scooter_line(event_time=T0 - timedelta(days=3))
     vague = make_signal("complaints", "kids scooter", "the folding hinge pinched a finger")
     precise = make_signal(
         "complaints",
@@ -317,17 +317,9 @@ def test_a_waiting_declaration_joins_once_its_cluster_learns_the_model(
 
 
 def test_a_declaration_older_than_the_window_is_not_adopted(
-    make_signal: MakeSignal, founder: Signal
+    scooter_line: MakeSignal, founder: Signal
 ) -> None:
-    stale = make_signal(
-        "declarations",
-        "儿童折叠滑板车 乐途 LT-S3",
-        "儿童折叠滑板车 乐途 LT-S3",
-        brand="乐途",
-        model="LT-S3",
-        declaration_id="D1-1",
-        event_time=T0 - WINDOW - timedelta(days=1),
-    )
+    stale = scooter_line(event_time=T0 - WINDOW - timedelta(days=1))
     clusters: dict[str, bytes] = {}
     blocks: dict[str, bytes] = {}
     link_signal(stale, clusters, blocks)
