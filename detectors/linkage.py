@@ -101,7 +101,6 @@ class Candidate:
     names: tuple[str, ...]
     product_terms: tuple[str, ...]
     brands: tuple[str, ...]
-    models: tuple[str, ...]
     hazard_class: str | None
     last_seen: datetime
     model_codes: tuple[str, ...] = ()
@@ -115,7 +114,6 @@ class Candidate:
             cluster.names,
             cluster.product_terms,
             cluster.brands,
-            cluster.models,
             cluster.hazard_class,
             cluster.last_seen,
             cluster.model_codes,
@@ -139,7 +137,6 @@ class _Keys:
     name: str
     brand: str
     brands: tuple[str, ...]
-    model: str
     hazard: str | None
     terms: frozenset[str]
     about: str  # product name and text as one match key: where a brand may be named
@@ -153,7 +150,6 @@ class _Keys:
             match_key(signal.product_name),
             match_key(signal.brand),
             brand_variants(signal.brand),
-            match_key(signal.model),
             signal.hazard_class,
             frozenset(signal.product_terms),
             match_key(f"{signal.product_name} {signal.text}"),

@@ -333,7 +333,8 @@ def _adopt_pending(
     """``cluster`` with the waiting declarations filed under its keys that match it absorbed."""
     horizon = (cluster.first_seen - WINDOW).timestamp()
     adopted: list[str] = []
-    for key in candidate_keys(Candidate.of(cluster)):
+    summary = Candidate.of(cluster)
+    for key in candidate_keys(summary):
         list_key = _waiting_list_key(block, key)
         raw = blocks.get(list_key)
         if not raw:
@@ -348,8 +349,9 @@ def _adopt_pending(
                 blocks.pop(_waiting_key(block, signal_id), None)
                 continue
             line = decode(Signal, stored)
-            if similarity(line, Candidate.of(cluster)).score >= threshold:
+            if similarity(line, summary).score >= threshold:
                 cluster = absorb(cluster, line)
+                summary = Candidate.of(cluster)
                 adopted.append(signal_id)
                 del blocks[_waiting_key(block, signal_id)]
             else:
