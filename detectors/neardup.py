@@ -12,9 +12,13 @@ which fields agreed, their scores, the combined score and the threshold.
 * **Score (0-100).** A logistic model over :func:`pair_features`: text similarity on the
   narrative (rapidfuzz and character bigrams, so Chinese needs no word segmentation), the
   numbers and dates both texts quote, product-name similarity, and agreement (+1), conflict (-1)
-  or silence (0) of brand, model, enterprise, region, hazard and outcome. Weights and threshold
+  or silence (0) of brand, model, enterprise, region, hazard and outcome, and for a shop's own
+  listings whether the page attributes were copied (a re-post). Weights and threshold
   are fitted on the calibration part of the labelled set (``riskwire eval dedup --write``) and
   stored in ``detectors/data/matcher.json``; each feature's contribution is the explanation.
+* **Contradictions.** Two reports naming different model codes, or product types with no term
+  in common, are rejected before scoring (:func:`other_product`): no wording makes them one
+  event, and the labelled set is too small to teach a weight for such rare pairs.
 """
 
 from __future__ import annotations
@@ -59,6 +63,7 @@ __all__ = [
     "blocking_keys",
     "compare",
     "matcher_config",
+    "other_product",
     "pair_features",
 ]
 
@@ -105,6 +110,9 @@ class ReportKey:
     platform: str = ""
     city: str = ""
     duplicate_of: str | None = None  # the verdict given when it was filed, for replays
+    # a listing's page attributes as written (brand, model, ship-from region, flags, origin):
+    # a re-post copies the page, another listing of the same shop is filled in again
+    form: tuple[str, ...] = ()
 
     def to_row(self) -> list[Any]:
         """A compact JSON form (values in field order) for the changelog-backed block lists."""
@@ -115,9 +123,11 @@ class ReportKey:
 
     @classmethod
     def from_row(cls, row: list[Any]) -> ReportKey:
-        """The inverse of :meth:`to_row`."""
+        """The inverse of :meth:`to_row`; a row stored before a field was added gets its default."""
+        if len(row) > len(fields(cls)):
+            raise ValueError(f"a report key row has {len(row)} values, more than its fields")
         values: dict[str, Any] = {}
-        for f, v in zip(fields(cls), row, strict=True):
+        for f, v in zip(fields(cls), row, strict=False):
             if f.name in _SET_FIELDS:
                 v = frozenset(v)
             elif f.name in _TUPLE_FIELDS:
@@ -155,11 +165,30 @@ class ReportKey:
             codes=model_codes(signal.model, signal.product_name, signal.text),
             platform=signal.platform or "",
             city=region_key(signal.region)[1],
+            form=_listing_form(signal),
         )
 
 
+def _listing_form(signal: Signal) -> tuple[str, ...]:
+    if signal.feed != "listings":
+        return ()
+    return (
+        signal.brand or "",
+        signal.model or "",
+        signal.region or "",
+        ",".join(signal.flags),
+        signal.origin_country or "",
+    )
+
+
+def _form_copied(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    """Every page attribute written identically: a copy. Attributes one at a time say little,
+    since a shop fills in its own brand and region alike on every listing."""
+    return bool(a) and a == b
+
+
 _SET_FIELDS = {"numbers", "dates", "ages", "sexes", "places", "quotes", "codes"}
-_TUPLE_FIELDS = {"brands", "terms", "counts"}
+_TUPLE_FIELDS = {"brands", "terms", "counts", "form"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -267,6 +296,7 @@ FEATURES = (
     "outcome_cross_feed",
     "same_feed",
     "same_listing_shop",
+    "listing_form",
     "listing_other_platform",
     "days_apart",
     "cross_language",
@@ -316,6 +346,11 @@ def pair_features(a: ReportKey, b: ReportKey) -> dict[str, float]:
         # a shop re-posting its own listing: same shop on the same platform, title rewritten;
         # the same shop name on another platform is another account's listing
         "same_listing_shop": float(listings and same_shop and a.platform == b.platform),
+        "listing_form": (
+            float(_form_copied(a.form, b.form))
+            if listings and same_shop and a.platform == b.platform
+            else 0.0
+        ),
         "listing_other_platform": float(listings and a.platform != b.platform),
         "days_apart": abs(a.day - b.day) / WINDOW.days,
         "cross_language": float(a.language != b.language),
@@ -328,6 +363,22 @@ def pair_features(a: ReportKey, b: ReportKey) -> dict[str, float]:
     }
 
 
+@lru_cache(maxsize=65536)
+def _field_codes(model: str) -> frozenset[str]:
+    return model_codes(model)
+
+
+def other_product(a: ReportKey, b: ReportKey) -> str | None:
+    """Why two reports cannot be of one event: each names its model and the codes differ, or
+    each names a product type and they share none. One event is one product; a retelling may
+    word everything else anew, but it does not change the model or the kind of product."""
+    if a.model and b.model and codes_agree(_field_codes(a.model), _field_codes(b.model)) is False:
+        return "other model"
+    if a.terms and b.terms and not set(a.terms) & set(b.terms):
+        return "other product"
+    return None
+
+
 def compare(a: ReportKey, b: ReportKey) -> Match:
     """Score report ``a`` against an earlier report ``b`` (0-100, a calibrated probability).
 
@@ -338,6 +389,9 @@ def compare(a: ReportKey, b: ReportKey) -> Match:
     days = abs(a.day - b.day)
     if days > WINDOW.days:
         return Match(b.signal_id, 0.0, {"days_apart": round(days, 1)}, "too far apart")
+    contradiction = other_product(a, b)
+    if contradiction:
+        return Match(b.signal_id, 0.0, {"days_apart": round(days, 2)}, contradiction)
     features = pair_features(a, b)
     model = matcher_config()["duplicate_model"]
     weights: dict[str, float] = model["weights"]

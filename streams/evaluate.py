@@ -30,6 +30,7 @@ from detectors.neardup import (
     ReportKey,
     blocking_keys,
     matcher_config,
+    other_product,
     pair_features,
 )
 from schemas.errors import ConfigError
@@ -91,8 +92,8 @@ def candidate_pairs(
 ) -> tuple[list[list[float]], list[int]]:
     """Feature rows and labels of every (record, blocked candidate) pair of ``split``.
 
-    The pairs are those the matcher really compares (same blocking), so the model learns to
-    tell apart exactly the hard cases blocking lets through.
+    The pairs are those the matcher really scores (same blocking, no pair it rejects outright as
+    another product), so the model learns to tell apart exactly the hard cases that remain.
     """
     groups = duplicate_groups({r.record_id: r.duplicate_of for r in records})
     index = NearDupIndex(threshold=100.0)
@@ -104,6 +105,8 @@ def candidate_pairs(
         blocks = blocking_keys(signal)
         if rec.split == split:
             for other in index.candidates(blocks, key):
+                if other_product(key, other):
+                    continue
                 features = pair_features(key, other)
                 rows.append([features[name] for name in FEATURES])
                 labels.append(int(group_of[signal.signal_id] == group_of[other.signal_id]))

@@ -197,3 +197,59 @@ def test_blocks_are_keyed_within_the_linkage_partition() -> None:
 
     for signal in (HOTLINE, WEB, OTHER_PERSON, _signal("C1", "x", category=None)):
         assert all(k.startswith(block_key(signal) + "|") for k in blocking_keys(signal))
+
+
+def _listing(sid: str, title: str, day: int, **extra: object) -> Signal:
+    fields: dict[str, object] = {
+        "signal_id": f"listings:天猫:{sid}",
+        "feed": "listings",
+        "source_id": f"天猫:{sid}",
+        "event_time": T0 + timedelta(days=day),
+        "ingest_time": T0,
+        "product_name": title,
+        "text": f"{title} 买家评价:“倒了也不断电,太危险”",
+        "brand": None,
+        "model": "TO-X9",
+        "enterprise_name": "童韵官方旗舰店",
+        "region": "石家庄市",
+        "platform": "天猫",
+        "category": "household_appliances",
+        "product_terms": ("取暖器",),
+        **extra,
+    }
+    return Signal(**fields)  # type: ignore[arg-type]
+
+
+def test_a_reposted_listing_copies_its_page_and_another_listing_does_not() -> None:
+    first = ReportKey.of(_listing("1", "【官方正品】童韵小太阳取暖器S系列 TO-X9 包邮", 0))
+    # the shop re-posts the page a week later: new title and price, same attributes
+    repost = ReportKey.of(_listing("2", "童韵 TO-X9 取暖器 家用节能速热【限时秒杀】", 7))
+    # the same shop's other listing of the product, filled in again: the region written
+    # another way and the model left out
+    other = ReportKey.of(
+        _listing("3", "童韵 TO-X9 取暖器 家用节能速热【限时秒杀】", 7, region="河北", model=None)
+    )
+    assert pair_features(repost, first)["listing_form"] == 1.0
+    assert pair_features(other, first)["listing_form"] == 0.0
+    assert compare(repost, first).score > compare(other, first).score
+    # a complaint has no page to copy
+    assert pair_features(ReportKey.of(WEB), ReportKey.of(HOTLINE))["listing_form"] == 0.0
+
+
+def test_another_model_or_another_kind_of_product_is_never_the_same_event() -> None:
+    hotline = ReportKey.of(replace(HOTLINE, model="TO-X9"))
+    web = ReportKey.of(replace(WEB, model="TO-X7"))
+    match = compare(web, hotline)
+    assert match.rejected == "other model" and match.score == 0.0
+    # a misread code (O for 0) is the same model
+    assert compare(ReportKey.of(replace(WEB, model="T0-X9")), hotline).rejected is None
+    cup = ReportKey.of(replace(WEB, product_terms=("保温杯",)))
+    assert compare(cup, ReportKey.of(HOTLINE)).rejected == "other product"
+
+
+def test_a_key_stored_before_the_listing_form_existed_still_loads() -> None:
+    key = ReportKey.of(_listing("1", "童韵取暖器 TO-X9", 0))
+    old_row = key.to_row()[:-1]  # rows written before ``form`` was added
+    assert ReportKey.from_row(orjson.loads(orjson.dumps(old_row))) == replace(key, form=())
+    with pytest.raises(ValueError, match="more than its fields"):
+        ReportKey.from_row([*key.to_row(), "extra"])
