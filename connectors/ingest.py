@@ -62,6 +62,18 @@ def dead_letter(
     )
 
 
+def _without_name(text: str, name: str) -> str:
+    """``text`` with the first mention of each word of the product name taken out.
+
+    Failure modes are read from the narrative, not the name: names carry features ("折叠滑板车",
+    "防漏电插座"), not failures, and a listing's text starts with its title.
+    """
+    for word in name.split():
+        if len(word) >= 2:
+            text = text.replace(word, " ", 1)
+    return text
+
+
 def enrich(signal: Signal, catalogue: Catalogue) -> Signal:
     """Fill what every feed derives the same way: category, hazard, vulnerable groups, hash."""
     about = f"{signal.product_name} {signal.text}"
@@ -76,8 +88,9 @@ def enrich(signal: Signal, catalogue: Catalogue) -> Signal:
         or (None if signal.feed == "declarations" else catalogue.hazard_of(about)),
         vulnerable_groups=tuple(sorted(groups)),
         product_terms=catalogue.product_terms(signal.product_name),
-        # the narrative, not the name: names carry features ("折叠滑板车"), not failures
-        hazard_modes=() if signal.feed == "declarations" else catalogue.hazard_modes(signal.text),
+        hazard_modes=()
+        if signal.feed == "declarations"
+        else catalogue.hazard_modes(_without_name(signal.text, signal.product_name)),
     )
     return replace(enriched, fingerprint=content_fingerprint(enriched))
 

@@ -167,7 +167,6 @@ RELATED_MODES: frozenset[frozenset[str]] = frozenset(
     for pair in (
         ("fire_smoke", "explosion"),
         ("fire_smoke", "short_circuit"),
-        ("fire_smoke", "overheat"),
         ("fire_smoke", "melt"),
         ("fire_smoke", "battery_swell"),
         ("fire_smoke", "flammable"),
@@ -178,6 +177,7 @@ RELATED_MODES: frozenset[frozenset[str]] = frozenset(
         ("burst_shatter", "breakage"),
         ("burst_shatter", "sharp_puncture"),
         ("breakage", "fold_collapse"),
+        ("fold_collapse", "buckle_release"),  # a released lock lets a frame fold
         ("breakage", "sharp_puncture"),
         ("tip_over", "no_cutoff"),
         ("electric_shock", "water_leak"),
@@ -311,6 +311,19 @@ def similarity(signal: Signal, cluster: Candidate) -> LinkDecision:
     return _similarity(_Keys.of(signal), cluster)
 
 
+def _brands_named(about: str, candidates: Iterable[Candidate]) -> tuple[str, ...]:
+    """The candidates' brands that a report with no brand field names in its name or text.
+
+    A listing titled "2026 朗菲电褥子 智能定时" is a 朗菲 product: with its brand read this way it
+    agrees with the 朗菲 cluster and contradicts a 托雅 cluster whose names look the same.
+    """
+    named: list[str] = []
+    for cluster in candidates:
+        if _named_in(cluster.brands, about):
+            named += [b for b in cluster.brands if b not in named]
+    return tuple(named)
+
+
 def link(
     signal: Signal, candidates: Iterable[Candidate], threshold: float = NAME_THRESHOLD
 ) -> LinkDecision:
@@ -321,11 +334,12 @@ def link(
     """
     horizon = signal.event_time - WINDOW
     keys = _Keys.of(signal)
+    live = [c for c in candidates if c.last_seen >= horizon]
+    if not keys.brands:
+        keys = replace(keys, brands=_brands_named(keys.about, live))
     best = LinkDecision(None, 0.0)
     also: list[tuple[float, str]] = []
-    for cluster in candidates:
-        if cluster.last_seen < horizon:
-            continue
+    for cluster in live:
         decision = _similarity(keys, cluster)
         if decision.cluster_id and decision.score >= threshold:
             also.append((decision.score, decision.cluster_id))

@@ -451,6 +451,47 @@ def test_related_failure_modes_do_not_contradict(make_signal: MakeSignal) -> Non
     assert joins(fire, new_cluster(swelled))
 
 
+def test_overheating_is_not_a_fire_and_a_released_lock_folds_a_frame(
+    make_signal: MakeSignal,
+) -> None:
+    """An electric blanket whose thermostat fails and the same blanket that shorts and smokes are
+    two risks; a wheelchair whose fold lock releases is the one whose frame folds."""
+    short = make_signal("complaints", "朗菲电热毯", "毯子里有噼啪的短路声，控制器冒烟")
+    hot = make_signal("complaints", "朗菲电热毯", "温控器失灵，调到最低档还是越来越烫")
+    assert hot.hazard_modes == ("overheat",)
+    assert not joins(hot, new_cluster(short))
+    folded = make_signal("complaints", "金贝拉轮椅", "坐着坐着轮椅突然折叠收拢", brand="金贝拉")
+    lock = make_signal("complaints", "金贝拉轮椅", "锁扣松脱，老人摔了", brand="金贝拉")
+    assert lock.hazard_modes == ("buckle_release",)
+    assert joins(lock, new_cluster(folded))
+
+
+def test_a_listing_title_names_features_not_failures(make_signal: MakeSignal) -> None:
+    title = "Belsen电动自行车 轻便折叠 BE1067"
+    listing = make_signal("listings", title, f"{title} 买家评价：“电池仓冒烟”")
+    assert listing.hazard_modes == ("fire_smoke",)  # not fold_collapse, from "折叠" in the title
+    collapse = make_signal("listings", title, f"{title} 买家评价：“骑着骑着车架折叠了”")
+    assert "fold_collapse" in collapse.hazard_modes  # the review names it too
+
+
+def test_a_brandless_report_naming_one_clusters_brand_contradicts_the_others(
+    make_signal: MakeSignal,
+) -> None:
+    """Two brands' blankets with the same hazard and alike names: a listing with no brand
+    field whose title names 朗菲 goes to 朗菲's cluster, never to 托雅's."""
+    torya = new_cluster(
+        make_signal("complaints", "托雅电褥子 智能定时", "局部很烫，低温烫伤", brand="托雅")
+    )
+    langfei = new_cluster(
+        make_signal("complaints", "朗菲双人电热毯", "温控不准，局部很烫", brand="朗菲")
+    )
+    listing = make_signal("listings", "2026 朗菲电褥子 智能定时", "买家评价：“局部很烫”")
+    assert link(listing, [Candidate.of(torya)]).cluster_id == torya.cluster_id  # alone: alike
+    both = link(listing, [Candidate.of(torya), Candidate.of(langfei)])
+    assert both.cluster_id == langfei.cluster_id
+    assert "also" not in both.reasons
+
+
 def test_brand_named_only_in_the_name_or_text_counts(make_signal: MakeSignal) -> None:
     cluster = new_cluster(
         make_signal("complaints", "贝森电动车", "骑行时电池起火", brand="贝森", model="BE1067")
