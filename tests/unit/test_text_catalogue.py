@@ -129,6 +129,10 @@ def test_audience_words_do_not_outweigh_the_product(
         ("温控器失灵，调到最低档还是越来越烫", ("overheat",)),
         ("The metal casing is live, I got an electric shock", ("electric_shock",)),
         ("食用后腹泻呕吐，检出沙门氏菌", ("salmonella",)),
+        ("充电头插了一夜，插头都烧化了", ("melt",)),
+        ("一打开盖子直接弹了出来", ("hot_liquid",)),
+        ("零件太小，不适合小孩", ("small_parts",)),
+        ("Tiny pieces come off easily", ("small_parts",)),
         # injuries are not failure modes: burns follow from many of them
         ("孩子小腿烫伤，去医院看了急诊", ()),
     ],
