@@ -323,6 +323,9 @@ def pair_features(a: ReportKey, b: ReportKey) -> dict[str, float]:
     same_feed = a.feed == b.feed
     listings = same_feed and a.feed == "listings"
     same_shop = _enterprises_agree(a.enterprise, b.enterprise) is True
+    # a shop re-posting its own listing: same shop on the same platform, title rewritten;
+    # the same shop name on another platform is another account's listing
+    own_listings = listings and same_shop and a.platform == b.platform
     return {
         "text_edit": fuzz.WRatio(a.text, b.text, processor=None) / 100 if both_text else 0.0,
         "text_contain": len(ga & gb) / min(len(ga), len(gb)) if ga and gb else 0.0,
@@ -343,14 +346,8 @@ def pair_features(a: ReportKey, b: ReportKey) -> dict[str, float]:
         "outcome": _tri(a.outcome == b.outcome and a.counts == b.counts) if same_feed else 0.0,
         "outcome_cross_feed": 0.0 if same_feed else _tri(a.outcome == b.outcome),
         "same_feed": float(same_feed),
-        # a shop re-posting its own listing: same shop on the same platform, title rewritten;
-        # the same shop name on another platform is another account's listing
-        "same_listing_shop": float(listings and same_shop and a.platform == b.platform),
-        "listing_form": (
-            float(_form_copied(a.form, b.form))
-            if listings and same_shop and a.platform == b.platform
-            else 0.0
-        ),
+        "same_listing_shop": float(own_listings),
+        "listing_form": float(own_listings and _form_copied(a.form, b.form)),
         "listing_other_platform": float(listings and a.platform != b.platform),
         "days_apart": abs(a.day - b.day) / WINDOW.days,
         "cross_language": float(a.language != b.language),
