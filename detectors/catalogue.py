@@ -33,18 +33,21 @@ class Category:
 
 
 class _Vocabulary:
-    """A set of keywords compiled into one regex; Latin words match only as whole words."""
+    """A set of keywords compiled into one regex; Latin words match only as whole words, in
+    the singular or plural ("cookies" is a "cookie", "sparks" a "spark")."""
 
     def __init__(self, words: tuple[str, ...]) -> None:
         parts = []
         for word in sorted({fold(w) for w in words}, key=len, reverse=True):
             escaped = re.escape(word)
-            parts.append(rf"\b{escaped}\b" if word.isascii() else escaped)
+            parts.append(rf"\b({escaped})(?:s|es)?\b" if word.isascii() else f"({escaped})")
         self._pattern = re.compile("|".join(parts)) if parts else None
 
     def matches(self, text: str) -> list[str]:
-        """Every keyword occurrence in already-folded ``text``."""
-        return self._pattern.findall(text) if self._pattern else []
+        """Every keyword occurrence in already-folded ``text``, as the keyword is written."""
+        if not self._pattern:
+            return []
+        return [next(g for g in m.groups() if g) for m in self._pattern.finditer(text)]
 
 
 class _Terms:
@@ -57,6 +60,10 @@ class _Terms:
     def of(self, text: str) -> tuple[str, ...]:
         """Canonical names of every product term in already-folded ``text``, sorted."""
         return tuple(sorted({self._canonical[m] for m in self._vocab.matches(text)}))
+
+    def in_order(self, text: str) -> list[str]:
+        """Canonical names of the product terms in already-folded ``text``, first mention first."""
+        return list(dict.fromkeys(self._canonical[m] for m in self._vocab.matches(text)))
 
 
 class Catalogue:
@@ -93,6 +100,17 @@ class Catalogue:
         terms = data.get("terms", [])
         assert isinstance(terms, list)
         self._terms = _Terms(terms)
+        # each kind of product's category, from all its names at once ("书桌" alone names none)
+        self._term_category: dict[str, str] = {}
+        for group in terms:
+            names = " ".join(fold(w) for w in group)
+            scores = [
+                (sum(map(self._weight, v.matches(names))), c)
+                for c, v in self._category_vocab.items()
+            ]
+            weight, category = max(scores, default=(0.0, ""))
+            if weight > 0:
+                self._term_category[fold(group[0])] = category
 
     def product_terms(self, name: str) -> tuple[str, ...]:
         """Canonical product-type terms in a name, the same in Chinese and English.
@@ -104,11 +122,18 @@ class Catalogue:
     def categorise(self, name: str, text: str = "", hs_code: str | None = None) -> str | None:
         """The best category for a product, or ``None`` when nothing in the catalogue fits.
 
-        Evidence is weighted: a keyword in the product name counts twice its length, in free
-        text once, and the longest matching HS prefix counts as a strong match. Words for whom a
-        product is meant ("儿童", "kids") count a quarter: "儿童卫衣" is clothing.
+        A product term in the name decides first (the first one named that the categories know):
+        every name of one kind of product must land in one category, since the category is the
+        partition where its reports meet, whatever else the text or an HS code suggests ("Yazhi
+        correction fluid … strong solvent smell" is a student good, "冷冻鸡翅 腌制 空气炸锅" food).
+        Otherwise evidence is weighted: a keyword in the product name counts twice its length, in
+        free text once, and the longest matching HS prefix counts as a strong match. Words for
+        whom a product is meant ("儿童", "kids") count a quarter: "儿童卫衣" is clothing.
         """
         folded_name, folded_text = fold(name), fold(text)
+        for term in self._terms.in_order(folded_name):
+            if term in self._term_category:
+                return self._term_category[term]
         best: tuple[float, str] | None = None
         for cat_id, vocab in self._category_vocab.items():
             score = 2.0 * sum(map(self._weight, vocab.matches(folded_name)))

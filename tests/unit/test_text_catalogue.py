@@ -172,9 +172,26 @@ def test_name_counts_twice_the_free_text(catalogue: Catalogue) -> None:
 
 def test_latin_keywords_match_whole_words_only(catalogue: Catalogue) -> None:
     assert catalogue.categorise("Carpet") is None  # contains "car"
-    assert catalogue.categorise("Scooters") is None  # plural is not the keyword
+    assert catalogue.categorise("Scootering") is None  # another word that starts with one
     assert catalogue.categorise("Widget") is None
     assert catalogue.categorise("ELECTRIC KETTLE") == "household_appliances"
+
+
+def test_latin_keywords_match_in_the_plural(catalogue: Catalogue) -> None:
+    assert catalogue.categorise("Scooters") == catalogue.categorise("scooter") is not None
+    assert catalogue.product_terms("Marmont cookies") == catalogue.product_terms("曲奇饼干")
+    assert catalogue.product_terms("sandwich biscuits") == ("饼干",)
+    assert catalogue.hazard_modes("sparks came out") == catalogue.hazard_modes("a spark")
+
+
+def test_every_name_of_a_product_lands_in_one_category(catalogue: Catalogue) -> None:
+    # the category is the partition where a product's reports meet: synonyms must agree
+    for names in (("扫地机器人", "扫拖一体机器人", "robot vacuum"), ("修正液", "涂改液")):
+        assert len({catalogue.categorise(n) for n in names}) == 1, names
+    # a product term in the name outweighs the text and the HS code
+    assert catalogue.categorise("Yazhi correction fluid", "strong solvent smell") == "student_goods"
+    assert catalogue.categorise("2026 维峰冷冻鸡翅 腌制 空气炸锅") == "food"  # first term named
+    assert catalogue.categorise("儿童安全座椅", hs_code="9401200000") == "childrens_products"
 
 
 @pytest.mark.parametrize(
