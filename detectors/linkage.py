@@ -9,13 +9,15 @@ better evidenced wins):
 * name similarity: rapidfuzz WRatio on match keys with the brands taken out; names that share
   a product-type term from the catalogue's synonym groups ("滑板车" = "scooter") score at least
   ``TERM_SCORE``, so a Chinese and an English report of the same product can meet;
-* +15 for the same model code (from the model field or the name, ``NU-S1型`` = ``NUS1``; a code
-  in the narrative only confirms), +10 for the same brand (by spelling or by sound, or a brand
-  of the cluster named in the signal's product name or text), +10 for a shared failure mode;
+* +15 for the same model code (from the model field or the name, ``NU-S1型`` = ``NUS1``; when
+  those give none, from the narrative: "家属称产品为奥斯金牌,型号au-t2"), +10 for the same
+  brand (by spelling or by sound, or a brand of the cluster named in the signal's product name
+  or text), +10 for a shared failure mode;
 * contradictions score 0: different brands (written in the same script: "Fretani" and "弗塔尼"
-  cannot be told apart, "禾舒(Heshu)" matches both), different model codes, or different
-  failure modes (the same heater's live casing and its missing tip-over cut-off are two risks);
-  when either side names no failure mode, different hazard classes.
+  cannot be told apart, "禾舒(Heshu)" matches both), different model codes (the narrative's
+  too, when neither the model field nor the name gives one), or different failure modes (the
+  same heater's live casing and its missing tip-over cut-off are two risks); when either side
+  names no failure mode, different hazard classes.
 
 The best score at or above ``NAME_THRESHOLD`` wins. Customs declarations join clusters but never
 start one: a declaration is trade, not a risk. A declaration that finds no cluster waits in its
@@ -141,7 +143,7 @@ class _Keys:
     terms: frozenset[str]
     about: str  # product name and text as one match key: where a brand may be named
     codes: frozenset[str]  # from the model field and the product name
-    text_codes: frozenset[str]  # from the narrative: may name another product
+    text_codes: frozenset[str]  # from the narrative: counted only when the above are empty
     modes: frozenset[str]
 
     @classmethod
@@ -178,6 +180,7 @@ RELATED_MODES: frozenset[frozenset[str]] = frozenset(
         ("burst_shatter", "sharp_puncture"),
         ("breakage", "fold_collapse"),
         ("fold_collapse", "buckle_release"),  # a released lock lets a frame fold
+        ("breakage", "buckle_release"),  # a handle whose screws came loose (松脱) or snapped
         ("breakage", "sharp_puncture"),
         ("tip_over", "no_cutoff"),
         ("electric_shock", "water_leak"),
@@ -233,8 +236,10 @@ def _similarity(keys: _Keys, cluster: Candidate) -> LinkDecision:
     model = codes_agree(keys.codes, codes)
     if model is False:
         return LinkDecision(None, 0.0, {"rejected": "model differs"})
-    if model is None and codes_agree(keys.text_codes, codes):
-        model = True
+    if model is None:
+        model = codes_agree(keys.text_codes, codes)
+        if model is False:
+            return LinkDecision(None, 0.0, {"rejected": "model named in the text differs"})
     brands = (*keys.brands, keys.brand, *cluster.brands)
     name = _without(keys.name, brands)
     name_score = max(

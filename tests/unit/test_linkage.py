@@ -466,6 +466,36 @@ def test_overheating_is_not_a_fire_and_a_released_lock_folds_a_frame(
     assert joins(lock, new_cluster(folded))
 
 
+def test_a_handle_that_came_loose_is_the_one_that_snapped(make_signal: MakeSignal) -> None:
+    snapped = make_signal("complaints", "峰宸不粘锅", "端锅时锅柄突然断裂，热油泼在脚上")
+    loose = make_signal("complaints", "峰宸平底锅", "锅柄的螺丝松脱，锅掉了下来，热油溅到手上")
+    assert snapped.hazard_modes == ("breakage",) and loose.hazard_modes == ("buckle_release",)
+    assert joins(loose, new_cluster(snapped))
+    flaking = make_signal("complaints", "峰宸不粘锅", "涂层起皮脱落，混进菜里")
+    assert not joins(flaking, new_cluster(snapped))
+
+
+def test_a_model_named_only_in_the_narrative_counts_both_ways(make_signal: MakeSignal) -> None:
+    """An injury report whose product field is generic names the product in the narrative:
+    the model code there confirms its cluster and contradicts another brand's."""
+    aomeng = new_cluster(
+        make_signal("complaints", "奥萌儿童滑板车", "握把气味刺鼻，孩子手上起疹子", model="AO494H")
+    )
+    auskin = new_cluster(
+        make_signal("complaints", "奥斯金儿童滑板车", "握把胶垫刺鼻，手心起疹子", model="AU-T2")
+    )
+    injury = make_signal(
+        "injuries",
+        "三轮闪光滑板车",
+        "接触滑板车握把后手部皮疹。（家属称产品为奥斯金牌，型号au-t2）",
+    )
+    rejected = similarity(injury, Candidate.of(aomeng)).reasons["rejected"]
+    assert rejected == "model named in the text differs"
+    decision = link(injury, [Candidate.of(aomeng), Candidate.of(auskin)])
+    assert decision.cluster_id == auskin.cluster_id
+    assert decision.reasons["bonus"] >= 15.0  # the model code
+
+
 def test_a_listing_title_names_features_not_failures(make_signal: MakeSignal) -> None:
     title = "Belsen电动自行车 轻便折叠 BE1067"
     listing = make_signal("listings", title, f"{title} 买家评价：“电池仓冒烟”")

@@ -181,6 +181,8 @@ def test_latin_keywords_match_in_the_plural(catalogue: Catalogue) -> None:
     assert catalogue.categorise("Scooters") == catalogue.categorise("scooter") is not None
     assert catalogue.product_terms("Marmont cookies") == catalogue.product_terms("曲奇饼干")
     assert catalogue.product_terms("sandwich biscuits") == ("饼干",)
+    # the longer name wins: a portable charger is a power bank, not a charger
+    assert catalogue.product_terms("Graya portable charger") == ("充电宝",)
     assert catalogue.hazard_modes("sparks came out") == catalogue.hazard_modes("a spark")
 
 
