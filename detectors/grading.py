@@ -14,6 +14,9 @@ First-cut rules, documented so an analyst can check every decision:
 * Dynamic adjustment: an upgrade is immediate; a downgrade needs the score to fall below three
   quarters of the current grade's threshold (hysteresis, so a grade does not flap); a warning is
   lifted after ``QUIET_PERIOD`` with no new signal.
+* Merges: when a report shows two clusters are one risk, the younger cluster's warning is lifted
+  as ``merged`` and names its successor (:func:`retire`); the survivor's warning is updated at
+  once, so that it rests on the evidence of both.
 """
 
 from __future__ import annotations
@@ -33,6 +36,8 @@ __all__ = [
     "kind_for",
     "lift",
     "measures_for",
+    "retire",
+    "warning_id_for",
 ]
 
 THRESHOLDS: dict[Grade, float] = {
@@ -169,7 +174,7 @@ def _build(assessment: Assessment, grade: Grade, change: str, previous: Warning 
     if previous and previous.peak_grade and Grade(previous.peak_grade).rank > grade.rank:
         peak = Grade(previous.peak_grade)
     return Warning(
-        warning_id=f"W-{cluster.cluster_id.removeprefix('K-')}",
+        warning_id=warning_id_for(cluster.cluster_id),
         version=(previous.version + 1) if previous else 1,
         cluster_id=cluster.cluster_id,
         status="active",
@@ -198,6 +203,7 @@ def _build(assessment: Assessment, grade: Grade, change: str, previous: Warning 
         feed_counts=dict(cluster.feed_counts),
         peak_grade=peak.value,
         previous_grade=previous.grade if previous else None,
+        merged_from=cluster.merged_from,
     )
 
 
@@ -215,9 +221,38 @@ def decide(previous: Warning | None, assessment: Assessment) -> Warning | None:
         return _build(assessment, reached, "downgraded", previous)
     kind_changed = kind_for(current, cluster).value != previous.kind
     grown = cluster.signal_count >= UPDATE_GROWTH * max(1, len(previous.evidence))
-    if kind_changed or grown:
+    # a merge closes the other cluster's warning: this one takes on its evidence at once
+    absorbed = not set(cluster.merged_from) <= set(previous.merged_from)
+    if kind_changed or grown or absorbed:
         return _build(assessment, current, "updated", previous)
     return None
+
+
+def warning_id_for(cluster_id: str) -> str:
+    """The id of a cluster's warning (one per cluster, versioned)."""
+    return f"W-{cluster_id.removeprefix('K-')}"
+
+
+def retire(previous: Warning, merged: Cluster) -> Warning | None:
+    """The closing version of an active warning whose cluster was merged into another.
+
+    The survivor's warning goes on with this one's evidence; this one is lifted with
+    ``change="merged"`` and names its successor, so that no stale warning (or port control)
+    stays active for a risk that is now tracked under another id.
+    """
+    if previous.status != "active" or merged.merged_into is None:
+        return None
+    successor = warning_id_for(merged.merged_into)
+    return replace(
+        previous,
+        version=previous.version + 1,
+        status="lifted",
+        change="merged",
+        updated_time=max(previous.updated_time, merged.last_seen),
+        previous_grade=previous.grade,
+        explanation={**previous.explanation, "merged_into": merged.merged_into},
+        superseded_by=successor,
+    )
 
 
 def lift(previous: Warning, last_signal: datetime, now: datetime) -> Warning | None:

@@ -186,7 +186,8 @@ class Cluster:
     ``daily_counts`` maps an ISO date to the risk signals of that event date, which is what
     urgency is computed from. ``member_ids`` is the provenance trail back to the signals;
     ``merged_from`` names the clusters merged into this one (their members are in
-    ``member_ids``).
+    ``member_ids``); a cluster merged away gets one last record under its own id with
+    ``merged_into`` naming the survivor, so that its warning and control can be closed.
 
     ``area_key`` (``"<category>|<province>"``, the province with most of the cluster's reports)
     and ``area_daily_counts`` are a snapshot, taken when the cluster was last stored, of the
@@ -230,6 +231,7 @@ class Cluster:
     member_ids: tuple[str, ...] = ()
     # clusters folded into this one when a signal showed they are one risk (ids, oldest first)
     merged_from: tuple[str, ...] = ()
+    merged_into: str | None = None  # set on the last record of a cluster merged away
     schema_version: int = 1
 
 
@@ -259,7 +261,7 @@ class Warning:
     version: int
     cluster_id: str
     status: str  # "active" or "lifted"
-    change: str  # "issued", "upgraded", "downgraded", "updated", "lifted"
+    change: str  # "issued", "upgraded", "downgraded", "updated", "lifted", "merged"
     grade: str
     colour: str
     kind: str
@@ -282,6 +284,8 @@ class Warning:
     feed_counts: dict[str, int] = field(default_factory=dict)
     peak_grade: str = ""
     previous_grade: str | None = None
+    superseded_by: str | None = None  # the warning that carries on a merged cluster's risk
+    merged_from: tuple[str, ...] = ()  # the clusters merged into this one, as of this version
     schema_version: int = 1
 
 

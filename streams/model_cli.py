@@ -231,6 +231,8 @@ def _seed_snapshots(seed: int, days: int, shapes: Shapes) -> Dataset:
     incidents: list[str] = []
     for a in run.assessments:
         c = a.cluster
+        if c.merged_into:  # closed by a merge, not a state of a risk to judge
+            continue
         features = cluster_features(c, a.as_of, catalogue)
         rows.append([features[n] for n in FEATURE_NAMES])
         names = Counter(incident_of[m] for m in c.member_ids if m in incident_of)

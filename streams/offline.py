@@ -84,19 +84,21 @@ def run_offline(
             continue
         if out.feed == "declarations":
             run.instructions.append(instruct(out, active.values(), reference))
-        cluster, _ = link_signal(out, clusters, blocks, areas=areas)
+        retired: list[Cluster] = []
+        cluster, _ = link_signal(out, clusters, blocks, areas=areas, retired=retired)
         if cluster is None:
             continue
-        run.clusters[cluster.cluster_id] = cluster
-        assessment = score(cluster, catalogue)
-        run.assessments.append(assessment)
-        warning, control = escalate(assessment, warnings, catalogue)
-        if warning:
-            run.warnings.append(warning)
-        if control:
-            run.controls.append(control)
-            if control.status == "active":
-                active[control.control_id] = control
-            else:
-                active.pop(control.control_id, None)
+        for changed in (cluster, *retired):  # a cluster merged away: its last version
+            run.clusters[changed.cluster_id] = changed
+            assessment = score(changed, catalogue)
+            run.assessments.append(assessment)
+            warning, control = escalate(assessment, warnings, catalogue)
+            if warning:
+                run.warnings.append(warning)
+            if control:
+                run.controls.append(control)
+                if control.status == "active":
+                    active[control.control_id] = control
+                else:
+                    active.pop(control.control_id, None)
     return run

@@ -219,9 +219,14 @@ def build_pipeline(settings: Settings) -> Pipeline:
 
     async def link_one(event: EventT[bytes]) -> None:
         signal = decode(Signal, event.value)
-        cluster, _ = link_signal(signal, cluster_table, block_table, areas=area_table)
+        retired: list[Cluster] = []
+        cluster, _ = link_signal(
+            signal, cluster_table, block_table, areas=area_table, retired=retired
+        )
         if cluster is not None:
             await clusters.send(key=cluster.cluster_id.encode(), value=encode(cluster))
+        for old in retired:  # under its own id: its warning lives in that id's partition
+            await clusters.send(key=old.cluster_id.encode(), value=encode(old))
 
     async def score_one(event: EventT[bytes]) -> None:
         assessment = score(decode(Cluster, event.value), catalogue, model)

@@ -16,7 +16,7 @@ from typing import Any
 from detectors.area import add_to_series, area_key, cluster_province, province_of
 from detectors.catalogue import Catalogue
 from detectors.evidence import is_risk_evidence
-from detectors.grading import decide
+from detectors.grading import decide, retire
 from detectors.linkage import (
     NAME_THRESHOLD,
     PENDING_MAX,
@@ -201,6 +201,7 @@ def link_signal(
     threshold: float | None = None,
     *,
     areas: State | None = None,
+    retired: list[Cluster] | None = None,
 ) -> tuple[Cluster | None, LinkDecision]:
     """Join ``signal`` to its best cluster in its block (or found one); expire idle clusters.
 
@@ -213,6 +214,10 @@ def link_signal(
     With ``areas`` (:mod:`detectors.area`), a risk signal also counts in the series of its
     category and province, once: a replayed signal (already a member) returns before counting.
     The stored cluster then carries the series of its own area for scoring.
+
+    With ``retired``, each cluster merged away is appended as its last version, with
+    ``merged_into`` naming the survivor: the pipeline publishes it under its own id, so that
+    its warning and control are closed where that id's state lives.
     """
     if threshold is None:  # the one calibrated by ``riskwire eval dedup``, as the matcher uses
         threshold = float(matcher_config().get("link_threshold", NAME_THRESHOLD))
@@ -228,11 +233,14 @@ def link_signal(
         current = decode(Cluster, clusters[decision.cluster_id])
         if signal.signal_id in current.member_ids:
             return current, decision  # a replay after a crash: counted already
-        cluster, merged = _merge_matching(
+        cluster, dropped = _merge_matching(
             signal, absorb(current, signal), decision, candidates, clusters
         )
-        if merged:
+        if dropped:
+            merged = [d.cluster_id for d in dropped]
             decision = replace(decision, reasons={**decision.reasons, "merged": merged})
+            if retired is not None:
+                retired += [replace(d, merged_into=cluster.cluster_id) for d in dropped]
         if cluster.brands != current.brands or cluster.model_codes != current.model_codes:
             # it learned a brand spelling or a model code: a waiting declaration may match now
             cluster, adopted = _adopt_pending(cluster, blocks, key, threshold)
@@ -253,8 +261,8 @@ def link_signal(
             _count_in_area(areas, signal)
         cluster = _with_area(cluster, areas, signal)
     clusters[cluster.cluster_id] = dumps(cluster)
-    for dropped in reason_ids(decision, "merged"):
-        _unfile(blocks, key, dropped)
+    for merged_id in reason_ids(decision, "merged"):
+        _unfile(blocks, key, merged_id)
     _file(blocks, key, Candidate.of(cluster))
     return cluster, decision
 
@@ -271,9 +279,10 @@ def _merge_matching(
     decision: LinkDecision,
     candidates: dict[str, Candidate],
     clusters: State,
-) -> tuple[Cluster, list[str]]:
-    """``cluster`` with every other matching, compatible cluster merged in (oldest id kept)."""
-    merged: list[str] = []
+) -> tuple[Cluster, list[Cluster]]:
+    """``cluster`` with every other matching, compatible cluster merged in (oldest id kept),
+    and the clusters merged away, as they were."""
+    merged: list[Cluster] = []
     if not seeds_clusters(signal):  # a declaration line names goods, not a risk
         return cluster, merged
     for other_id in reason_ids(decision, "also"):
@@ -287,7 +296,7 @@ def _merge_matching(
         cluster = merge(keep, drop)
         del clusters[drop.cluster_id]
         candidates.pop(drop.cluster_id, None)
-        merged.append(drop.cluster_id)
+        merged.append(drop)
     return cluster, merged
 
 
@@ -367,12 +376,23 @@ def score(cluster: Cluster, catalogue: Catalogue, model: WarningScorer | None = 
     With a trained ``model``, the explanation also carries its probability that the cluster
     deserves a warning and the features that drove it; grading still follows the rules.
     """
+    if cluster.merged_into is not None:  # nothing to score: it lives on in the survivor
+        explanation: dict[str, Any] = {"merged_into": cluster.merged_into}
+        return Assessment(
+            cluster=cluster,
+            as_of=cluster.last_seen,
+            hazard=0,
+            urgency=0,
+            scope=0,
+            score=0.0,
+            explanation=explanation,
+        )
     assessment = assess(cluster, catalogue)
     if model is None:
         return assessment
     _, why = model.score_cluster(cluster, assessment.as_of, catalogue)
-    explanation = {**assessment.explanation, "model": {"name": model.name, **why.to_dict()}}
-    return replace(assessment, explanation=explanation)
+    explained = {**assessment.explanation, "model": {"name": model.name, **why.to_dict()}}
+    return replace(assessment, explanation=explained)
 
 
 def escalate(
@@ -380,12 +400,17 @@ def escalate(
 ) -> tuple[Warning | None, Control | None]:
     """The next warning version for a cluster, and the control it asks of customs, if any.
 
-    When a warning stops being an alert notification, its earlier control is lifted.
+    When a warning stops being an alert notification, its earlier control is lifted. The
+    warning of a cluster merged away is lifted as ``merged`` (:func:`detectors.grading.retire`),
+    with its control: the survivor's own assessment carries the risk on.
     """
     cluster = assessment.cluster
     raw = warnings.get(cluster.cluster_id)
     previous = decode(Warning, raw) if raw else None
-    warning = decide(previous, assessment)
+    if cluster.merged_into is not None:
+        warning = retire(previous, cluster) if previous else None
+    else:
+        warning = decide(previous, assessment)
     if warning is None:
         return None, None
     warnings[cluster.cluster_id] = dumps(warning)

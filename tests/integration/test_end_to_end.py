@@ -133,6 +133,9 @@ def test_scoring_agent_emits_explained_scores(sample: Sample, outputs: Outputs) 
     assert outputs.assessments
     for assessment in outputs.assessments:
         why = assessment.explanation
+        if assessment.cluster.merged_into:  # merged away: closed, not scored
+            assert assessment.score == 0 and why == {"merged_into": assessment.cluster.merged_into}
+            continue
         assert {"hazard", "urgency", "scope"} <= why.keys()
         assert assessment.score == assessment.hazard * assessment.urgency * assessment.scope
         assert "p_value" in why["urgency"] and "regions" in why["scope"]
@@ -152,7 +155,8 @@ def test_scoring_agent_emits_explained_scores(sample: Sample, outputs: Outputs) 
 
 def test_link_agent_keeps_area_series_for_scoring(outputs: Outputs) -> None:
     # the areas table of the link agent reaches the score agent as the clusters' snapshots
-    judged = [a for a in outputs.assessments if "area" in a.explanation["urgency"]]
+    scored = [a for a in outputs.assessments if not a.cluster.merged_into]
+    judged = [a for a in scored if "area" in a.explanation["urgency"]]
     assert judged, "no assessment carries its area's detectors"
     for a in judged:
         area = a.explanation["urgency"]["area"]

@@ -356,11 +356,18 @@ def test_a_signal_that_matches_two_clusters_merges_them_into_the_older(
     younger, decision = link_signal(unbranded, clusters, blocks, threshold=1000.0)
     assert older is not None and younger is not None
     assert older.cluster_id != younger.cluster_id
-    merged, decision = link_signal(bridge, clusters, blocks, threshold=80.0)
+    retired: list[Cluster] = []
+    merged, decision = link_signal(bridge, clusters, blocks, threshold=80.0, retired=retired)
     assert merged is not None
     assert merged.cluster_id == older.cluster_id  # the older id stays
     assert merged.merged_from == (younger.cluster_id,)
     assert decision.reasons["merged"] == [younger.cluster_id]
+    # the younger one's last version points at the survivor (its warning is closed on that)
+    assert [(r.cluster_id, r.merged_into) for r in retired] == [
+        (younger.cluster_id, older.cluster_id)
+    ]
+    assert unbranded.signal_id in retired[0].member_ids
+    assert set(retired[0].member_ids) <= set(merged.member_ids)
     assert set(merged.member_ids) == {branded.signal_id, unbranded.signal_id, bridge.signal_id}
     assert merged.signal_count == 3
     assert set(clusters) == {older.cluster_id}

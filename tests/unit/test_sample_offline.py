@@ -203,6 +203,27 @@ def test_no_warning_from_noise(offline: tuple[Sample, OfflineRun]) -> None:
         assert incident_of(s, members) is not None, w.title
 
 
+def test_a_merge_leaves_one_active_warning_per_incident(catalogue: Catalogue) -> None:
+    """Seed 8 warns of a cluster that a later report merges into an older one: its warning is
+    lifted as merged, the survivor's warning carries both, no report is in two warnings."""
+    s = generate(8)
+    reference = Reference(s.reference.credit, s.reference.blacklist, s.reference.origin_risk)
+    run = run_offline(s.records, catalogue, reference)
+    final = {w.warning_id: w for w in run.warnings}
+    merged = [w for w in final.values() if w.change == "merged"]
+    assert merged
+    for w in merged:
+        assert w.status == "lifted" and w.superseded_by is not None
+        successor = final[w.superseded_by]
+        assert successor.status == "active"
+        assert set(w.evidence) <= set(successor.evidence)
+        assert run.clusters[w.cluster_id].merged_into == successor.cluster_id
+    active = [w for w in final.values() if w.status == "active"]
+    counts = Counter(e for w in active for e in w.evidence)
+    assert max(counts.values()) == 1
+    assert len(active) == len(s.incidents)
+
+
 def test_warned_clusters_hold_most_of_their_incident(offline: tuple[Sample, OfflineRun]) -> None:
     s, run = offline
     for w in run.warnings:

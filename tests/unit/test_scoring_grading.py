@@ -22,6 +22,7 @@ from detectors.grading import (
     kind_for,
     lift,
     measures_for,
+    retire,
     warrants_warning,
 )
 from detectors.scoring import (
@@ -32,7 +33,9 @@ from detectors.scoring import (
     scope_factor,
     urgency_factor,
 )
+from schemas.codec import dumps
 from schemas.records import Assessment, Cluster, Grade, Warning, WarningKind
+from streams.stages import escalate, score
 
 AS_OF = datetime(2026, 9, 30, 6, 30, tzinfo=UTC)
 MakeCluster = Callable[..., Cluster]
@@ -522,6 +525,57 @@ def test_a_lifted_warning_can_be_issued_again(evidenced: Cluster, grade_ii: Warn
     assert w.start_time == AS_OF + timedelta(days=40)  # a new start
     assert w.peak_grade == "II"
     assert decide(lifted, assessment(again, 5.0)) is None
+
+
+def test_a_merged_clusters_warning_is_closed_and_names_its_successor(
+    evidenced: Cluster, grade_ii: Warning
+) -> None:
+    merged = replace(evidenced, merged_into="K-survivor", last_seen=AS_OF + timedelta(days=2))
+    closed = retire(grade_ii, merged)
+    assert closed is not None
+    assert (closed.status, closed.change, closed.version) == ("lifted", "merged", 2)
+    assert closed.superseded_by == "W-survivor"
+    assert closed.explanation["merged_into"] == "K-survivor"
+    assert closed.updated_time == AS_OF + timedelta(days=2)
+    assert closed.evidence == grade_ii.evidence  # its provenance stays readable
+    assert retire(closed, merged) is None  # only once
+    assert retire(grade_ii, evidenced) is None  # not merged: nothing to close
+
+
+def test_the_survivors_warning_takes_on_a_merged_clusters_evidence_at_once(
+    evidenced: Cluster, grade_ii: Warning
+) -> None:
+    assert grade_ii.merged_from == ()
+    survivor = replace(
+        evidenced,
+        signal_count=6,  # not grown by half: without the merge, no new version
+        member_ids=(*evidenced.member_ids, "complaints:CP8"),
+        merged_from=("K-younger",),
+    )
+    assert decide(grade_ii, assessment(replace(survivor, merged_from=()), 48.0)) is None
+    w = decide(grade_ii, assessment(survivor, 48.0))
+    assert w is not None
+    assert (w.change, w.version, w.merged_from) == ("updated", 2, ("K-younger",))
+    assert "complaints:CP8" in w.evidence
+    assert decide(w, assessment(survivor, 48.0)) is None  # once
+
+
+def test_escalate_lifts_a_merged_clusters_alert_and_its_port_control(
+    evidenced: Cluster, catalogue: Catalogue
+) -> None:
+    """The pipeline publishes a merged-away cluster once more, under its own id: its active
+    alert and the block-and-control it asked of customs are both lifted."""
+    imported = replace(evidenced, origins=("CN", "VN"))
+    alert = decide(None, assessment(imported, 48.0))
+    assert alert is not None and alert.kind == WarningKind.ALERT_NOTIFICATION
+    warnings = {imported.cluster_id: dumps(alert)}
+    last = score(replace(imported, merged_into="K-survivor"), catalogue)
+    assert last.score == 0.0 and last.explanation == {"merged_into": "K-survivor"}
+    warning, control = escalate(last, warnings, catalogue)
+    assert warning is not None and control is not None
+    assert (warning.status, warning.change) == ("lifted", "merged")
+    assert (control.status, control.warning_id) == ("lifted", alert.warning_id)
+    assert escalate(last, warnings, catalogue) == (None, None)  # a replay changes nothing
 
 
 def test_urgency_explanation_carries_each_detectors_verdict(
