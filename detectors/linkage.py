@@ -38,6 +38,7 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 
@@ -214,9 +215,16 @@ def _without(name: str, brands: tuple[str, ...]) -> str:
     return name or "-"
 
 
+@lru_cache(maxsize=65536)
+def _nameable(brands: tuple[str, ...]) -> tuple[str, ...]:
+    """The brands long enough to count when named in free text (2+ Chinese characters, 3+
+    letters); a cluster's brands are asked this for every signal that meets it."""
+    return tuple(b for b in brands if len(b) >= (2 if all(is_cjk(c) for c in b) else 3))
+
+
 def _named_in(brands: tuple[str, ...], about: str) -> bool:
     """Whether one of ``brands`` appears in ``about`` (2+ Chinese characters, 3+ letters)."""
-    return any(b in about for b in brands if len(b) >= (2 if all(is_cjk(c) for c in b) else 3))
+    return any(b in about for b in _nameable(brands))
 
 
 def _similarity(keys: _Keys, cluster: Candidate) -> LinkDecision:

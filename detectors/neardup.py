@@ -233,7 +233,7 @@ def brands_agree(a: tuple[str, ...], b: tuple[str, ...]) -> bool | None:
     """
     if not a or not b:
         return None
-    if any(fuzz.ratio(x, y) >= BRAND_SAME for x in a for y in b):
+    if any(fuzz.ratio(x, y, score_cutoff=BRAND_SAME) for x in a for y in b):
         return True
     sounds_a = {sound_key(x) or x for x in a}
     if sounds_a & {sound_key(y) or y for y in b}:

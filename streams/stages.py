@@ -9,8 +9,9 @@ table's changelog.
 
 from __future__ import annotations
 
-from collections.abc import Callable, MutableMapping
+from collections.abc import Callable, Iterable, MutableMapping
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from detectors.area import add_to_series, area_key, cluster_province, province_of
@@ -63,9 +64,14 @@ EXPIRY = WINDOW * 2
 #   "<category>|k|<key>"         [[cluster id, last seen], ...], the PER_KEY most recent
 #   "<category>|d|<signal id>"   a declaration waiting for a cluster
 #   "<category>|p|<key>"         [[signal id, event time], ...] of waiting declarations
+#   "<category>|e|<hour>"        [id, ...] clusters founded and declarations held in that hour
+#   "<category>|e"               the oldest hour whose list has not been swept
 # A signal reads the lists of its keys (detectors.linkage.signal_keys) and the summaries they
 # name, so the cost of linking one signal is bounded however many clusters a category holds.
+# The hour lists are how state stays bounded by time: each signal sweeps the hours of its block
+# that fell out of the window (at most SWEEP_HOURS of them), forgetting what has been idle since.
 PER_KEY = 64
+SWEEP_HOURS = 24
 
 _decoded: dict[str, tuple[bytes, Any]] = {}
 _DECODED_MAX = 65536
@@ -138,6 +144,89 @@ def _unfile(blocks: State, block: str, cluster_id: str) -> None:
     their lists as newer clusters are filed."""
     blocks.pop(_summary_key(block, cluster_id), None)
     _decoded.pop(_summary_key(block, cluster_id), None)
+
+
+def _hour(at: datetime) -> str:
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H")
+
+
+def _enlist(blocks: State, block: str, item_id: str, at: datetime) -> None:
+    """File a cluster or a waiting declaration under the hour of ``at``, to be swept later."""
+    hour = _hour(at)
+    key = f"{block}|e|{hour}"
+    raw = blocks.get(key)
+    ids = loads(raw) if raw else []
+    if item_id not in ids:
+        blocks[key] = dumps([*ids, item_id])
+    oldest = blocks.get(f"{block}|e")
+    if oldest is None or hour < oldest.decode():
+        blocks[f"{block}|e"] = hour.encode()
+
+
+def _drop_from_lists(blocks: State, list_keys: Iterable[str], item_id: str) -> None:
+    for list_key in list_keys:
+        raw = blocks.get(list_key)
+        if raw is None:
+            continue
+        entries = [e for e in loads(raw) if e[0] != item_id]
+        if entries:
+            blocks[list_key] = dumps(entries)
+        else:
+            del blocks[list_key]
+        _decoded.pop(list_key, None)
+
+
+def sweep(clusters: State, blocks: State, block: str, now: datetime) -> int:
+    """Forget, in ``block``, the clusters idle for ``EXPIRY`` and the declarations that waited
+    ``WINDOW`` for a cluster; returns how many went.
+
+    Only the hours of ``block`` that fell out of the window are read, ``SWEEP_HOURS`` lists at
+    most per call, so a signal pays a bounded share; a cluster still live when its hour is swept is
+    filed again under the hour of its last signal. Clusters that no signal will ever look up
+    again are forgotten too: state is bounded by the window, not by the history.
+    """
+    raw = blocks.get(f"{block}|e")
+    if raw is None:
+        return 0
+    hour = datetime.strptime(raw.decode(), "%Y-%m-%dT%H").replace(tzinfo=UTC)
+    horizon = now - EXPIRY
+    forgotten = swept = 0
+    for _ in range(int(EXPIRY / timedelta(hours=1))):  # an empty hour costs one lookup
+        if swept == SWEEP_HOURS or hour + timedelta(hours=1) > horizon:
+            break
+        listed = blocks.pop(f"{block}|e|{_hour(hour)}", None)
+        if listed is not None:
+            swept += 1
+            for item_id in loads(listed):
+                forgotten += _sweep_one(clusters, blocks, block, item_id, now)
+        hour += timedelta(hours=1)
+    blocks[f"{block}|e"] = _hour(hour).encode()
+    return forgotten
+
+
+def _sweep_one(clusters: State, blocks: State, block: str, item_id: str, now: datetime) -> int:
+    if item_id.startswith("K-"):
+        summary = blocks.get(_summary_key(block, item_id))
+        if summary is None:  # merged away or expired on a lookup already
+            return 0
+        candidate = _candidate_of(summary)
+        if candidate.last_seen >= now - EXPIRY:
+            _enlist(blocks, block, item_id, candidate.last_seen)
+            return 0
+        clusters.pop(item_id, None)
+        _unfile(blocks, block, item_id)
+        _drop_from_lists(blocks, (_list_key(block, k) for k in candidate_keys(candidate)), item_id)
+        return 1
+    stored = blocks.get(_waiting_key(block, item_id))
+    if stored is None:  # adopted by a cluster, or pushed out of its lists
+        return 0
+    line = decode(Signal, stored)
+    if line.event_time >= now - WINDOW:
+        _enlist(blocks, block, item_id, line.event_time)
+        return 0
+    del blocks[_waiting_key(block, item_id)]
+    _drop_from_lists(blocks, (_waiting_list_key(block, k) for k in signal_keys(line)), item_id)
+    return 1
 
 
 def _migrate(blocks: State, block: str) -> None:
@@ -222,6 +311,7 @@ def link_signal(
     if threshold is None:  # the one calibrated by ``riskwire eval dedup``, as the matcher uses
         threshold = float(matcher_config().get("link_threshold", NAME_THRESHOLD))
     key = block_key(signal)
+    sweep(clusters, blocks, key, signal.event_time)
     candidates = _candidates(blocks, key, signal_keys(signal))
     horizon = signal.event_time - EXPIRY
     for cid in [cid for cid, c in candidates.items() if c.last_seen < horizon]:
@@ -251,6 +341,7 @@ def link_signal(
         if founded is not None:  # this signal founded a cluster before: a replay
             return decode(Cluster, founded), decision
         cluster, adopted = _adopt_pending(new_cluster(signal), blocks, key, threshold)
+        _enlist(blocks, key, cluster.cluster_id, signal.event_time)
         if adopted:
             decision = replace(decision, reasons={**decision.reasons, "adopted": adopted})
     else:
@@ -312,6 +403,7 @@ def _hold_pending(signal: Signal, blocks: State, block: str) -> None:
     """Keep an unlinked declaration for a cluster founded later: the line under its own key,
     its id in the lists of its index keys (``PENDING_MAX`` most recent per key)."""
     blocks[_waiting_key(block, signal.signal_id)] = dumps(signal)
+    _enlist(blocks, block, signal.signal_id, signal.event_time)
     at = signal.event_time.timestamp()
     for key in signal_keys(signal):
         list_key = _waiting_list_key(block, key)

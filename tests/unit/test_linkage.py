@@ -25,7 +25,7 @@ from detectors.linkage import (
 from detectors.neardup import matcher_config
 from schemas.codec import dumps, loads
 from schemas.records import Cluster, Signal
-from streams.stages import PER_KEY, link_signal
+from streams.stages import EXPIRY, PER_KEY, link_signal
 
 T0 = datetime(2026, 9, 20, 6, 30, tzinfo=UTC)
 MakeSignal = Callable[..., Signal]
@@ -230,7 +230,8 @@ def test_declarations_never_seed_clusters(make_signal: MakeSignal) -> None:
     assert clusters == {}
     # it waits for a cluster: the line under its own key, its id under its index keys
     assert f"childrens_products|d|{declaration.signal_id}" in blocks
-    assert all(k.startswith(("childrens_products|d|", "childrens_products|p|")) for k in blocks)
+    waiting = ("childrens_products|d|", "childrens_products|p|", "childrens_products|e")
+    assert all(k.startswith(waiting) for k in blocks)  # |e: its hour, to be swept
 
 
 def test_a_waiting_declaration_joins_the_cluster_founded_later(
@@ -754,3 +755,80 @@ def test_blocks_stored_by_an_older_version_are_refiled(founder: Signal, scooter:
     assert joined is not None and joined.cluster_id == scooter.cluster_id
     assert "childrens_products" not in blocks
     assert f"childrens_products|c|{scooter.cluster_id}" in blocks
+
+
+# --------------------------------------------------------------------------- bounded by time
+
+
+def _heater(make_signal: MakeSignal, brand: str, at: datetime) -> Signal:
+    return make_signal(
+        "complaints", f"{brand}取暖器", "外壳漏电，手被电麻", brand=brand, event_time=at
+    )
+
+
+def test_clusters_idle_past_the_window_are_forgotten_even_if_never_looked_up(
+    make_signal: MakeSignal,
+) -> None:
+    """A cluster no later signal names is not found by any lookup; the hour lists find it."""
+    clusters: dict[str, bytes] = {}
+    blocks: dict[str, bytes] = {}
+    old, _ = link_signal(_heater(make_signal, "暖阳", T0), clusters, blocks)
+    kept, _ = link_signal(_heater(make_signal, "朗菲", T0 + timedelta(hours=1)), clusters, blocks)
+    assert old is not None and kept is not None
+    # 朗菲's heater hears again later; nothing ever names 暖阳's again
+    link_signal(_heater(make_signal, "朗菲", T0 + timedelta(days=50)), clusters, blocks)
+    later = T0 + EXPIRY + timedelta(hours=3)
+    other, _ = link_signal(
+        make_signal("complaints", "托雅电热毯", "短路冒烟", brand="托雅", event_time=later),
+        clusters,
+        blocks,
+    )
+    assert other is not None and other.block_key == old.block_key  # another product, one block
+    assert old.cluster_id not in clusters
+    assert not any(old.cluster_id in k or old.cluster_id.encode() in v for k, v in blocks.items())
+    assert kept.cluster_id in clusters  # live within the window: filed again, not forgotten
+    assert f"household_appliances|c|{kept.cluster_id}" in blocks
+    # once idle for the whole window it goes too
+    link_signal(
+        make_signal(
+            "complaints",
+            "托雅电热毯",
+            "短路冒烟",
+            brand="托雅",
+            event_time=T0 + timedelta(days=50) + EXPIRY + timedelta(hours=3),
+        ),
+        clusters,
+        blocks,
+    )
+    assert kept.cluster_id not in clusters
+
+
+def test_declarations_that_waited_the_window_are_forgotten(
+    make_signal: MakeSignal, scooter_line: MakeSignal
+) -> None:
+    clusters: dict[str, bytes] = {}
+    blocks: dict[str, bytes] = {}
+    line = scooter_line()
+    assert link_signal(line, clusters, blocks)[0] is None  # waits for a cluster
+    assert any("|d|" in k for k in blocks)
+    later = line.event_time + EXPIRY + timedelta(hours=3)
+    link_signal(
+        make_signal("complaints", "某品牌积木", "有刺鼻异味", event_time=later), clusters, blocks
+    )
+    assert not any("|d|" in k or "|p|" in k for k in blocks)
+
+
+def test_state_stays_bounded_however_long_the_stream(make_signal: MakeSignal) -> None:
+    """A year of new clusters, one a day of another brand: what is held is the last EXPIRY's."""
+    clusters: dict[str, bytes] = {}
+    blocks: dict[str, bytes] = {}
+    days = 365
+    for day in range(days):
+        link_signal(
+            _heater(make_signal, f"品牌{day:03d}号", T0 + timedelta(days=day)), clusters, blocks
+        )
+    assert EXPIRY.days + 2 >= len(clusters) >= EXPIRY.days - 1
+    summaries = [k for k in blocks if "|c|" in k]
+    assert len(summaries) == len(clusters)
+    hours = [k for k in blocks if "|e|" in k]
+    assert len(hours) <= EXPIRY.days + 2
