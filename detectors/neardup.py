@@ -420,6 +420,13 @@ class NearVerdict:
         return {**self.best.explain(self.threshold), "candidates": self.candidates}
 
 
+SWEEP_HOURS = 24  # hour lists swept per signal at most
+
+
+def _part(block: str) -> str:
+    return block.split("|", 1)[0]
+
+
 class NearDupIndex:
     """Recent report keys by blocking key, bounded by ``WINDOW`` and ``MAX_PER_BLOCK``.
 
@@ -428,6 +435,11 @@ class NearDupIndex:
     every block written is also written there as one value, and a block not yet in memory is
     read from there, so a restarted worker recovers its blocks from the changelog. Blocks are
     only ever replaced in the store, never mutated, so each change reaches the changelog.
+
+    In a store, the blocks written in an hour are also listed under ``"<category>|~e|<hour>"``
+    (hours since the epoch; ``"<category>|~e"`` is the oldest not yet swept), and each signal
+    sweeps the hours of its category that left the window (:meth:`sweep`): a blocking key no
+    later report uses (a brand, a model, a name) does not stay for ever.
 
     A signal already filed (a replay after a crash) gets the verdict it got the first time.
     """
@@ -445,6 +457,7 @@ class NearDupIndex:
         self.store = store
         self._blocks: dict[str, deque[ReportKey]] = {}
         self._loaded: dict[str, bytes] = {}  # the stored value each in-memory block came from
+        self._listed: dict[str, tuple[bytes | None, list[str]]] = {}  # hour lists, decoded
 
     def _block(self, name: str) -> deque[ReportKey] | None:
         if self.store is None:
@@ -482,6 +495,8 @@ class NearDupIndex:
         """Compare ``signal`` with its candidates; file it unless ``add`` is false."""
         key = ReportKey.of(signal)
         blocks = blocking_keys(signal)
+        if self.store is not None:
+            self.sweep(_part(blocks[0]), key.day)
         filed, found = self._scan(blocks, key)
         if filed is not None and self.store is not None:  # a replay: the first verdict stands
             return NearVerdict(filed.duplicate_of, None, self.threshold, 0)
@@ -502,9 +517,72 @@ class NearDupIndex:
             if self.store is not None:
                 while entries and key.day - entries[0].day > WINDOW.days:
                     entries.popleft()
-                blob = orjson.dumps([e.to_row() for e in entries])
-                self.store[block] = blob
-                self._loaded[block] = blob
+                self._write(block, entries)
+        if self.store is not None:
+            self._enlist(blocks, key.day)
+
+    def _write(self, block: str, entries: deque[ReportKey]) -> None:
+        assert self.store is not None
+        blob = orjson.dumps([e.to_row() for e in entries])
+        self.store[block] = blob
+        self._loaded[block] = blob
+
+    def _enlist(self, blocks: Iterable[str], day: float) -> None:
+        """List blocks under the hour of ``day``, per category, to be swept when it is old."""
+        assert self.store is not None
+        hour = int(day * 24)
+        by_part: dict[str, list[str]] = {}
+        for block in blocks:
+            by_part.setdefault(_part(block), []).append(block)
+        for part, names in by_part.items():
+            list_key = f"{part}|~e|{hour}"
+            raw = self.store.get(list_key)
+            cached = self._listed.get(list_key)
+            if cached is None or cached[0] is not raw:  # decoded once per stored value
+                cached = (raw, list(orjson.loads(raw)) if raw else [])
+            listed = cached[1]
+            new = [n for n in names if n not in listed]
+            if new:
+                listed = [*listed, *new]
+                blob = orjson.dumps(listed)
+                self.store[list_key] = blob
+                cached = (blob, listed)
+                oldest = self.store.get(f"{part}|~e")
+                if oldest is None or hour < int(oldest):
+                    self.store[f"{part}|~e"] = str(hour).encode()
+            if len(self._listed) >= 4096:
+                self._listed.clear()
+            self._listed[list_key] = cached
+
+    def sweep(self, part: str, day: float) -> int:
+        """Forget, in category ``part``, the blocks whose reports all left the window by
+        ``day``; returns how many went. At most ``SWEEP_HOURS`` hour lists per call."""
+        if self.store is None or (raw := self.store.get(f"{part}|~e")) is None:
+            return 0
+        hour, horizon = int(raw), int((day - WINDOW.days) * 24)
+        forgotten = swept = 0
+        for _ in range(WINDOW.days * 24):  # an empty hour costs one lookup
+            if swept == SWEEP_HOURS or hour >= horizon:
+                break
+            listed = self.store.pop(f"{part}|~e|{hour}", None)
+            if listed is not None:
+                swept += 1
+                forgotten += sum(self._prune(name, day) for name in orjson.loads(listed))
+            hour += 1
+        self.store[f"{part}|~e"] = str(hour).encode()
+        return forgotten
+
+    def _prune(self, block: str, day: float) -> int:
+        """Delete ``block`` if its newest report left the window. A block still in use is left
+        alone: the hour of its newest report lists it, and its next write drops the old."""
+        assert self.store is not None
+        entries = self._block(block)
+        if entries is None or (entries and day - max(e.day for e in entries) <= WINDOW.days):
+            return 0
+        self.store.pop(block, None)
+        self._blocks.pop(block, None)
+        self._loaded.pop(block, None)
+        return 1
 
     def __len__(self) -> int:
         return sum(len(d) for d in self._blocks.values())

@@ -14,6 +14,7 @@ import pytest
 
 from detectors.neardup import (
     FEATURES,
+    WINDOW,
     NearDupIndex,
     ReportKey,
     blocking_keys,
@@ -181,7 +182,8 @@ def test_index_in_a_store_survives_a_restart_and_replays_keep_their_verdict() ->
     first = NearDupIndex(threshold=50.0, store=store)
     assert first.check(HOTLINE).duplicate_of is None
     assert first.check(WEB).duplicate_of == HOTLINE.signal_id
-    assert set(store) == set(blocking_keys(HOTLINE)) | set(blocking_keys(WEB))
+    blocks = {k for k in store if "|~e" not in k}  # the rest list blocks by hour, to sweep
+    assert blocks == set(blocking_keys(HOTLINE)) | set(blocking_keys(WEB))
     # a new worker reading the same (changelog-recovered) store knows both reports
     restarted = NearDupIndex(threshold=50.0, store=dict(store))
     replay = restarted.check(WEB)
@@ -253,3 +255,40 @@ def test_a_key_stored_before_the_listing_form_existed_still_loads() -> None:
     assert ReportKey.from_row(orjson.loads(orjson.dumps(old_row))) == replace(key, form=())
     with pytest.raises(ValueError, match="more than its fields"):
         ReportKey.from_row([*key.to_row(), "extra"])
+
+
+def test_blocking_keys_no_later_report_uses_are_swept_out_of_a_store() -> None:
+    """A year of reports, each of another brand and model: a store keeps the blocks of the
+    last WINDOW, however long the stream; keys still in use keep their recent reports."""
+    store: dict[str, bytes] = {}
+    index = NearDupIndex(threshold=50.0, store=store)
+    days = 365
+    for day in range(days):
+        at = T0 + timedelta(days=day)
+        signal = _signal(
+            f"C{day}",
+            f"第{day}天 充电时冒烟",
+            brand=f"品牌{day:03d}号",
+            model=f"MD-{day:03d}",
+            event_time=at,
+        )
+        index.check(signal)
+    brand_blocks = [k for k in store if "|b:" in k]
+    assert WINDOW.days <= len(brand_blocks) <= WINDOW.days + 2
+    hour_lists = [k for k in store if "|~e|" in k]
+    assert len(hour_lists) <= WINDOW.days + 2
+    # the term and province keys every report uses stay, holding only the window's reports
+    shared = [k for k in store if "|t:" in k]
+    assert shared
+    for k in shared:
+        assert 0 < len(orjson.loads(store[k])) <= WINDOW.days + 1
+    # a restarted worker reading the swept store still finds yesterday's report
+    restarted = NearDupIndex(threshold=50.0, store=dict(store))
+    again = _signal(
+        "X1",
+        f"第{days - 1}天 充电时冒烟",
+        brand=f"品牌{days - 1:03d}号",
+        model=f"MD-{days - 1:03d}",
+        event_time=T0 + timedelta(days=days - 1, hours=5),
+    )
+    assert restarted.check(again).candidates >= 1
