@@ -420,7 +420,7 @@ class NearVerdict:
         return {**self.best.explain(self.threshold), "candidates": self.candidates}
 
 
-SWEEP_HOURS = 24  # hour lists swept per signal at most
+SWEEP_HOURS = 24  # hour lists swept per signal at most (here and in the linkage index)
 
 
 def _part(block: str) -> str:
@@ -569,7 +569,8 @@ class NearDupIndex:
                 swept += 1
                 forgotten += sum(self._prune(name, day) for name in orjson.loads(listed))
             hour += 1
-        self.store[f"{part}|~e"] = str(hour).encode()
+        if hour != int(raw):  # written only when it moved: no changelog write per signal
+            self.store[f"{part}|~e"] = str(hour).encode()
         return forgotten
 
     def _prune(self, block: str, day: float) -> int:

@@ -37,7 +37,7 @@ from detectors.linkage import (
     similarity,
 )
 from detectors.model import WarningScorer
-from detectors.neardup import NearDupIndex, matcher_config
+from detectors.neardup import SWEEP_HOURS, NearDupIndex, matcher_config
 from detectors.scoring import assess
 from detectors.targeting import control_for
 from schemas.codec import decode, dumps, from_dict, loads
@@ -71,7 +71,6 @@ EXPIRY = WINDOW * 2
 # The hour lists are how state stays bounded by time: each signal sweeps the hours of its block
 # that fell out of the window (at most SWEEP_HOURS of them), forgetting what has been idle since.
 PER_KEY = 64
-SWEEP_HOURS = 24
 
 _decoded: dict[str, tuple[bytes, Any]] = {}
 _DECODED_MAX = 65536
@@ -156,8 +155,9 @@ def _enlist(blocks: State, block: str, item_id: str, at: datetime) -> None:
     key = f"{block}|e|{hour}"
     raw = blocks.get(key)
     ids = loads(raw) if raw else []
-    if item_id not in ids:
-        blocks[key] = dumps([*ids, item_id])
+    if item_id in ids:
+        return
+    blocks[key] = dumps([*ids, item_id])
     oldest = blocks.get(f"{block}|e")
     if oldest is None or hour < oldest.decode():
         blocks[f"{block}|e"] = hour.encode()
@@ -200,7 +200,8 @@ def sweep(clusters: State, blocks: State, block: str, now: datetime) -> int:
             for item_id in loads(listed):
                 forgotten += _sweep_one(clusters, blocks, block, item_id, now)
         hour += timedelta(hours=1)
-    blocks[f"{block}|e"] = _hour(hour).encode()
+    if _hour(hour) != raw.decode():  # written only when it moved: no changelog write per signal
+        blocks[f"{block}|e"] = _hour(hour).encode()
     return forgotten
 
 

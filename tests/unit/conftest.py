@@ -95,3 +95,22 @@ def make_cluster() -> Callable[..., Cluster]:
         return replace(base, **fields)
 
     return make
+
+
+class _RecordingStore(dict[str, bytes]):
+    """A table stand-in that remembers the keys written: each write is a changelog record."""
+
+    def __init__(self, written: list[str]) -> None:
+        super().__init__()
+        self._written = written
+
+    def __setitem__(self, key: str, value: bytes) -> None:
+        self._written.append(key)
+        super().__setitem__(key, value)
+
+
+@pytest.fixture
+def recording_store() -> tuple[dict[str, bytes], list[str]]:
+    """An empty store and the list of keys written to it, in order."""
+    written: list[str] = []
+    return _RecordingStore(written), written

@@ -832,3 +832,15 @@ def test_state_stays_bounded_however_long_the_stream(make_signal: MakeSignal) ->
     assert len(summaries) == len(clusters)
     hours = [k for k in blocks if "|e|" in k]
     assert len(hours) <= EXPIRY.days + 2
+
+
+def test_linking_writes_no_sweep_bookmark_when_nothing_left_the_window(
+    make_signal: MakeSignal, recording_store: tuple[dict[str, bytes], list[str]]
+) -> None:
+    blocks, written = recording_store
+    clusters: dict[str, bytes] = {}
+    link_signal(_heater(make_signal, "朗菲", T0), clusters, blocks)
+    written.clear()
+    joined, _ = link_signal(_heater(make_signal, "朗菲", T0 + timedelta(hours=2)), clusters, blocks)
+    assert joined is not None and joined.signal_count == 2
+    assert not any(k.endswith("|e") or "|e|" in k for k in written)

@@ -292,3 +292,14 @@ def test_blocking_keys_no_later_report_uses_are_swept_out_of_a_store() -> None:
         event_time=T0 + timedelta(days=days - 1, hours=5),
     )
     assert restarted.check(again).candidates >= 1
+
+
+def test_a_check_with_nothing_to_sweep_writes_nothing(
+    recording_store: tuple[dict[str, bytes], list[str]],
+) -> None:
+    store, written = recording_store
+    index = NearDupIndex(threshold=50.0, store=store)
+    index.check(HOTLINE)
+    written.clear()
+    index.check(WEB, add=False)
+    assert written == []  # not even the sweep's bookmark
