@@ -18,7 +18,7 @@ from detectors.catalogue import Catalogue
 from detectors.fingerprint import content_fingerprint
 from schemas.codec import loads
 from schemas.errors import SchemaError
-from schemas.records import DeadLetter, Signal
+from schemas.records import DEAD_LETTER_RAW_MAX, DeadLetter, Signal
 
 __all__ = ["MAX_RECORD_BYTES", "SourceRef", "dead_letter", "enrich", "ingest"]
 
@@ -43,17 +43,27 @@ def dead_letter(
     now: datetime,
     error: str = "SchemaError",
 ) -> DeadLetter:
-    """A dead letter with a deterministic id, so that re-reading a record cannot double it."""
+    """A dead letter with a deterministic id, so that re-reading a record cannot double it.
+
+    A payload over :data:`DEAD_LETTER_RAW_MAX` keeps that prefix, its size and its SHA-256
+    (and says so): a dead letter must always fit in a produce request, or the record would have
+    no outcome at all.
+    """
     if source.topic is not None and source.offset is not None:
         ident = f"{source.topic}:{source.partition}:{source.offset}"
     else:
         ident = hashlib.blake2b(raw, digest_size=12).hexdigest()
+    truncated = len(raw) > DEAD_LETTER_RAW_MAX
+    kept = raw[:DEAD_LETTER_RAW_MAX]
     return DeadLetter(
         dead_letter_id=f"DL-{ident}",
         feed=feed,
-        reason=reason,
-        path=path,
-        raw=base64.b64encode(raw).decode("ascii"),
+        reason=reason[:2000],
+        path=path[:500],
+        raw=base64.b64encode(kept).decode("ascii"),
+        raw_size=len(raw),
+        raw_sha256=hashlib.sha256(raw).hexdigest(),
+        raw_truncated=truncated,
         source_topic=source.topic,
         source_partition=source.partition,
         source_offset=source.offset,

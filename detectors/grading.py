@@ -199,8 +199,8 @@ def _build(assessment: Assessment, grade: Grade, change: str, previous: Warning 
         urgency=assessment.urgency,
         scope=assessment.scope,
         explanation=assessment.explanation,
-        evidence=cluster.member_ids,
-        feed_counts=dict(cluster.feed_counts),
+        evidence=tuple(sorted(cluster.member_ids)),  # a set: arrival order is not content
+        feed_counts=dict(sorted(cluster.feed_counts.items())),
         peak_grade=peak.value,
         previous_grade=previous.grade if previous else None,
         merged_from=cluster.merged_from,

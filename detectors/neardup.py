@@ -113,6 +113,7 @@ class ReportKey:
     # a listing's page attributes as written (brand, model, ship-from region, flags, origin):
     # a re-post copies the page, another listing of the same shop is filled in again
     form: tuple[str, ...] = ()
+    candidates: int = 0  # how many reports it was compared with when filed, for replays
 
     def to_row(self) -> list[Any]:
         """A compact JSON form (values in field order) for the changelog-backed block lists."""
@@ -499,11 +500,22 @@ class NearDupIndex:
             self.sweep(_part(blocks[0]), key.day)
         filed, found = self._scan(blocks, key)
         if filed is not None and self.store is not None:  # a replay: the first verdict stands
-            return NearVerdict(filed.duplicate_of, None, self.threshold, 0)
+            return self._verdict_again(filed, key, found)
         verdict = best_match(key, found, self.threshold)
         if add:
-            self.add(blocks, replace(key, duplicate_of=verdict.duplicate_of))
+            filed = replace(key, duplicate_of=verdict.duplicate_of, candidates=verdict.candidates)
+            self.add(blocks, filed)
         return verdict
+
+    def _verdict_again(
+        self, filed: ReportKey, key: ReportKey, found: list[ReportKey]
+    ) -> NearVerdict:
+        """The verdict given when ``key`` was filed, explained as it was then: the match with
+        its original is a pure function of the two reports, so a re-read after a crash gives
+        the same duplicate record byte for byte."""
+        original = next((o for o in found if o.signal_id == filed.duplicate_of), None)
+        match = compare(key, original) if original is not None else None
+        return NearVerdict(filed.duplicate_of, match, self.threshold, filed.candidates)
 
     def add(self, blocks: Iterable[str], key: ReportKey) -> None:
         """File ``key`` under ``blocks``, dropping the oldest beyond the per-block bound and,

@@ -84,10 +84,10 @@ def control_for(warning: Warning, cluster: Cluster, catalogue: Catalogue) -> Con
         grade=grade.value,
         reason=warning.title,
         hs_prefixes=tuple(hs),
-        product_terms=tuple(n for n in cluster.names if n),
-        brands=cluster.brands,
-        enterprises=cluster.enterprises,
-        origin_countries=tuple(o for o in cluster.origins if o != "CN"),
+        product_terms=tuple(sorted({n for n in cluster.names if n})),
+        brands=tuple(sorted(set(cluster.brands))),
+        enterprises=tuple(sorted(set(cluster.enterprises))),
+        origin_countries=tuple(sorted({o for o in cluster.origins if o != "CN"})),
         valid_from=warning.updated_time,
     )
 

@@ -332,12 +332,17 @@ class Instruction:
     schema_version: int = 1
 
 
+DEAD_LETTER_RAW_MAX = 64 * 1024
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DeadLetter:
     """A record that could not be turned into a signal: why, where, and its original bytes.
 
     ``raw`` is the original payload, base64-encoded, so that a fixed record can be replayed
-    byte for byte; ``source_*`` say where it was read from.
+    byte for byte; ``source_*`` say where it was read from. A payload over
+    :data:`DEAD_LETTER_RAW_MAX` bytes keeps only that prefix (``raw_truncated``), with its full
+    size and SHA-256, so that the dead letter itself always fits in a produce request.
     """
 
     dead_letter_id: str
@@ -350,4 +355,7 @@ class DeadLetter:
     source_offset: int | None
     error: str
     received_at: datetime
+    raw_size: int = 0
+    raw_sha256: str = ""
+    raw_truncated: bool = False
     schema_version: int = 1

@@ -75,6 +75,12 @@ def export_line(letter: DeadLetter) -> dict[str, Any]:
         "reason": letter.reason,
         "path": letter.path,
     }
+    if letter.raw_truncated:  # only a prefix was kept: there is nothing whole to replay
+        line["raw_truncated"] = True
+        line["raw_size"] = letter.raw_size
+        line["raw_sha256"] = letter.raw_sha256
+        line["raw_prefix_base64"] = letter.raw
+        return line
     try:
         line["record"] = raw.decode("utf-8")
     except UnicodeDecodeError:

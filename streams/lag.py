@@ -42,7 +42,12 @@ class LagProbe:
         self.group = settings.namespace
         servers = settings.bootstrap_servers
         self._admin = KafkaAdminClient(bootstrap_servers=servers, client_id="riskwire-lag")
-        self._consumer = KafkaConsumer(bootstrap_servers=servers, enable_auto_commit=False)
+        self._consumer = KafkaConsumer(
+            bootstrap_servers=servers,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            fetch_max_wait_ms=100,
+        )
         self._partitions: list[TopicPartition] = []
 
     def _all_partitions(self) -> list[TopicPartition]:
@@ -74,6 +79,34 @@ class LagProbe:
         """Total lag over every consumed topic."""
         return sum(t.lag for t in self.measure())
 
+    def committed(self, tp: TopicPartition) -> int:
+        """The group's committed offset on ``tp`` (0 when it has none)."""
+        try:
+            answer = self._admin.list_group_offsets({self.group: [tp]})[self.group]
+        except KafkaError:
+            return 0
+        meta = answer.get(tp)
+        return meta.offset if meta is not None and meta.offset >= 0 else 0
+
+    def has_unread(self) -> bool:
+        """Whether any consumed partition holds a record past the group's committed offset.
+
+        Asked by fetching from the committed offsets, not by comparing them with end offsets:
+        the embedded Tansu broker answers ListOffsets(latest) with the base offset of the last
+        batch, which hides the records of that batch.
+        """
+        partitions = self._all_partitions()
+        try:
+            committed = self._admin.list_group_offsets({self.group: partitions})[self.group]
+        except KafkaError:
+            committed = {}
+        if set(self._consumer.assignment()) != set(partitions):
+            self._consumer.assign(partitions)
+        for tp in partitions:
+            meta = committed.get(tp)
+            self._consumer.seek(tp, meta.offset if meta is not None and meta.offset >= 0 else 0)
+        return bool(self._consumer.poll(timeout_ms=200, max_records=1, update_offsets=False))
+
     def wait_drained(self, timeout: float = 120.0, settle: int = 2, every: float = 0.2) -> float:
         """Block until the lag has been zero ``settle`` polls in a row; returns seconds waited.
 
@@ -82,12 +115,11 @@ class LagProbe:
         start = time.monotonic()
         zero_streak = 0
         while True:
-            lags = self.measure()
-            zero_streak = zero_streak + 1 if all(t.lag == 0 for t in lags) else 0
+            zero_streak = 0 if self.has_unread() else zero_streak + 1
             if zero_streak >= settle:
                 return time.monotonic() - start
             if time.monotonic() - start > timeout:
-                left = {t.topic: t.lag for t in lags if t.lag}
+                left = {t.topic: t.lag for t in self.measure() if t.lag}
                 raise TimeoutError(f"pipeline did not drain within {timeout:.0f}s: {left}")
             time.sleep(every)
 

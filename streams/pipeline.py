@@ -23,20 +23,19 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+import os
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import faust
-import faust.web
 import redis
-from aiohttp.web import HTTPRequestEntityTooLarge
-from faust.types import EventT, StreamT, TableT
+from faust.types import EventT, StreamT
 
 from connectors.ingest import SourceRef, dead_letter, ingest
 from connectors.reference import parse_reference
-from connectors.registry import feed_names, get_feed
+from connectors.registry import feed_names
 from detectors.catalogue import Catalogue, load_catalogue
 from detectors.linkage import block_key
 from detectors.model import WarningModel
@@ -45,18 +44,28 @@ from detectors.targeting import instruct
 from schemas.codec import decode, encode
 from schemas.errors import SchemaError
 from schemas.records import Assessment, Cluster, DeadLetter, Duplicate, Signal
-from streams.feed_endpoint import check_batch
+from streams.broker_watch import INTERVAL as BROKER_CHECK_INTERVAL
+from streams.broker_watch import BrokerWatch
+from streams.readiness import readiness
 from streams.settings import Settings
 from streams.stages import escalate, link_signal, near_duplicate, score
 from streams.state import RedisState, apply_reference
+from streams.tables import RecoveryHealth, StateTable, state_table
 from streams.topics import feed_topic
 from streams.transport import RiskwireApp
+from streams.web import install_web
 
 __all__ = ["Pipeline", "build_pipeline"]
 
 log = logging.getLogger("riskwire.pipeline")
 
 RETRY_DELAYS = (0.1, 0.5, 1.0, 2.0, 5.0)
+
+
+class FaultInjected(RuntimeError):
+    """Raised by a stage on a record carrying the fault marker (fault-suite hook)."""
+
+
 PRODUCE_OVERHEAD = 64 * 1024
 
 
@@ -79,6 +88,7 @@ def create_app(settings: Settings) -> faust.App:
         producer_linger_ms=5,
         web_enabled=True,
         web_host=settings.web_host,
+        web_bind=settings.web_host,  # what Faust binds to (web_host only names the URL)
         web_port=settings.web_port,
         web_application_options={"client_max_size": settings.max_request_bytes},
         # a record the validate stage accepts must also fit in one produce request
@@ -96,6 +106,7 @@ class Pipeline:
     app: faust.App
     state: RedisState
     catalogue: Catalogue
+    recovery: RecoveryHealth = field(default_factory=RecoveryHealth)
 
 
 def _raw_topic(app: faust.App, *names: str, **kwargs: Any) -> faust.TopicT:
@@ -132,11 +143,8 @@ def build_pipeline(settings: Settings) -> Pipeline:
     controls = _raw_topic(app, t("controls"))
     instructions = _raw_topic(app, t("instructions"))
 
-    def table(name: str) -> TableT[str, bytes]:
-        schema: faust.Schema[str, bytes] = faust.Schema(
-            key_type=str, value_type=bytes, key_serializer="json", value_serializer="raw"
-        )
-        return app.Table(name, schema=schema)
+    def table(name: str) -> StateTable:
+        return state_table(app, name, pipeline.recovery)
 
     cluster_table = table("clusters")
     block_table = table("blocks")
@@ -146,6 +154,10 @@ def build_pipeline(settings: Settings) -> Pipeline:
 
     def now() -> datetime:
         return datetime.now(UTC)
+
+    # Test hook (RISKWIRE_FAULT_MARKER): a stage after validation raises on a record holding
+    # these bytes, so the fault suite can prove a failing stage dead-letters and goes on.
+    fault_marker = os.environ.get("RISKWIRE_FAULT_MARKER", "").encode()
 
     async def send_dead_letter(letter: DeadLetter) -> None:
         await deadletters.send(key=letter.dead_letter_id.encode(), value=encode(letter))
@@ -171,6 +183,8 @@ def build_pipeline(settings: Settings) -> Pipeline:
         msg = event.message
         where = f"{stage} at {msg.topic}[{msg.partition}]@{msg.offset}"
         try:
+            if fault_marker and stage != "validate" and fault_marker in (msg.value or b""):
+                raise FaultInjected(f"{stage}: record carries RISKWIRE_FAULT_MARKER")
             await until_redis_answers(where, lambda: handle(event))
         except Exception as exc:
             log.exception("%s failed: dead-lettered", where)
@@ -179,7 +193,22 @@ def build_pipeline(settings: Settings) -> Pipeline:
             letter = dead_letter(
                 None, raw, f"{stage} failed: {exc!r}", "$", source, now(), type(exc).__name__
             )
-            await send_dead_letter(letter)  # a failure here stops the agent before the commit
+            await until_sent(where, letter)
+
+    async def until_sent(where: str, letter: DeadLetter) -> None:
+        """Send a dead letter, retrying however long the broker refuses: the record's offset
+        is not acknowledged until its dead letter is handed to the producer (bounded in size,
+        so only an outage can refuse it)."""
+        for attempt in itertools.count(1):
+            try:
+                await send_dead_letter(letter)
+                return
+            except Exception as exc:
+                delay = RETRY_DELAYS[min(attempt, len(RETRY_DELAYS)) - 1]
+                log.error(
+                    "%s: dead letter not sent (%r), retry %d in %.1fs", where, exc, attempt, delay
+                )
+                await asyncio.sleep(delay)
 
     def position(event: EventT[bytes]) -> str:
         msg = event.message
@@ -221,7 +250,12 @@ def build_pipeline(settings: Settings) -> Pipeline:
         signal = decode(Signal, event.value)
         retired: list[Cluster] = []
         cluster, _ = link_signal(
-            signal, cluster_table, block_table, areas=area_table, retired=retired
+            signal,
+            cluster_table,
+            block_table,
+            areas=area_table,
+            retired=retired,
+            position=event.message.offset,
         )
         if cluster is not None:
             await clusters.send(key=cluster.cluster_id.encode(), value=encode(cluster))
@@ -234,7 +268,7 @@ def build_pipeline(settings: Settings) -> Pipeline:
 
     async def escalate_one(event: EventT[bytes]) -> None:
         assessment = decode(Assessment, event.value)
-        warning, control = escalate(assessment, warning_table, catalogue)
+        warning, control = escalate(assessment, warning_table, catalogue, position(event))
         # The decision is taken (and the table written) once; only the side effects below are
         # retried, so a Redis outage here cannot make the retry see its own warning as old news.
         if warning is not None:
@@ -281,42 +315,23 @@ def build_pipeline(settings: Settings) -> Pipeline:
     stage("target", declarations, target_one)
     stage("reference", reference, reference_one)
 
-    @app.page("/health")
-    async def health(web: Any, request: Any) -> Any:
-        try:
-            await state.client.ping()
-        except redis.RedisError as exc:
-            return web.json({"status": "redis unavailable", "error": str(exc)}, status=503)
-        return web.json({"status": "ok", "namespace": settings.namespace})
+    broker_watch = BrokerWatch(settings)
 
-    outlets: dict[str, faust.TopicT] = {}
+    async def watch_broker() -> None:
+        """Stop, rather than stall, when the broker forgot what this worker committed."""
+        committed = app.consumer._committed_offset  # type: ignore[attr-defined]
+        await broker_watch.check(
+            {(tp.topic, tp.partition): off for tp, off in committed.items() if off is not None}
+        )
 
-    @app.page("/feeds/{name}")
-    class FeedEndpoint(faust.web.View):
-        """POST records of one feed; see :mod:`streams.feed_endpoint`."""
+    app.timer(interval=BROKER_CHECK_INTERVAL)(watch_broker)
 
-        async def post(self, request: Any, name: str) -> Any:
-            adapter = get_feed(name)
-            if adapter is None:
-                return self.json({"error": f"unknown feed {name!r}"}, status=404)
-            limit = settings.max_request_bytes
-            too_large = {"error": f"body over the {limit}-byte limit (RISKWIRE_MAX_REQUEST_BYTES)"}
-            if (request.content_length or 0) > limit:
-                return self.json(too_large, status=413)
-            try:
-                body = await request.read()
-            except HTTPRequestEntityTooLarge:
-                return self.json(too_large, status=413)
-            # validating a large body takes seconds: off the event loop, so agents keep running
-            checked = await asyncio.to_thread(
-                check_batch, adapter, body, catalogue, settings.max_record_bytes
-            )
-            if checked.errors:
-                return self.json({"accepted": 0, "errors": checked.errors}, status=400)
-            topic = feed_topic(settings, name)
-            outlet = outlets.setdefault(topic, _raw_topic(app, topic))
-            pending = [await outlet.send(value=raw) for raw in checked.records]
-            await asyncio.gather(*pending)  # on the topic before we say so
-            return self.json({"accepted": len(checked.records)}, status=202)
+    install_web(
+        app,
+        settings,
+        catalogue,
+        state,
+        readiness=lambda: readiness(app, pipeline.recovery, broker_watch),
+    )
 
     return pipeline

@@ -55,11 +55,14 @@ T = TypeVar("T")
 class WorkerProcess:
     """A riskwire worker in a child process, logging to a file."""
 
-    def __init__(self, settings: Settings, log_path: Path) -> None:
+    def __init__(
+        self, settings: Settings, log_path: Path, extra_env: dict[str, str] | None = None
+    ) -> None:
         log_path.parent.mkdir(parents=True, exist_ok=True)
         self.log_path = log_path
+        self.web_port = settings.web_port
         self._log = open(log_path, "ab")  # noqa: SIM115 - closed in stop()
-        env = {**os.environ, **settings.as_env()}
+        env = {**os.environ, **settings.as_env(), **(extra_env or {})}
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "streams.worker"],
             env=env,
@@ -83,7 +86,8 @@ class WorkerProcess:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-        self._log.close()
+        if not self._log.closed:
+            self._log.close()
 
 
 class TopicReader:

@@ -2,19 +2,20 @@
 
 Every setting has a type, a default and an environment variable; the worker, the CLI, the demo
 and docker-compose all read the same names (``docker-compose.yml`` is checked against
-:data:`ENVIRONMENT` by a test). Secrets in URLs are never printed: see :meth:`Settings.redacted`.
+:data:`ENVIRONMENT` by a test). Secrets in URLs and inline tokens are never printed: see
+:meth:`Settings.redacted` (the ``repr`` leaves the tokens out too).
 """
 
 from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from schemas.errors import ConfigError
 
-__all__ = ["ENVIRONMENT", "Settings"]
+__all__ = ["ENVIRONMENT", "SECRETS", "Settings"]
 
 # field name -> (environment variable, description)
 ENVIRONMENT: dict[str, tuple[str, str]] = {
@@ -26,6 +27,19 @@ ENVIRONMENT: dict[str, tuple[str, str]] = {
     "store": ("RISKWIRE_STORE", "Faust table store: memory:// or rocksdb://"),
     "web_port": ("RISKWIRE_WEB_PORT", "Worker HTTP port (health, metrics, feed endpoint)"),
     "web_host": ("RISKWIRE_WEB_HOST", "Worker HTTP bind address"),
+    "tokens_file": (
+        "RISKWIRE_TOKENS_FILE",
+        "JSON file of API tokens, each naming a principal and its roles (README: Security)",
+    ),
+    "tokens": ("RISKWIRE_TOKENS", "The same JSON document inline (a secret: never printed)"),
+    "read_auth": (
+        "RISKWIRE_READ_AUTH",
+        "1: read-only endpoints (/health, /ready) need a token too",
+    ),
+    "web_debug": (
+        "RISKWIRE_WEB_DEBUG",
+        "1: serve Faust's debug pages (/router, /table, /stats, /graph, /performance)",
+    ),
     "processing_guarantee": (
         "RISKWIRE_PROCESSING_GUARANTEE",
         "at_least_once (any broker) or exactly_once (Apache Kafka only)",
@@ -61,6 +75,9 @@ ENVIRONMENT: dict[str, tuple[str, str]] = {
     "log_level": ("RISKWIRE_LOG_LEVEL", "Worker log level"),
 }
 
+#: settings whose value is a secret as a whole: masked by :meth:`Settings.redacted`, not in repr
+SECRETS = frozenset({"tokens"})
+
 
 @dataclass(frozen=True, slots=True)
 class Settings:
@@ -74,6 +91,10 @@ class Settings:
     store: str = "memory://"
     web_port: int = 6066
     web_host: str = "127.0.0.1"
+    tokens_file: str = ""
+    tokens: str = field(default="", repr=False)
+    read_auth: bool = False
+    web_debug: bool = False
     processing_guarantee: str = "at_least_once"
     commit_interval: float = 1.0
     rebalance_timeout: float = 3.0
@@ -101,7 +122,7 @@ class Settings:
                 continue
             kind = type(getattr(cls(), f.name))
             try:
-                values[f.name] = kind(raw)
+                values[f.name] = _flag(raw) if kind is bool else kind(raw)
             except ValueError:
                 raise ConfigError(f"{var}={raw!r} is not a valid {kind.__name__}") from None
         settings = replace(cls(), **{**values, **overrides})
@@ -141,6 +162,10 @@ class Settings:
             raise ConfigError(f"RISKWIRE_BROKER must be a kafka:// URL, got {self.broker!r}")
         if not self.bootstrap_servers:
             raise ConfigError(f"RISKWIRE_BROKER names no host: {self.broker!r}")
+        if self.read_auth and not (self.tokens_file or self.tokens):
+            raise ConfigError(
+                "RISKWIRE_READ_AUTH=1 needs tokens (RISKWIRE_TOKENS_FILE or RISKWIRE_TOKENS)"
+            )
 
     @property
     def source_topics(self) -> dict[str, str]:
@@ -167,12 +192,32 @@ class Settings:
 
     def as_env(self) -> dict[str, str]:
         """The environment variables that reproduce these settings in another process."""
-        return {ENVIRONMENT[f.name][0]: str(getattr(self, f.name)) for f in fields(self)}
+        return {ENVIRONMENT[f.name][0]: _text(getattr(self, f.name)) for f in fields(self)}
 
     def redacted(self) -> dict[str, str]:
-        """Settings for display, with passwords in URLs masked."""
+        """Settings for display, with passwords in URLs and inline tokens masked."""
         shown = {}
         for f in fields(self):
-            value = str(getattr(self, f.name))
-            shown[f.name] = re.sub(r"//([^:/@]*):[^@/]*@", r"//\1:***@", value)
+            value = _text(getattr(self, f.name))
+            if f.name in SECRETS:
+                shown[f.name] = "***" if value else ""
+            else:
+                shown[f.name] = re.sub(r"//([^:/@]*):[^@/]*@", r"//\1:***@", value)
         return shown
+
+
+def _flag(raw: str) -> bool:
+    """A boolean setting: 1/true/yes/on or 0/false/no/off, any case."""
+    word = raw.strip().lower()
+    if word in ("1", "true", "yes", "on"):
+        return True
+    if word in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(raw)
+
+
+def _text(value: object) -> str:
+    """A setting as its environment variable spells it (booleans as 1 / 0)."""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    return str(value)

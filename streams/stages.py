@@ -240,16 +240,34 @@ def _migrate(blocks: State, block: str) -> None:
     del blocks[block]
 
 
-def _count_in_area(areas: State, signal: Signal) -> None:
-    """One more risk signal in the series of ``signal``'s category and province, if placed."""
+def _count_in_area(areas: State, signal: Signal, position: int | None) -> None:
+    """One more risk signal in the series of ``signal``'s category and province, if placed.
+
+    With ``position`` (the input offset, which grows within the partition that owns the area),
+    the area notes the last position it counted, in the same value as its series, so an input
+    read again after a crash is not counted twice even when the cluster's own update was lost.
+    """
     province = province_of(signal.region)
     if not province:
         return
     key = area_key(block_key(signal), province)
     raw = areas.get(key)
-    series = add_to_series(loads(raw) if raw else {}, signal.event_time.date().isoformat())
-    if series is not None:
-        areas[key] = dumps(series)
+    series, counted_at = _area_value(raw)
+    if position is not None and counted_at is not None and position <= counted_at:
+        return
+    added = add_to_series(series, signal.event_time.date().isoformat())
+    if added is not None:
+        areas[key] = dumps({"series": added, "at": position} if position is not None else added)
+
+
+def _area_value(raw: bytes | None) -> tuple[dict[str, int], int | None]:
+    """An area's series and the last input position counted in it (None when not noted)."""
+    if not raw:
+        return {}, None
+    value = loads(raw)
+    if "series" in value and isinstance(value["series"], dict):
+        return value["series"], value.get("at")
+    return value, None
 
 
 def _with_area(cluster: Cluster, areas: State, signal: Signal) -> Cluster:
@@ -258,8 +276,8 @@ def _with_area(cluster: Cluster, areas: State, signal: Signal) -> Cluster:
     if not province:
         return replace(cluster, area_key="", area_daily_counts={})
     key = area_key(cluster.block_key, province)
-    raw = areas.get(key)
-    return replace(cluster, area_key=key, area_daily_counts=loads(raw) if raw else {})
+    series, _ = _area_value(areas.get(key))
+    return replace(cluster, area_key=key, area_daily_counts=series)
 
 
 def near_duplicate(signal: Signal, index: NearDupIndex) -> Duplicate | None:
@@ -292,6 +310,7 @@ def link_signal(
     *,
     areas: State | None = None,
     retired: list[Cluster] | None = None,
+    position: int | None = None,
 ) -> tuple[Cluster | None, LinkDecision]:
     """Join ``signal`` to its best cluster in its block (or found one); expire idle clusters.
 
@@ -308,6 +327,8 @@ def link_signal(
     With ``retired``, each cluster merged away is appended as its last version, with
     ``merged_into`` naming the survivor: the pipeline publishes it under its own id, so that
     its warning and control are closed where that id's state lives.
+
+    ``position`` is the input offset of ``signal`` (see :func:`_count_in_area`).
     """
     if threshold is None:  # the one calibrated by ``riskwire eval dedup``, as the matcher uses
         threshold = float(matcher_config().get("link_threshold", NAME_THRESHOLD))
@@ -350,7 +371,7 @@ def link_signal(
         return None, decision
     if areas is not None:
         if is_risk_evidence(signal):  # before the snapshot, so that it includes this signal
-            _count_in_area(areas, signal)
+            _count_in_area(areas, signal, position)
         cluster = _with_area(cluster, areas, signal)
     clusters[cluster.cluster_id] = dumps(cluster)
     for merged_id in reason_ids(decision, "merged"):
@@ -489,27 +510,50 @@ def score(cluster: Cluster, catalogue: Catalogue, model: WarningScorer | None = 
 
 
 def escalate(
-    assessment: Assessment, warnings: State, catalogue: Catalogue
+    assessment: Assessment, warnings: State, catalogue: Catalogue, position: str | None = None
 ) -> tuple[Warning | None, Control | None]:
     """The next warning version for a cluster, and the control it asks of customs, if any.
 
     When a warning stops being an alert notification, its earlier control is lifted. The
     warning of a cluster merged away is lifted as ``merged`` (:func:`detectors.grading.retire`),
     with its control: the survivor's own assessment carries the risk on.
+
+    ``position`` is where the assessment was read. After a crash the table can hold a version
+    whose message never reached the topic (the changelog is written at once, outputs when the
+    offset is committed); the input is then read again, and instead of deciding anew (which would
+    find nothing changed) the stage returns what it decided at that position the first time.
     """
     cluster = assessment.cluster
-    raw = warnings.get(cluster.cluster_id)
-    previous = decode(Warning, raw) if raw else None
+    previous, made_at, made_control = _stored_warning(warnings.get(cluster.cluster_id))
+    if position is not None and made_at == position:  # a replay: the same outputs again
+        return previous, made_control
     if cluster.merged_into is not None:
         warning = retire(previous, cluster) if previous else None
     else:
         warning = decide(previous, assessment)
     if warning is None:
         return None, None
-    warnings[cluster.cluster_id] = dumps(warning)
     control = control_for(warning, cluster, catalogue)
     alert = WarningKind.ALERT_NOTIFICATION.value
     if control is None and previous and previous.kind == alert and previous.status == "active":
         was = replace(previous, status="lifted", version=warning.version)
         control = control_for(was, cluster, catalogue)
+    # one value, so one changelog record: the version, where it was decided and its control
+    warnings[cluster.cluster_id] = dumps({"warning": warning, "at": position, "control": control})
     return warning, control
+
+
+def _stored_warning(raw: bytes | None) -> tuple[Warning | None, str | None, Control | None]:
+    """A cluster's latest warning, the input position that decided it and the control it
+    issued (a bare Warning, as stored before positions were noted, has neither)."""
+    if not raw:
+        return None, None, None
+    value = loads(raw)
+    if "warning" not in value:
+        return from_dict(Warning, value), None, None
+    control = value.get("control")
+    return (
+        from_dict(Warning, value["warning"]),
+        value.get("at"),
+        from_dict(Control, control) if control else None,
+    )

@@ -9,6 +9,8 @@ its way to a warning. :class:`RiskwireApp` keeps Faust as it is but lets the set
 
 from __future__ import annotations
 
+import logging
+import time
 from typing import Any
 
 import aiokafka
@@ -17,6 +19,8 @@ from faust.transport.drivers import aiokafka as faust_aiokafka
 from faust.types import TransportT
 
 __all__ = ["RiskwireApp"]
+
+log = logging.getLogger("riskwire.transport")
 
 
 class _ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
@@ -28,8 +32,62 @@ class _ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
 
 
 class _Consumer(faust_aiokafka.Consumer):
+    """Faust's consumer, refusing to commit past a record that no stream acknowledged.
+
+    Faust commits the longest run of acknowledged offsets, and lets that run start one past the
+    committed offset: a record at the committed offset that was fetched but never reached a
+    stream (a rebalance suspending the flow while it was handed over) is then skipped with its
+    offset committed - the record is lost. Two such records block commits on that partition for
+    good, and outputs (published at commit) with them. Here a hole at the head of a partition is
+    never committed past; once it has lasted ``HOLE_GRACE`` seconds the partition is sought back
+    to its committed offset, so the missing records are read again (the stages are idempotent on
+    a re-read) and commits resume.
+    """
+
+    HOLE_GRACE = 5.0
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._holes: dict[Any, float] = {}
+
     def _new_consumer_thread(self) -> faust_aiokafka.AIOKafkaConsumerThread:
         return _ConsumerThread(self, loop=self.loop, beacon=self.beacon)
+
+    def _head_hole(self, tp: Any) -> bool:
+        acked = self._acked[tp]
+        committed = self._committed_offset[tp]
+        if not acked or committed is None:
+            return False
+        first = min(acked)
+        return first > committed and not self._gap[tp].overlaps(committed, first)
+
+    def _new_offset(self, tp: Any) -> int | None:
+        if self._head_hole(tp):
+            self._holes.setdefault(tp, time.monotonic())
+            return None
+        self._holes.pop(tp, None)
+        offset: int | None = super()._new_offset(tp)
+        return offset
+
+    async def commit(self, *args: Any, **kwargs: Any) -> bool:
+        now = time.monotonic()
+        for tp, since in list(self._holes.items()):
+            if now - since < self.HOLE_GRACE:
+                continue
+            del self._holes[tp]
+            if tp not in self.assignment() or not self._head_hole(tp):
+                continue
+            committed = self._committed_offset[tp]
+            assert committed is not None  # a hole needs a committed offset
+            log.error(
+                "%s: offset %s was never processed though later ones were; "
+                "reading again from it (at-least-once, the stages are idempotent)",
+                tp,
+                committed,
+            )
+            await self.seek(tp, committed)
+        done: bool = await super().commit(*args, **kwargs)
+        return done
 
 
 class _Transport(faust_aiokafka.Transport):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -13,7 +14,7 @@ import pytest
 from connectors.ingest import MAX_RECORD_BYTES, SourceRef, dead_letter, ingest
 from connectors.registry import feed_names
 from detectors.catalogue import Catalogue
-from schemas.records import DeadLetter, Signal
+from schemas.records import DEAD_LETTER_RAW_MAX, DeadLetter, Signal
 
 NOW = datetime(2026, 9, 30, 2, 0, tzinfo=UTC)
 SOURCE = SourceRef("feed.any", 3, 1207)
@@ -272,7 +273,13 @@ def assert_dead(out: object, raw: bytes, feed: str | None, path: str, says: str)
     assert out.feed == feed
     assert out.path == path
     assert says in out.reason
-    assert base64.b64decode(out.raw, validate=True) == raw
+    kept = base64.b64decode(out.raw, validate=True)
+    assert out.raw_size == len(raw)
+    assert out.raw_sha256 == hashlib.sha256(raw).hexdigest()
+    if len(raw) <= DEAD_LETTER_RAW_MAX:
+        assert kept == raw and not out.raw_truncated
+    else:  # a bounded prefix, so the dead letter always fits in a produce request
+        assert kept == raw[:DEAD_LETTER_RAW_MAX] and out.raw_truncated
     assert out.received_at == NOW
     assert (out.source_topic, out.source_partition, out.source_offset) == ("feed.any", 3, 1207)
     assert out.dead_letter_id == "DL-feed.any:3:1207"
@@ -385,7 +392,18 @@ def test_oversize_record(run: Callable[..., Any]) -> None:
 def test_default_size_limit_is_one_mebibyte(run: Callable[..., Any]) -> None:
     assert MAX_RECORD_BYTES == 1024 * 1024
     big = encode({**RECORDS["complaints"], "padding": "x" * MAX_RECORD_BYTES})
-    assert_dead(run("complaints", big), big, "complaints", "$", "byte limit")
+    letter = assert_dead(run("complaints", big), big, "complaints", "$", "byte limit")
+    assert letter.raw_truncated
+
+
+@pytest.mark.parametrize(("size", "says"), [(900_000, "UTF-8"), (5 << 20, "byte limit")])
+def test_a_huge_record_gives_a_dead_letter_that_fits_a_produce_request(
+    run: Callable[..., Any], size: int, says: str
+) -> None:
+    big = b"\xff" * size  # under the limit it is undecodable; over it, too big first
+    letter = assert_dead(run("complaints", big), big, "complaints", "$", says)
+    assert letter.raw_truncated
+    assert len(encode(letter)) < 128 * 1024
 
 
 # --------------------------------------------------------------------------- dead-letter ids

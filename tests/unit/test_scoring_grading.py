@@ -699,3 +699,22 @@ def test_farrington_cannot_judge_an_area_series() -> None:
     # why scoring leaves it out: an area keeps about two months, Farrington needs a past year
     point = latest([0] * (HORIZON_DAYS - 1) + [5], "farrington", period=365, fallback=None)
     assert point.expected is None and point.alarm is False
+
+
+def test_escalate_read_again_at_the_same_position_gives_the_same_outputs(
+    evidenced: Cluster, catalogue: Catalogue
+) -> None:
+    """After kill -9 the warnings table may hold a version whose message never reached the
+    topic. Read again at the same position, escalate returns that version and its control
+    byte for byte, where deciding anew would find nothing changed and publish nothing."""
+    imported = replace(evidenced, origins=("CN", "VN"))
+    warnings: dict[str, bytes] = {}
+    first = escalate(assessment(imported, 48.0), warnings, catalogue, "assessments:1:7")
+    assert first[0] is not None and first[1] is not None
+    again = escalate(assessment(imported, 48.0), warnings, catalogue, "assessments:1:7")
+    assert dumps(again) == dumps(first)
+    # the next input decides anew: nothing changed, nothing to publish
+    assert escalate(assessment(imported, 48.0), warnings, catalogue, "assessments:1:8") == (
+        None,
+        None,
+    )

@@ -152,3 +152,39 @@ def test_sources_must_name_known_feeds() -> None:
         Settings.from_env({"RISKWIRE_SOURCES": "legacy.complaints=complaint"})
     with pytest.raises(ConfigError, match="is not topic=feed"):
         Settings.from_env({"RISKWIRE_SOURCES": "legacy.complaints"})
+
+
+@pytest.mark.parametrize(
+    ("raw", "value"),
+    [("1", True), ("true", True), ("Yes", True), ("on", True), ("0", False), ("FALSE", False)],
+)
+def test_switches_read_like_switches(raw: str, value: bool) -> None:
+    assert Settings.from_env({"RISKWIRE_WEB_DEBUG": raw}).web_debug is value
+
+
+def test_a_switch_that_says_neither_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match="RISKWIRE_WEB_DEBUG='maybe' is not a valid bool"):
+        Settings.from_env({"RISKWIRE_WEB_DEBUG": "maybe"})
+
+
+def test_switches_round_trip_through_the_environment() -> None:
+    s = Settings.from_env({"RISKWIRE_WEB_DEBUG": "yes", "RISKWIRE_TOKENS_FILE": "/t.json"})
+    env = s.as_env()
+    assert env["RISKWIRE_WEB_DEBUG"] == "1" and env["RISKWIRE_READ_AUTH"] == "0"
+    assert Settings.from_env(env) == s
+
+
+def test_read_auth_needs_tokens() -> None:
+    with pytest.raises(ConfigError, match="RISKWIRE_READ_AUTH=1 needs tokens"):
+        Settings.from_env({"RISKWIRE_READ_AUTH": "1"})
+    assert Settings.from_env({"RISKWIRE_READ_AUTH": "1", "RISKWIRE_TOKENS_FILE": "t.json"})
+
+
+def test_inline_tokens_are_never_shown() -> None:
+    secret = '{"tokens": [{"principal": "p", "roles": ["admin"], "token": "s3cr3t-s3cr3t-s3cr3t"}]}'
+    s = Settings.from_env({"RISKWIRE_TOKENS": secret, "RISKWIRE_TOKENS_FILE": "/etc/t.json"})
+    assert s.tokens == secret
+    assert "s3cr3t" not in repr(s) and "s3cr3t" not in str(s)
+    assert s.redacted()["tokens"] == "***"
+    assert s.redacted()["tokens_file"] == "/etc/t.json"
+    assert Settings().redacted()["tokens"] == ""

@@ -1,0 +1,1 @@
+"""What the worker never imports: fault scenarios, the output verifier and other lab tools."""

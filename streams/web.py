@@ -1,0 +1,215 @@
+"""The worker's HTTP surface: health, readiness and the feed endpoint, behind token auth.
+
+=====================  ===========================================================  ============
+endpoint               answer                                                       who
+=====================  ===========================================================  ============
+``GET /health``        ``200`` when Redis answers a ping, ``503`` when it does not  read
+``GET /ready``         ``200`` with the readiness details when ready, else ``503``  read
+``POST /feeds/<name>`` records of a feed (:mod:`streams.feed_endpoint`)            feed_writer
+=====================  ===========================================================  ============
+
+With tokens configured (:mod:`streams.auth`), a write needs a token whose principal has the
+role: ``401`` with a ``WWW-Authenticate`` challenge without a known token, ``403`` without the
+role. "read" endpoints are open unless ``RISKWIRE_READ_AUTH=1``, which makes them need a known
+token (any role). Without tokens every endpoint is open, and the worker says so at start.
+
+Faust serves pages of its own (``/router``, ``/table/...``, ``/``-statistics, ``/graph``,
+``/performance``) showing table data and cluster topology; they are off unless
+``RISKWIRE_WEB_DEBUG=1``, and then need an ``admin`` token when tokens are configured.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+import faust
+import faust.web
+import redis
+from aiohttp import web as aiohttp_web
+from mode import Service
+
+from connectors.registry import get_feed
+from detectors.catalogue import Catalogue
+from streams.auth import Decision, Role, TokenStore, authorize, load_tokens
+from streams.feed_endpoint import check_batch, content_type_problem
+from streams.settings import Settings
+from streams.state import RedisState
+from streams.topics import feed_topic
+
+__all__ = ["DEBUG_PAGE_SETTINGS", "OWN_PATHS", "Readiness", "install_web"]
+
+log = logging.getLogger("riskwire.web")
+
+Readiness = Callable[[], Mapping[str, Any]]
+
+#: Faust's settings that switch its built-in pages on (faust-streaming 0.15: read by
+#: ``faust.web.base.Web`` when it is built, to choose the blueprints it serves)
+DEBUG_PAGE_SETTINGS = (
+    "web_router_enabled",
+    "web_tables_enabled",
+    "web_stats_enabled",
+    "web_graph_enabled",
+    "web_metrics_enabled",
+)
+
+#: the pages riskwire serves: these paths, and the feed endpoint under ``/feeds/``
+#: (everything else on the server is Faust's)
+OWN_PATHS = frozenset({"/health", "/ready"})
+
+
+def _denied(view: faust.web.View, decision: Decision) -> Any:
+    headers = {"WWW-Authenticate": decision.challenge} if decision.challenge else None
+    return view.json({"error": decision.reason}, status=decision.status, headers=headers)
+
+
+def install_web(
+    app: faust.App,
+    settings: Settings,
+    catalogue: Catalogue,
+    state: RedisState,
+    readiness: Readiness,
+) -> TokenStore:
+    """Add riskwire's endpoints to ``app``'s web server, and switch Faust's debug pages off
+    unless ``settings.web_debug``. Call before anything else touches ``app.web``. Returns the
+    token store (empty: authentication off); a tokens file that cannot be read or is invalid
+    raises :class:`schemas.errors.ConfigError` here, before the worker starts."""
+    if "web" in vars(app):
+        raise RuntimeError("install_web must run before app.web is first used")
+    for flag in DEBUG_PAGE_SETTINGS:
+        setattr(app.conf, flag, settings.web_debug)
+    tokens = load_tokens(settings.tokens_file, settings.tokens)
+
+    def check(request: Any, role: Role | None, required: bool) -> Decision:
+        # decision.principal is who acts: an endpoint that records a decision records it
+        return authorize(tokens, request.headers.get("Authorization"), role, required=required)
+
+    def check_read(request: Any) -> Decision:
+        return check(request, None, settings.read_auth)
+
+    if settings.web_debug and tokens:
+        _guard_faust_pages(app, tokens)
+
+    @app.page("/health")
+    class Health(faust.web.View):
+        """Liveness: the web server runs and Redis answers."""
+
+        async def get(self, request: Any) -> Any:
+            decision = check_read(request)
+            if not decision.allowed:
+                return _denied(self, decision)
+            try:
+                await state.client.ping()
+            except redis.RedisError as exc:
+                return self.json({"status": "redis unavailable", "error": str(exc)}, status=503)
+            return self.json({"status": "ok", "namespace": settings.namespace})
+
+    @app.page("/ready")
+    class Ready(faust.web.View):
+        """Readiness: ``200`` when the worker processes, ``503`` (with why) when it does not."""
+
+        async def get(self, request: Any) -> Any:
+            decision = check_read(request)
+            if not decision.allowed:
+                return _denied(self, decision)
+            details = dict(readiness())
+            return self.json(details, status=200 if details.get("ready") is True else 503)
+
+    outlets: dict[str, faust.TopicT] = {}
+
+    @app.page("/feeds/{name}")
+    class FeedEndpoint(faust.web.View):
+        """POST records of one feed; see :mod:`streams.feed_endpoint`."""
+
+        async def post(self, request: Any, name: str) -> Any:
+            decision = check(request, "feed_writer", True)
+            if not decision.allowed:  # before anything else: unknown callers learn nothing
+                return _denied(self, decision)
+            adapter = get_feed(name)
+            if adapter is None:
+                return self.json({"error": f"unknown feed {name!r}"}, status=404)
+            problem = content_type_problem(request.headers.get("Content-Type"))
+            if problem:
+                return self.json({"error": problem}, status=415)
+            limit = settings.max_request_bytes
+            too_large = {"error": f"body over the {limit}-byte limit (RISKWIRE_MAX_REQUEST_BYTES)"}
+            if (request.content_length or 0) > limit:
+                return self.json(too_large, status=413)
+            try:
+                body = await request.read()
+            except aiohttp_web.HTTPRequestEntityTooLarge:
+                return self.json(too_large, status=413)
+            # validating a large body takes seconds: off the event loop, so agents keep running
+            checked = await asyncio.to_thread(
+                check_batch, adapter, body, catalogue, settings.max_record_bytes
+            )
+            if checked.errors:
+                return self.json({"accepted": 0, "errors": checked.errors}, status=400)
+            topic = feed_topic(settings, name)
+            outlet = outlets.get(topic)
+            if outlet is None:
+                outlet = outlets[topic] = app.topic(topic, key_type=bytes, value_type=bytes)
+            pending = [await outlet.send(value=raw) for raw in checked.records]
+            await asyncio.gather(*pending)  # on the topic before we say so
+            return self.json({"accepted": len(checked.records)}, status=202)
+
+    app.web.add_dependency(_Announce(settings, tokens))  # starts with the web server
+    return tokens
+
+
+class _Announce(Service):
+    """Says once, when the web server starts (logging is set up by then), who may do what."""
+
+    def __init__(self, settings: Settings, tokens: TokenStore) -> None:
+        super().__init__()
+        self.settings, self.tokens = settings, tokens
+
+    async def on_start(self) -> None:
+        settings, tokens = self.settings, self.tokens
+        where = f"{settings.web_host}:{settings.web_port}"
+        if not tokens:
+            log.warning(
+                "No API tokens configured (RISKWIRE_TOKENS_FILE / RISKWIRE_TOKENS): "
+                "POST /feeds/<name> accepts records from anyone who can reach %s",
+                where,
+            )
+        else:
+            log.info(
+                "HTTP on %s: %d tokens for %d principals; read endpoints %s",
+                where,
+                len(tokens),
+                len({p.name for p in tokens.principals}),
+                "need a token" if settings.read_auth else "open",
+            )
+        if settings.web_debug:
+            log.warning(
+                "Faust's debug pages are on (RISKWIRE_WEB_DEBUG) on %s%s",
+                where,
+                ", admin token required" if tokens else ", without authentication",
+            )
+
+
+def _guard_faust_pages(app: faust.App, tokens: TokenStore) -> None:
+    """Make every page that is not riskwire's own (Faust's debug pages) need an admin token."""
+
+    @aiohttp_web.middleware
+    async def admin_only(
+        request: aiohttp_web.Request,
+        handler: Callable[[aiohttp_web.Request], Awaitable[aiohttp_web.StreamResponse]],
+    ) -> aiohttp_web.StreamResponse:
+        if request.path in OWN_PATHS or request.path.startswith("/feeds/"):
+            return await handler(request)
+        decision = authorize(tokens, request.headers.get("Authorization"), "admin")
+        if decision.allowed:
+            return await handler(request)
+        headers = {"WWW-Authenticate": decision.challenge} if decision.challenge else None
+        return aiohttp_web.json_response(
+            {"error": decision.reason}, status=decision.status, headers=headers
+        )
+
+    web_app = getattr(app.web, "web_app", None)
+    if not isinstance(web_app, aiohttp_web.Application):
+        raise RuntimeError("RISKWIRE_WEB_DEBUG with tokens needs Faust's aiohttp web driver")
+    web_app.middlewares.append(admin_only)
