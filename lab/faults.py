@@ -23,6 +23,7 @@ import socket
 import subprocess
 import tempfile
 import time
+import urllib.error
 import urllib.request
 import uuid
 from collections import Counter
@@ -382,6 +383,40 @@ def leave_worker(plan: ScenarioRun) -> Action:
     def act(fleet: Fleet) -> None:
         code = fleet.stop(fleet.workers[-1])
         plan.checks.append(f"left: worker exited {code}, {len(fleet.workers)} left")
+
+    return act
+
+
+HOSTILE_POSTS: list[tuple[str, str, bytes]] = [  # feed, content type, body
+    ("complaints", "text/plain", b'{"complaint_id": "x"}'),
+    ("complaints", "application/json", b'{"complaint_id": "a", "complaint_id": "b"}'),
+    ("complaints", "application/json", b'{"complaint_id": '),
+    ("complaints", "application/json", b"[]"),  # no records: 202, nothing accepted
+    ("complaints", "application/x-ndjson", b"{}\n\xff\xfe\n"),
+    ("complaints", "application/json", b"[" * 5000 + b"]" * 5000),
+    ("no-such-feed", "application/json", b"{}"),
+]
+
+
+def post_hostile(plan: ScenarioRun) -> Action:
+    """An action: POST bodies no feed endpoint may accept to a worker; note the answers."""
+
+    def act(fleet: Fleet) -> None:
+        port = fleet.workers[0].web_port
+        answers = []
+        for feed, content_type, body in HOSTILE_POSTS:
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{port}/feeds/{feed}",
+                data=body,
+                headers={"Content-Type": content_type},
+                method="POST",
+            )
+            try:
+                with urllib.request.urlopen(request, timeout=30) as answer:
+                    answers.append(answer.status)
+            except urllib.error.HTTPError as err:
+                answers.append(err.code)
+        plan.checks.append(f"http: {answers}")
 
     return act
 

@@ -60,6 +60,7 @@ def _plans(sample: Sample) -> list[faults.ScenarioRun]:
     day = rng.randrange(2, days - 2)
     hostile.extra = [(day, feed, raw) for feed, raw in faults.hostile_records(SEED)]
     hostile.extra.append((day, "complaints", faults.marked_complaint(template)))
+    hostile.actions[day] = [faults.post_hostile(hostile)]
     return [
         faults.ScenarioRun("clean"),
         faults.ScenarioRun("clean-again"),
@@ -161,3 +162,6 @@ def test_hostile_records_and_a_raising_stage_are_dead_letters(reports: dict[str,
     assert hostile.records_in == clean.records_in + extra + 1
     # each hostile record one dead letter, and the marked record one more from the raising stage
     assert hostile.dead_letters == clean.dead_letters + extra + 1
+    assert hostile.signals == clean.signals + 1  # the marked record, and nothing sent over HTTP
+    answers = [c for c in hostile.details["checks"] if c.startswith("http: ")]
+    assert answers == ["http: [415, 400, 400, 202, 400, 400, 404]"], hostile.details["checks"]

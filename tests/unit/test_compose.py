@@ -58,4 +58,12 @@ def test_worker_health_check_uses_the_configured_web_port(compose: dict[str, Any
     worker = compose["services"]["worker"]
     port = Settings.from_env(worker["environment"]).web_port
     assert str(port) in worker["expose"]
-    assert f":{port}/health" in " ".join(worker["healthcheck"]["test"])
+    assert f":{port}/ready" in " ".join(worker["healthcheck"]["test"])
+
+
+def test_kafka_keeps_its_log_on_a_volume(compose: dict[str, Any]) -> None:
+    """Kafka is the system of record: a broker restart must not lose topics or offsets."""
+    kafka = compose["services"]["kafka"]
+    log_dir = kafka["environment"]["KAFKA_LOG_DIRS"]
+    mounts = {v.split(":", 1)[1].split(":")[0]: v.split(":", 1)[0] for v in kafka["volumes"]}
+    assert mounts.get(log_dir) in compose["volumes"]
