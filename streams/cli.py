@@ -36,20 +36,83 @@ def _cmd_worker(args: argparse.Namespace) -> int:
 
 
 def _cmd_broker(args: argparse.Namespace) -> int:
-    from streams.embedded import EmbeddedBroker
+    """Run the embedded broker until SIGTERM / SIGINT / SIGHUP (exit 0) or until it dies (exit 1).
 
-    broker = EmbeddedBroker(port=args.port, host=args.host)
-    url = broker.start()
-    print(url, flush=True)
-    print(f"export RISKWIRE_BROKER={url}", file=sys.stderr, flush=True)
+    Memory storage: a broker that dies has lost everything, so this exits non-zero, naming the
+    exit status and the broker log. S3 storage (``--persistent``, ``--s3-endpoint``): nothing is
+    lost, so a broker that dies is restarted on the same port and storage, at most
+    ``--max-restarts`` times a minute; an S3 server of ours that dies ends it (non-zero).
+    """
+    import signal
+    import tempfile
+    import threading
+
+    from streams.embedded import EmbeddedBroker, EmbeddedS3, S3Storage
+
+    log: Path = args.log or Path(tempfile.mkdtemp(prefix="riskwire-broker-")) / "tansu.log"
+    stopping = threading.Event()
+    received: list[int] = []
+
+    def on_signal(signum: int, frame: object) -> None:
+        received.append(signum)
+        stopping.set()
+
+    previous = {
+        sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+    }
+    s3: EmbeddedS3 | None = None
+    broker: EmbeddedBroker | None = None
     try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        pass
+        storage: S3Storage | None = None
+        if args.s3_endpoint:
+            storage = S3Storage.from_env(args.s3_endpoint, args.bucket)
+        elif args.persistent:
+            s3 = EmbeddedS3(host=args.host, bucket=args.bucket, log_path=log.with_name("s3.log"))
+            s3.start()
+            storage = s3.storage
+        broker = EmbeddedBroker(port=args.port, host=args.host, log_path=log, storage=storage)
+        url = broker.start()
+        print(url, flush=True)
+        print(f"export RISKWIRE_BROKER={url}", file=sys.stderr, flush=True)
+        kept = f"{storage.url} at {storage.endpoint}" if storage else "memory: lost when it stops"
+        print(f"riskwire: broker log {log}; storage {kept}", file=sys.stderr, flush=True)
+        restarts: list[float] = []
+        while not stopping.wait(0.2):
+            if s3 is not None and not s3.alive():
+                print(f"riskwire: {s3.describe_death()}: its data is gone", file=sys.stderr)
+                return 1
+            if broker.alive():
+                continue
+            death = broker.describe_death()
+            if storage is None:
+                print(f"riskwire: {death} (memory storage: its data is gone)", file=sys.stderr)
+                return 1
+            now = time.monotonic()
+            restarts = [t for t in restarts if now - t < 60.0]
+            if len(restarts) >= args.max_restarts:
+                print(
+                    f"riskwire: {death}; {len(restarts)} restarts within a minute already:"
+                    " giving up",
+                    file=sys.stderr,
+                )
+                return 1
+            restarts.append(now)
+            print(f"riskwire: {death}; restarting it on {storage.url}", file=sys.stderr)
+            try:
+                broker.start()
+            except ConfigError as exc:
+                print(f"riskwire: {exc}", file=sys.stderr)
+                return 1
+            print(f"riskwire: broker restarted at {broker.url}", file=sys.stderr, flush=True)
+        print(f"riskwire: {signal.Signals(received[0]).name}: stopping", file=sys.stderr)
+        return 0
     finally:
-        broker.stop()
-    return 0
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        if broker is not None:
+            broker.stop()
+        if s3 is not None:
+            s3.stop()
 
 
 def _cmd_topics(args: argparse.Namespace) -> int:
@@ -252,6 +315,23 @@ def build_parser() -> argparse.ArgumentParser:
     broker = sub.add_parser("broker", help="start the embedded Tansu broker and print its URL")
     broker.add_argument("--port", type=int, default=None, help="port (default: a free one)")
     broker.add_argument("--host", default="127.0.0.1")
+    broker.add_argument("--log", type=Path, default=None, help="broker log (default: a temp file)")
+    broker.add_argument(
+        "--persistent",
+        action="store_true",
+        help="keep topics, records and offsets in a private S3 server (moto; needs"
+        " riskwire[persistent]): a broker that dies is restarted without loss",
+    )
+    broker.add_argument(
+        "--s3-endpoint",
+        default=None,
+        help="keep them in this S3-compatible server instead (bucket must exist;"
+        " credentials from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY)",
+    )
+    broker.add_argument("--bucket", default="riskwire", help="S3 bucket (default: riskwire)")
+    broker.add_argument(
+        "--max-restarts", type=int, default=5, help="S3 storage: restarts allowed per minute"
+    )
     broker.set_defaults(func=_cmd_broker)
 
     topics = sub.add_parser("topics", help="list or create the pipeline's topics")
