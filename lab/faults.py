@@ -223,6 +223,15 @@ def _produce(
         _wait_read(probe, fleet, TopicPartition(topic, 0), last + 1)
 
 
+def wave_order(sample: Sample) -> list[FeedRecord]:
+    """The sample's records in the order a scenario produces them: day by day, and within a
+    day feed by feed (by name), each feed's records in event-time order."""
+    ordered: list[FeedRecord] = []
+    for _, records in sample.by_day():
+        ordered += sorted(records, key=lambda rec: rec.feed)  # stable: event order per feed
+    return ordered
+
+
 def _wait_read(
     probe: LagProbe, fleet: Fleet, tp: TopicPartition, offset: int, timeout: float = 180.0
 ) -> None:

@@ -30,8 +30,19 @@ from typing import Any
 import orjson
 
 from lab.topic_dump import read_topic
+from schemas.codec import encode
+from streams.offline import OfflineRun
 
-__all__ = ["IDS", "WALL_CLOCK", "Expected", "Report", "RunOutputs", "compare", "read_run"]
+__all__ = [
+    "IDS",
+    "WALL_CLOCK",
+    "Expected",
+    "Report",
+    "RunOutputs",
+    "compare",
+    "offline_outputs",
+    "read_run",
+]
 
 # topic suffix -> fields naming the id a consumer keys the message by
 IDS: dict[str, tuple[str, ...]] = {
@@ -91,6 +102,20 @@ class RunOutputs:
             counts[ident] += 1
         self.bodies[topic] = dict(bodies)
         self.counts[topic] = counts
+
+
+def offline_outputs(run: OfflineRun) -> RunOutputs:
+    """The outputs of the in-memory runner (:func:`streams.offline.run_offline`), in the same
+    canonical form as a worker's, for the same-input comparison of the two runners."""
+    outputs = RunOutputs()
+    outputs.add("signals", (encode(s) for s in run.signals))
+    outputs.add("duplicates", (encode(d) for d in run.duplicates))
+    repeats = {d.signal_id for d in run.duplicates if d.duplicate_of != d.signal_id}
+    outputs.add("signals.unique", (encode(s) for s in run.signals if s.signal_id not in repeats))
+    outputs.add("warnings", (encode(w) for w in run.warnings))
+    outputs.add("controls", (encode(c) for c in run.controls))
+    outputs.add("instructions", (encode(i) for i in run.instructions))
+    return outputs
 
 
 def read_run(bootstrap: str | list[str], namespace: str) -> RunOutputs:

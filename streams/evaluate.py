@@ -138,7 +138,7 @@ def evaluate_dedup(
     signals = _signals(records, catalogue)
     labels = [rec.label() for rec in records]
     matcher = Matcher(catalogue)
-    dup_t, link_t = matcher.near.threshold, matcher.link_threshold
+    dup_t, link_t = matcher.state.near.threshold, matcher.link_threshold
     calibration: dict[str, Any] = {}
     if calibrate:
         rows, pair_labels = candidate_pairs(records, signals, "calibrate")

@@ -1,10 +1,10 @@
 """The duplicate and linkage decisions of the pipeline, in one process, on any records.
 
-``riskwire dedup FILE`` and ``riskwire eval dedup`` use :class:`Matcher`, which chains exactly
-the pipeline's stages: validate (:func:`connectors.ingest.ingest`), exact duplicates
-(:class:`detectors.dedup.MemoryExactIndex`), near duplicates
-(:class:`detectors.neardup.NearDupIndex`) and linkage (:func:`streams.stages.link_signal`).
-Each record gets its earlier duplicate (or none), its cluster, and the explanation of both.
+``riskwire dedup FILE`` and ``riskwire eval dedup`` use :class:`Matcher`, which runs the
+worker's own steps (:mod:`streams.flow`): validate, deduplicate (exact repeats from an in-memory
+:class:`detectors.dedup.MemoryExactIndex` instead of Redis, then near duplicates) and link, with
+the same state the worker keeps (area series included). Each record gets its earlier duplicate
+(or none), its cluster, and the explanation of both.
 """
 
 from __future__ import annotations
@@ -16,13 +16,12 @@ from typing import Any
 from connectors.ingest import SourceRef, ingest
 from detectors.catalogue import Catalogue
 from detectors.dedup import MemoryExactIndex
-from detectors.neardup import NearDupIndex, NearVerdict, matcher_config
+from detectors.neardup import NearDupIndex, matcher_config
 from schemas.records import DeadLetter, Signal
-from streams.stages import link_signal, reason_ids
+from streams import flow
+from streams.stages import reason_ids
 
 __all__ = ["MatchResult", "Matcher"]
-
-NEAR = "near duplicate"
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,9 +64,8 @@ class Matcher:
             float(config["link_threshold"]) if link_threshold is None else link_threshold
         )
         self.exact = MemoryExactIndex(window)
-        self.near = NearDupIndex(duplicate_threshold)
-        self.clusters: dict[str, bytes] = {}
-        self.blocks: dict[str, bytes] = {}
+        # the worker's near-duplicate index keeps its blocks in a table: here a dict
+        self.state = flow.FlowState(near=NearDupIndex(duplicate_threshold, store={}))
         self._source_of: dict[str, str] = {}
         self._cluster_of: dict[str, str | None] = {}
         self._merged_into: dict[str, str] = {}
@@ -91,28 +89,25 @@ class Matcher:
         self._position += 1
         sid = signal.signal_id
         self._source_of.setdefault(sid, signal.source_id)
-        exact = self.exact.check(signal, str(self._position))
-        if exact.duplicate_of:
-            original = exact.duplicate_of
-            return self._duplicate(signal, original, exact.reason, {"rule": exact.reason})
-        # A declaration line is a trade record with its own id: only an exact repeat duplicates it.
-        near = (
-            self.near.check(signal)
-            if signal.feed != "declarations"
-            else NearVerdict(None, None, 0.0, 0)
+        deduplicated = flow.deduplicate(
+            signal, self.exact.check(signal, str(self._position)), self.state.near
         )
-        if near.duplicate_of:
-            return self._duplicate(signal, near.duplicate_of, NEAR, near.explain() or {})
-        cluster, decision = link_signal(signal, self.clusters, self.blocks, self.link_threshold)
-        cluster_id = cluster.cluster_id if cluster else None
+        duplicate, near = deduplicated.duplicate, deduplicated.near
+        if duplicate is not None:
+            why = duplicate.explanation or {"rule": duplicate.reason}
+            return self._duplicate(signal, duplicate.duplicate_of, duplicate.reason, why)
+        linked = flow.link(
+            signal, self.state, position=self._position, threshold=self.link_threshold
+        )
+        cluster_id = linked.cluster.cluster_id if linked.cluster else None
         self._cluster_of[sid] = cluster_id
-        for merged in reason_ids(decision, "merged"):
+        for merged in reason_ids(linked.decision, "merged"):
             self._merged_into[merged] = cluster_id or merged
-        for adopted in reason_ids(decision, "adopted"):
+        for adopted in reason_ids(linked.decision, "adopted"):
             self._cluster_of[adopted] = cluster_id
-        explanation: dict[str, Any] = {"link": {"score": round(decision.score, 1)}}
-        explanation["link"].update(decision.reasons)
-        if near.best is not None:
+        explanation: dict[str, Any] = {"link": {"score": round(linked.decision.score, 1)}}
+        explanation["link"].update(linked.decision.reasons)
+        if near is not None and near.best is not None:
             explanation["nearest"] = near.explain()
         return MatchResult(signal.source_id, sid, None, None, cluster_id, explanation)
 

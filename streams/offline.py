@@ -1,8 +1,8 @@
 """The whole pipeline in one process, without a broker: for evaluation, training and checks.
 
-It runs the same stage functions as the Faust agents (:mod:`streams.stages`), in event-time
-order, with dicts for tables and an in-memory exact-duplicate index for Redis. Results match a
-streaming run up to the order in which parallel partitions interleave.
+It runs the steps of :mod:`streams.flow`, as the Faust agents do, in the order given, with
+dicts for tables and an in-memory exact-duplicate index for Redis. Results match a streaming run
+up to the order in which parallel partitions interleave.
 """
 
 from __future__ import annotations
@@ -11,12 +11,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from connectors.ingest import SourceRef, ingest
+from connectors.ingest import MAX_RECORD_BYTES, SourceRef
 from connectors.sample import FeedRecord
 from detectors.catalogue import Catalogue
 from detectors.dedup import MemoryExactIndex
 from detectors.neardup import NearDupIndex
-from detectors.targeting import Reference, instruct
+from detectors.targeting import Reference
 from schemas.records import (
     Assessment,
     Cluster,
@@ -27,7 +27,7 @@ from schemas.records import (
     Signal,
     Warning,
 )
-from streams.stages import escalate, link_signal, near_duplicate, score
+from streams import flow
 
 __all__ = ["OfflineRun", "run_offline"]
 
@@ -49,50 +49,31 @@ class OfflineRun:
 def run_offline(
     records: Iterable[FeedRecord], catalogue: Catalogue, reference: Reference
 ) -> OfflineRun:
-    """Push ``records`` through validate, dedup, link, score, escalate and targeting."""
+    """Push ``records`` through :mod:`streams.flow`, step by step, in the given order."""
     run = OfflineRun()
-    index = MemoryExactIndex()
-    clusters: dict[str, bytes] = {}
-    blocks: dict[str, bytes] = {}
-    areas: dict[str, bytes] = {}
-    near = NearDupIndex(store={})
-    warnings: dict[str, bytes] = {}
+    exact = MemoryExactIndex()
+    state = flow.FlowState(near=NearDupIndex(store={}))
     active: dict[str, Control] = {}
     now = datetime.now(UTC)
     for offset, rec in enumerate(records):
         source = SourceRef(f"feed.{rec.feed}", 0, offset)
-        out = ingest(rec.feed, rec.payload, source, now, catalogue)
+        out = flow.validate(rec.feed, rec.payload, source, now, catalogue, MAX_RECORD_BYTES)
         if isinstance(out, DeadLetter):
             run.dead_letters.append(out)
             continue
         run.signals.append(out)
-        verdict = index.check(out, f"{offset}")
-        if verdict.duplicate_of:
-            run.duplicates.append(
-                Duplicate(
-                    signal_id=out.signal_id,
-                    duplicate_of=verdict.duplicate_of,
-                    feed=out.feed,
-                    reason=verdict.reason,
-                    event_time=out.event_time,
-                )
-            )
-            continue
-        duplicate = near_duplicate(out, near)
+        position = f"{offset}"
+        duplicate = flow.deduplicate(out, exact.check(out, position), state.near).duplicate
         if duplicate is not None:
             run.duplicates.append(duplicate)
             continue
         if out.feed == "declarations":
-            run.instructions.append(instruct(out, active.values(), reference))
-        retired: list[Cluster] = []
-        cluster, _ = link_signal(out, clusters, blocks, areas=areas, retired=retired)
-        if cluster is None:
-            continue
-        for changed in (cluster, *retired):  # a cluster merged away: its last version
+            run.instructions.append(flow.target(out, active.values(), reference))
+        for changed in flow.link(out, state, position=offset).changed:
             run.clusters[changed.cluster_id] = changed
-            assessment = score(changed, catalogue)
+            assessment = flow.score(changed, catalogue)
             run.assessments.append(assessment)
-            warning, control = escalate(assessment, warnings, catalogue)
+            warning, control = flow.escalate(assessment, state, catalogue, position)
             if warning:
                 run.warnings.append(warning)
             if control:

@@ -33,22 +33,21 @@ import faust
 import redis
 from faust.types import EventT, StreamT
 
-from connectors.ingest import SourceRef, dead_letter, ingest
+from connectors.ingest import SourceRef, dead_letter
 from connectors.reference import parse_reference
 from connectors.registry import feed_names
 from detectors.catalogue import Catalogue, load_catalogue
 from detectors.linkage import block_key
 from detectors.model import WarningModel
 from detectors.neardup import NearDupIndex
-from detectors.targeting import instruct
 from schemas.codec import decode, encode
 from schemas.errors import SchemaError
-from schemas.records import Assessment, Cluster, DeadLetter, Duplicate, Signal
+from schemas.records import Assessment, Cluster, DeadLetter, Signal
+from streams import flow
 from streams.broker_watch import INTERVAL as BROKER_CHECK_INTERVAL
 from streams.broker_watch import BrokerWatch
 from streams.readiness import readiness
 from streams.settings import Settings
-from streams.stages import escalate, link_signal, near_duplicate, score
 from streams.state import RedisState, apply_reference
 from streams.tables import RecoveryHealth, StateTable, state_table
 from streams.topics import feed_topic
@@ -146,11 +145,13 @@ def build_pipeline(settings: Settings) -> Pipeline:
     def table(name: str) -> StateTable:
         return state_table(app, name, pipeline.recovery)
 
-    cluster_table = table("clusters")
-    block_table = table("blocks")
-    area_table = table("areas")  # risk signals per day by category and province, for urgency
-    near_index = NearDupIndex(store=table("near"))  # recent reports by blocking key
-    warning_table = table("warnings")
+    tables = flow.FlowState(
+        near=NearDupIndex(store=table("near")),  # recent reports by blocking key
+        clusters=table("clusters"),
+        blocks=table("blocks"),  # the linkage candidate index, waiting declarations
+        areas=table("areas"),  # risk signals per day by category and province, for urgency
+        warnings=table("warnings"),
+    )
 
     def now() -> datetime:
         return datetime.now(UTC)
@@ -219,7 +220,7 @@ def build_pipeline(settings: Settings) -> Pipeline:
         feed = feed_of.get(msg.topic)
         raw = msg.value if isinstance(msg.value, bytes) else b""
         source = SourceRef(msg.topic, msg.partition, msg.offset)
-        out = ingest(feed, raw, source, now(), catalogue, settings.max_record_bytes)
+        out = flow.validate(feed, raw, source, now(), catalogue, settings.max_record_bytes)
         if isinstance(out, Signal):
             await signals.send(key=block_key(out).encode(), value=encode(out))
         else:
@@ -227,48 +228,27 @@ def build_pipeline(settings: Settings) -> Pipeline:
 
     async def deduplicate_one(event: EventT[bytes]) -> None:
         signal = decode(Signal, event.value)
-        verdict = await state.check_exact(signal, position(event))
-        if verdict.duplicate_of:
-            duplicate = Duplicate(
-                signal_id=signal.signal_id,
-                duplicate_of=verdict.duplicate_of,
-                feed=signal.feed,
-                reason=verdict.reason,
-                event_time=signal.event_time,
-            )
+        exact = await state.check_exact(signal, position(event))
+        duplicate = flow.deduplicate(signal, exact, tables.near).duplicate
+        if duplicate is not None:
             await duplicates.send(key=signal.signal_id.encode(), value=encode(duplicate))
-            return
-        near = near_duplicate(signal, near_index)
-        if near is not None:
-            await duplicates.send(key=signal.signal_id.encode(), value=encode(near))
             return
         await unique.send(key=event.key, value=event.value)
         if signal.feed == "declarations":
             await declarations.send(key=signal.signal_id.encode(), value=event.value)
 
     async def link_one(event: EventT[bytes]) -> None:
-        signal = decode(Signal, event.value)
-        retired: list[Cluster] = []
-        cluster, _ = link_signal(
-            signal,
-            cluster_table,
-            block_table,
-            areas=area_table,
-            retired=retired,
-            position=event.message.offset,
-        )
-        if cluster is not None:
+        linked = flow.link(decode(Signal, event.value), tables, position=event.message.offset)
+        for cluster in linked.changed:  # a merged-away one under its own id, where its warning is
             await clusters.send(key=cluster.cluster_id.encode(), value=encode(cluster))
-        for old in retired:  # under its own id: its warning lives in that id's partition
-            await clusters.send(key=old.cluster_id.encode(), value=encode(old))
 
     async def score_one(event: EventT[bytes]) -> None:
-        assessment = score(decode(Cluster, event.value), catalogue, model)
+        assessment = flow.score(decode(Cluster, event.value), catalogue, model)
         await assessments.send(key=event.key, value=encode(assessment))
 
     async def escalate_one(event: EventT[bytes]) -> None:
         assessment = decode(Assessment, event.value)
-        warning, control = escalate(assessment, warning_table, catalogue, position(event))
+        warning, control = flow.escalate(assessment, tables, catalogue, position(event))
         # The decision is taken (and the table written) once; only the side effects below are
         # retried, so a Redis outage here cannot make the retry see its own warning as old news.
         if warning is not None:
@@ -281,7 +261,7 @@ def build_pipeline(settings: Settings) -> Pipeline:
     async def target_one(event: EventT[bytes]) -> None:
         line = decode(Signal, event.value)
         active, reference = await state.targeting_view()
-        instruction = instruct(line, active, reference)
+        instruction = flow.target(line, active, reference)
         await instructions.send(key=instruction.instruction_id.encode(), value=encode(instruction))
 
     async def reference_one(event: EventT[bytes]) -> None:

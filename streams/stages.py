@@ -37,7 +37,7 @@ from detectors.linkage import (
     similarity,
 )
 from detectors.model import WarningScorer
-from detectors.neardup import SWEEP_HOURS, NearDupIndex, matcher_config
+from detectors.neardup import SWEEP_HOURS, NearDupIndex, NearVerdict, matcher_config
 from detectors.scoring import assess
 from detectors.targeting import control_for
 from schemas.codec import decode, dumps, from_dict, loads
@@ -51,7 +51,14 @@ from schemas.records import (
     WarningKind,
 )
 
-__all__ = ["NEAR_DUPLICATE", "escalate", "link_signal", "near_duplicate", "reason_ids", "score"]
+__all__ = [
+    "NEAR_DUPLICATE",
+    "escalate",
+    "link_signal",
+    "near_duplicate_verdict",
+    "reason_ids",
+    "score",
+]
 
 NEAR_DUPLICATE = "near duplicate"
 
@@ -280,17 +287,20 @@ def _with_area(cluster: Cluster, areas: State, signal: Signal) -> Cluster:
     return replace(cluster, area_key=key, area_daily_counts=series)
 
 
-def near_duplicate(signal: Signal, index: NearDupIndex) -> Duplicate | None:
-    """The near-duplicate verdict on a signal that is not an exact repeat, as a Duplicate.
+def near_duplicate_verdict(
+    signal: Signal, index: NearDupIndex
+) -> tuple[Duplicate | None, NearVerdict | None]:
+    """The near-duplicate verdict on a signal that is not an exact repeat: a Duplicate when it
+    repeats an earlier report, and the index's verdict (None when no check ran).
 
     A customs declaration line is a trade record with its own id: only an exact repeat
     duplicates it, so it is neither compared nor filed.
     """
     if signal.feed == "declarations":
-        return None
+        return None, None
     verdict = index.check(signal)
     if verdict.duplicate_of is None:
-        return None
+        return None, verdict
     return Duplicate(
         signal_id=signal.signal_id,
         duplicate_of=verdict.duplicate_of,
@@ -299,7 +309,7 @@ def near_duplicate(signal: Signal, index: NearDupIndex) -> Duplicate | None:
         event_time=signal.event_time,
         score=round(verdict.best.score, 1) if verdict.best else None,
         explanation=verdict.explain() or {},
-    )
+    ), verdict
 
 
 def link_signal(

@@ -25,9 +25,12 @@ from pathlib import Path
 import pytest
 
 from connectors.sample import Sample, generate
+from detectors.catalogue import load_catalogue
+from detectors.targeting import Reference
 from lab import faults
-from lab.verify import Report, format_table
+from lab.verify import Expected, Report, compare, format_table, offline_outputs
 from streams.embedded import EmbeddedBroker, ensure_redis
+from streams.offline import run_offline
 from streams.settings import Settings
 
 SEED = 7
@@ -93,6 +96,28 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Repo
     failed = {name: r for name, r in outcomes.items() if isinstance(r, str)}
     reference = outcomes["clean"].outputs if "clean" not in failed else None  # type: ignore[union-attr]
     out = {r.name: r.report(reference) for r in results}
+    # the same input, in the same order, through the in-memory runner of the same flow
+    ref = sample.reference
+    offline = run_offline(
+        faults.wave_order(sample),
+        load_catalogue(),
+        Reference(ref.credit, frozenset(ref.blacklist), ref.origin_risk),
+    )
+    in_memory = offline_outputs(offline)
+    out["in-memory runner"] = compare(
+        "in-memory runner",
+        in_memory,
+        Expected(results[0].expected.signals, frozenset()),
+        results[0].records_in,
+        reference,
+    )
+    out["in-memory runner"].details["signal and duplicate differences"] = [
+        f"{topic} {ident}"
+        for topic in ("signals", "duplicates")
+        if reference is not None
+        for ident in sorted(set(in_memory.ids(topic)) | set(reference.ids(topic)))
+        if in_memory.ids(topic).get(ident) != reference.ids(topic).get(ident)
+    ]
     for name, why in failed.items():
         out[name] = Report(name, 0, 0, 0, 0, 0, 0, 0, {"error": [why]})
     table = format_table(out.values())
@@ -136,6 +161,16 @@ def test_nothing_lost_and_no_effect_twice(reports: dict[str, Report], scenario: 
 @pytest.mark.parametrize("scenario", SCENARIOS[1:])
 def test_same_decisions_as_the_clean_run(reports: dict[str, Report], scenario: str) -> None:
     assert _ran(reports[scenario]).details["decision differences"] == []
+
+
+def test_the_in_memory_runner_gives_the_workers_outputs(reports: dict[str, Report]) -> None:
+    """One flow, two runners: the same records in the same order through the in-memory runner
+    (evaluations, the offline checks) give byte for byte the worker's signals, duplicate
+    verdicts, warnings, controls and instructions."""
+    report = reports["in-memory runner"]
+    assert report.details["differences"] == []
+    assert report.details["signal and duplicate differences"] == []
+    assert report.signals == reports["clean"].signals
 
 
 def test_every_restart_happened_and_recovered_state(reports: dict[str, Report]) -> None:

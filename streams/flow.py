@@ -1,0 +1,157 @@
+"""The riskwire flow, every step in order. The Faust worker (:mod:`streams.pipeline`), the
+in-memory runner (:mod:`streams.offline`) and the matcher behind ``riskwire dedup`` and
+``riskwire eval dedup`` (:mod:`streams.matcher`) all run these functions, so an evaluation
+measures what the worker does.
+
+    step         record in -> records out                   topics (worker)
+    validate     raw record -> Signal | DeadLetter          feed.<name> -> signals, deadletter
+    deduplicate  Signal -> Duplicate | unique Signal        signals -> duplicates, signals.unique
+                 (exact repeat, then near duplicate; a declaration line: exact only)
+    link         unique Signal -> the clusters it changed   signals.unique -> clusters
+    score        Cluster -> Assessment                      clusters -> assessments
+    escalate     Assessment -> Warning version, Control     assessments -> warnings, controls
+    target       declaration line -> Instruction            declarations -> instructions
+
+Each step is a function of one record and the state it needs; a step never does I/O. What needs
+I/O is an argument: the exact-duplicate verdict (Redis in the worker, a dict elsewhere), the
+active controls and reference data. State is a mapping of ``str -> bytes`` per table (a
+changelog-backed Faust table in the worker, a dict elsewhere), replaced and never mutated in
+place. ``position`` is where the worker read the record: a record read again after a crash gets
+the outputs it got the first time (see README, "Delivery guarantee and faults").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, MutableMapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from connectors.ingest import SourceRef, ingest
+from detectors.catalogue import Catalogue
+from detectors.dedup import Verdict
+from detectors.linkage import LinkDecision
+from detectors.model import WarningScorer
+from detectors.neardup import NearDupIndex, NearVerdict
+from detectors.targeting import Reference, instruct
+from schemas.records import (
+    Assessment,
+    Cluster,
+    Control,
+    DeadLetter,
+    Duplicate,
+    Instruction,
+    Signal,
+    Warning,
+)
+from streams import stages
+
+__all__ = [
+    "Deduplicated",
+    "FlowState",
+    "Linked",
+    "deduplicate",
+    "escalate",
+    "link",
+    "score",
+    "target",
+    "validate",
+]
+
+State = MutableMapping[str, bytes]
+
+
+@dataclass
+class FlowState:
+    """The state of every stateful step, one mapping per table."""
+
+    near: NearDupIndex
+    clusters: State = field(default_factory=dict)
+    blocks: State = field(default_factory=dict)
+    areas: State = field(default_factory=dict)
+    warnings: State = field(default_factory=dict)
+
+
+def validate(
+    feed: str | None,
+    raw: bytes,
+    source: SourceRef,
+    now: datetime,
+    catalogue: Catalogue,
+    max_bytes: int,
+) -> Signal | DeadLetter:
+    """A raw feed record as a normalised signal, or a dead letter saying why not."""
+    return ingest(feed, raw, source, now, catalogue, max_bytes)
+
+
+@dataclass(frozen=True, slots=True)
+class Deduplicated:
+    """The deduplication verdict on a signal, and the nearest earlier report it was compared
+    with (for explanations), when the near-duplicate check ran."""
+
+    duplicate: Duplicate | None
+    near: NearVerdict | None = None
+
+
+def deduplicate(signal: Signal, exact: Verdict, near: NearDupIndex) -> Deduplicated:
+    """Exact repeat (``exact``, the index's verdict on this signal), then near duplicate."""
+    if exact.duplicate_of:
+        return Deduplicated(
+            Duplicate(
+                signal_id=signal.signal_id,
+                duplicate_of=exact.duplicate_of,
+                feed=signal.feed,
+                reason=exact.reason,
+                event_time=signal.event_time,
+            )
+        )
+    duplicate, verdict = stages.near_duplicate_verdict(signal, near)
+    return Deduplicated(duplicate, verdict)
+
+
+@dataclass(frozen=True, slots=True)
+class Linked:
+    """What linking one signal changed: its cluster (None for a declaration line still waiting
+    for one) and the clusters merged away, each as its last version."""
+
+    cluster: Cluster | None
+    retired: list[Cluster]
+    decision: LinkDecision
+
+    @property
+    def changed(self) -> list[Cluster]:
+        """Every cluster to publish, the signal's own first."""
+        return [c for c in (self.cluster, *self.retired) if c is not None]
+
+
+def link(
+    signal: Signal, state: FlowState, position: int | None = None, threshold: float | None = None
+) -> Linked:
+    """Join a unique signal to its product-hazard cluster (or found one, or wait)."""
+    retired: list[Cluster] = []
+    cluster, decision = stages.link_signal(
+        signal,
+        state.clusters,
+        state.blocks,
+        threshold,
+        areas=state.areas,
+        retired=retired,
+        position=position,
+    )
+    return Linked(cluster, retired, decision)
+
+
+def score(cluster: Cluster, catalogue: Catalogue, model: WarningScorer | None = None) -> Assessment:
+    """Hazard x urgency x scope of a cluster, explained."""
+    return stages.score(cluster, catalogue, model)
+
+
+def escalate(
+    assessment: Assessment, state: FlowState, catalogue: Catalogue, position: str | None = None
+) -> tuple[Warning | None, Control | None]:
+    """The next version of the cluster's warning and the port control it asks, if any."""
+    return stages.escalate(assessment, state.warnings, catalogue, position)
+
+
+def target(line: Signal, controls: Iterable[Control], reference: Reference) -> Instruction:
+    """The instruction for one customs declaration line."""
+    return instruct(line, controls, reference)
