@@ -6,6 +6,8 @@ COPY schemas ./schemas
 COPY detectors ./detectors
 COPY connectors ./connectors
 COPY streams ./streams
+COPY cli ./cli
+COPY lab ./lab
 RUN pip install --no-cache-dir .
 USER nobody
 CMD ["riskwire", "worker"]

@@ -2,7 +2,7 @@
 
 Pure functions over record ids, so that any detector can be scored: the caller maps its output
 to one :class:`Prediction` per record and the set's ground truth to one :class:`Label` per
-record (see :mod:`connectors.evalset`). Only the records given as labels are scored; a
+record (see :mod:`lab.evalset`). Only the records given as labels are scored; a
 prediction that points outside them is wrong by construction.
 
 Definitions

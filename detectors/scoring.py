@@ -28,7 +28,7 @@ calibrated model, keeping this signature and the explanation format.
   sd floor's threshold of 1.5. As for the cluster, a day needs 3+ risk reports to alarm.
   Farrington is not run: it needs the same season of a past year (a daily series over a year
   long), and an area keeps about two months. Area verdicts do not move the level either:
-  over sample seeds 1-12 (:func:`streams.offline.run_offline`) they alarmed in 7 of about
+  over sample seeds 1-12 (:func:`lab.offline.run_offline`) they alarmed in 7 of about
   33,000 assessments, 6 on noise clusters and one on an incident already at urgency 5. With
   urgency one level up on any area alarm, or on three of four, every planted incident was
   still warned of (36 of 36, as without) and one noise cluster became a warning (seed 2);

@@ -35,11 +35,11 @@ import orjson
 import redis
 from kafka import KafkaProducer, TopicPartition
 
-from connectors.sample import FeedRecord, Sample
+from cli.embedded import free_port
+from cli.lag import LagProbe
+from lab.sample import FeedRecord, Sample
+from lab.scenario import WorkerProcess, send_reference
 from lab.verify import Expected, Report, RunOutputs, compare, read_run
-from streams.embedded import free_port
-from streams.lag import LagProbe
-from streams.scenario import WorkerProcess, send_reference
 from streams.settings import Settings
 from streams.state import clear_namespace
 from streams.topics import create_topics, feed_topic

@@ -29,9 +29,9 @@ from typing import Any
 
 import orjson
 
+from lab.offline import OfflineRun
 from lab.topic_dump import read_topic
 from schemas.codec import encode
-from streams.offline import OfflineRun
 
 __all__ = [
     "IDS",
@@ -105,7 +105,7 @@ class RunOutputs:
 
 
 def offline_outputs(run: OfflineRun) -> RunOutputs:
-    """The outputs of the in-memory runner (:func:`streams.offline.run_offline`), in the same
+    """The outputs of the in-memory runner (:func:`lab.offline.run_offline`), in the same
     canonical form as a worker's, for the same-input comparison of the two runners."""
     outputs = RunOutputs()
     outputs.add("signals", (encode(s) for s in run.signals))

@@ -1,6 +1,6 @@
 """The riskwire flow, every step in order. The Faust worker (:mod:`streams.pipeline`), the
-in-memory runner (:mod:`streams.offline`) and the matcher behind ``riskwire dedup`` and
-``riskwire eval dedup`` (:mod:`streams.matcher`) all run these functions, so an evaluation
+in-memory runner (:mod:`lab.offline`) and the matcher behind ``riskwire dedup`` and
+``riskwire eval dedup`` (:mod:`lab.matcher`) all run these functions, so an evaluation
 measures what the worker does.
 
     step         record in -> records out                   topics (worker)

@@ -2,7 +2,7 @@
 
 Each function takes the stage's state as plain mappings of ``str -> bytes``. A Faust table is
 such a mapping, and so is a dict: the agents pass their changelog-backed tables, the in-process
-runner (:mod:`streams.offline`) passes dicts, and both run exactly this code. State is only
+runner (:mod:`lab.offline`) passes dicts, and both run exactly this code. State is only
 ever replaced (``table[key] = new``), never mutated in place, because only assignment reaches a
 table's changelog.
 """

@@ -24,13 +24,13 @@ from pathlib import Path
 
 import pytest
 
-from connectors.sample import Sample, generate
+from cli.embedded import EmbeddedBroker, ensure_redis
 from detectors.catalogue import load_catalogue
 from detectors.targeting import Reference
 from lab import faults
+from lab.offline import run_offline
+from lab.sample import Sample, generate
 from lab.verify import Expected, Report, compare, format_table, offline_outputs
-from streams.embedded import EmbeddedBroker, ensure_redis
-from streams.offline import run_offline
 from streams.settings import Settings
 
 SEED = 7

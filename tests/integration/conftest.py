@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 import redis
 
-from streams.embedded import EmbeddedBroker, EmbeddedRedis, ensure_redis, free_port
-from streams.scenario import WorkerProcess
+from cli.embedded import EmbeddedBroker, EmbeddedRedis, ensure_redis, free_port
+from lab.scenario import WorkerProcess
 from streams.settings import Settings
 from streams.state import clear_namespace
 from streams.topics import create_topics

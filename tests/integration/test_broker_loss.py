@@ -13,10 +13,10 @@ from pathlib import Path
 import orjson
 from kafka import KafkaProducer
 
+from cli.embedded import EmbeddedBroker, free_port
+from cli.lag import LagProbe
+from lab.scenario import WorkerProcess
 from streams.broker_watch import EXIT_BROKER_LOST
-from streams.embedded import EmbeddedBroker, free_port
-from streams.lag import LagProbe
-from streams.scenario import WorkerProcess
 from streams.settings import Settings
 from streams.topics import create_topics, feed_topic
 

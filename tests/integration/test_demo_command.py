@@ -25,7 +25,7 @@ def test_demo_ends_with_the_summary_line_and_exit_0(redis_url: str, tmp_path: Pa
     env.update(RISKWIRE_NAMESPACE=namespace, RISKWIRE_REDIS_URL=redis_url, NO_COLOR="1")
     try:
         done = subprocess.run(
-            [sys.executable, "-m", "streams.cli", "demo", "--workdir", str(tmp_path)],
+            [sys.executable, "-m", "cli.main", "demo", "--workdir", str(tmp_path)],
             env=env,
             capture_output=True,
             text=True,

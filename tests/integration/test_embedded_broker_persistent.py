@@ -20,8 +20,8 @@ from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import NewTopic
 from kafka.structs import OffsetAndMetadata
 
+from cli.embedded import EmbeddedBroker, EmbeddedS3, free_port
 from schemas.errors import ConfigError
-from streams.embedded import EmbeddedBroker, EmbeddedS3, free_port
 
 
 def _tansu_available() -> bool:

@@ -1,6 +1,6 @@
 """The whole pipeline on a real broker and Redis, checked against the planted truth.
 
-The same sample is also pushed through :func:`streams.offline.run_offline`, the in-process
+The same sample is also pushed through :func:`lab.offline.run_offline`, the in-process
 composition of the same pure stages: the distributed run must agree with it on every count
 and on every warning, which is what makes the offline runner a trustworthy fast oracle.
 """
@@ -11,12 +11,12 @@ import base64
 
 import pytest
 
-from connectors.sample import Sample, generate
 from detectors.catalogue import load_catalogue
 from detectors.targeting import Reference
+from lab.offline import OfflineRun, run_offline
+from lab.sample import Sample, generate
+from lab.scenario import Outputs, WorkerProcess, check_incidents, replay
 from schemas.records import Duplicate, Grade, InstructionAction
-from streams.offline import OfflineRun, run_offline
-from streams.scenario import Outputs, WorkerProcess, check_incidents, replay
 from streams.settings import Settings
 from streams.stages import NEAR_DUPLICATE
 

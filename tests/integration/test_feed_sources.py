@@ -22,14 +22,14 @@ import redis
 from kafka import KafkaProducer
 from kafka.admin import KafkaAdminClient, NewTopic
 
+from cli.deadletters import export_line, read_dead_letters, replay_file
+from cli.embedded import EmbeddedBroker
+from cli.lag import LagProbe
+from cli.loader import load_file
 from connectors.registry import get_feed
+from lab.scenario import TopicReader, WorkerProcess
 from schemas.codec import decode
 from schemas.records import DeadLetter, Duplicate, Signal
-from streams.deadletters import export_line, read_dead_letters, replay_file
-from streams.embedded import EmbeddedBroker
-from streams.lag import LagProbe
-from streams.loader import load_file
-from streams.scenario import TopicReader, WorkerProcess
 from streams.settings import Settings
 
 LEGACY = f"legacy-complaints-{uuid.uuid4().hex[:6]}"

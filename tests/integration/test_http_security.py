@@ -16,7 +16,7 @@ from typing import Any
 import orjson
 import pytest
 
-from streams.scenario import TopicReader, WorkerProcess
+from lab.scenario import TopicReader, WorkerProcess
 from streams.settings import Settings
 from streams.topics import feed_topic
 

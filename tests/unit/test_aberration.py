@@ -393,7 +393,7 @@ def test_any_count_series_gives_one_consistent_point_each(series: list[int], met
 
 
 def test_simulation_study_runs_and_reports_rates() -> None:
-    from streams import aberration_study as bench
+    from lab import aberration_study as bench
 
     result = bench.evaluate(replicates=1, scenarios=bench.SCENARIOS[1:2])
     assert set(result["overall"]) == set(bench.DETECTORS)

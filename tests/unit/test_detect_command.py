@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from detectors.aberration import ears_c1
+from lab.detect import add_arguments, main_from_args, read_series, run_detect
 from schemas.errors import ConfigError
-from streams.detect import add_arguments, main_from_args, read_series, run_detect
 
 
 def _write(tmp_path: Path, text: str) -> Path:

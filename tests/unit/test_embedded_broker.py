@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from cli.embedded import EmbeddedBroker, describe_exit, free_port
 from schemas.errors import ConfigError
-from streams.embedded import EmbeddedBroker, describe_exit, free_port
 
 RISKWIRE = Path(sys.executable).with_name("riskwire")
 
@@ -210,7 +210,7 @@ def test_embedded_broker_child_dies_with_its_python_parent(tmp_path: Path) -> No
     port = free_port()
     script = (
         "import sys, time\n"
-        "from streams.embedded import EmbeddedBroker\n"
+        "from cli.embedded import EmbeddedBroker\n"
         f"b = EmbeddedBroker(port={port})\n"
         "b.start()\n"
         "print(b.pid, flush=True)\n"

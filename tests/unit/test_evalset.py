@@ -1,4 +1,4 @@
-"""connectors.evalset and detectors.dedup_eval: the labelled dedup/linkage set and its scores."""
+"""lab.evalset and detectors.dedup_eval: the labelled dedup/linkage set and its scores."""
 
 from __future__ import annotations
 
@@ -9,16 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from connectors.evalset import (
-    DUPLICATE_NOTES,
-    NOTES,
-    SPLITS,
-    EvalRecord,
-    generate_evalset,
-    read_jsonl,
-    summary,
-    write_jsonl,
-)
 from connectors.ingest import SourceRef, ingest
 from connectors.normalize import hs_code
 from detectors.catalogue import Catalogue
@@ -32,6 +22,16 @@ from detectors.dedup_eval import (
     inherit_clusters,
     pairwise_linkage_scores,
     score_dedup,
+)
+from lab.evalset import (
+    DUPLICATE_NOTES,
+    NOTES,
+    SPLITS,
+    EvalRecord,
+    generate_evalset,
+    read_jsonl,
+    summary,
+    write_jsonl,
 )
 from schemas.records import Signal
 
@@ -66,7 +66,7 @@ def test_committed_file_is_what_the_generator_writes(tmp_path: Path) -> None:
     fresh = tmp_path / "dedup_eval.jsonl"
     write_jsonl(generate_evalset(), fresh)
     assert fresh.read_bytes() == COMMITTED.read_bytes(), (
-        "regenerate with: python -m connectors.evalset --out detectors/data/eval/dedup_eval.jsonl"
+        "regenerate with: python -m lab.evalset --out detectors/data/eval/dedup_eval.jsonl"
     )
     assert COMMITTED.stat().st_size < 3_000_000
 

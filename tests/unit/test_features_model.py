@@ -15,7 +15,6 @@ from typing import Any
 import numpy as np
 import pytest
 
-from connectors.sample import INCIDENTS, IncidentShape, generate
 from detectors.catalogue import Catalogue
 from detectors.features import FEATURE_GROUPS, FEATURE_NAMES, cluster_features
 from detectors.grading import grade_for, warrants_warning
@@ -28,9 +27,7 @@ from detectors.model import (
     sidecar_path,
 )
 from detectors.scoring import assess, urgency_factor
-from schemas.errors import ConfigError
-from schemas.records import Cluster
-from streams.model_cli import (
+from lab.model_cli import (
     Dataset,
     _seed_snapshots,
     add_arguments,
@@ -41,6 +38,9 @@ from streams.model_cli import (
     train,
     varied_shapes,
 )
+from lab.sample import INCIDENTS, IncidentShape, generate
+from schemas.errors import ConfigError
+from schemas.records import Cluster
 
 MakeCluster = Callable[..., Cluster]
 T0 = datetime(2026, 9, 20, 6, 30, tzinfo=UTC)  # conftest's make_cluster default time

@@ -19,7 +19,7 @@ from schemas.records import DEAD_LETTER_RAW_MAX, DeadLetter, Signal
 NOW = datetime(2026, 9, 30, 2, 0, tzinfo=UTC)
 SOURCE = SourceRef("feed.any", 3, 1207)
 
-# A valid record per feed, shaped like connectors.sample builds them (and real feeds send).
+# A valid record per feed, shaped like lab.sample builds them (and real feeds send).
 RECORDS: dict[str, dict[str, Any]] = {
     "complaints": {
         "complaint_id": " CP0000123 ",

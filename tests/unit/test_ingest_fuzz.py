@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 
 from connectors.ingest import SourceRef, ingest
 from connectors.registry import feed_names
-from connectors.sample import generate
 from detectors.catalogue import load_catalogue
+from lab.sample import generate
 from schemas.records import DeadLetter, Signal
 
 CATALOGUE = load_catalogue()

@@ -25,8 +25,8 @@ from detectors.neardup import (
 )
 from detectors.regions import compatible, region_key
 from detectors.text import narrative, quoted_numbers
+from lab.evaluate import evaluate_dedup
 from schemas.records import Signal
-from streams.evaluate import evaluate_dedup
 
 T0 = datetime(2026, 2, 16, 2, 0, tzinfo=UTC)
 
@@ -164,7 +164,7 @@ def test_dedup_command_prints_one_decision_per_record(tmp_path: Path) -> None:
     lines = [base, {**base, "complaint_id": "C1"}, {**base, "complaint_id": "C2"}, {"x": 1}]
     path.write_bytes(b"\n".join(orjson.dumps(line) for line in lines))
     done = subprocess.run(
-        [sys.executable, "-m", "streams.cli", "dedup", str(path), "--feed", "complaints", "--json"],
+        [sys.executable, "-m", "cli.main", "dedup", str(path), "--feed", "complaints", "--json"],
         capture_output=True,
         text=True,
         check=True,

@@ -73,7 +73,7 @@ def test_plugin_records_become_signals_and_bad_ones_dead_letters(installed: Path
 def test_cli_lists_and_validates_the_plugin_feed(installed: Path) -> None:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(installed), str(EXAMPLE), str(ROOT)])}
     listed = subprocess.run(
-        [sys.executable, "-m", "streams.cli", "feeds", "list"],
+        [sys.executable, "-m", "cli.main", "feeds", "list"],
         env=env,
         capture_output=True,
         text=True,
@@ -82,7 +82,7 @@ def test_cli_lists_and_validates_the_plugin_feed(installed: Path) -> None:
     assert any(line.startswith("recalls\t") for line in listed.stdout.splitlines())
     example = str(EXAMPLE / "recalls.jsonl")
     checked = subprocess.run(
-        [sys.executable, "-m", "streams.cli", "feeds", "validate", example, "--feed", "recalls"],
+        [sys.executable, "-m", "cli.main", "feeds", "validate", example, "--feed", "recalls"],
         env=env,
         capture_output=True,
         text=True,

@@ -1,4 +1,4 @@
-"""connectors.sample (deterministic feeds with ground truth) and streams.offline (the whole run)."""
+"""lab.sample (deterministic feeds with ground truth) and lab.offline (the whole run)."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ import orjson
 import pytest
 
 from connectors.ingest import SourceRef, ingest
-from connectors.sample import CST, Sample, generate
 from detectors.catalogue import Catalogue
 from detectors.targeting import Reference
+from lab.offline import OfflineRun, run_offline
+from lab.sample import CST, Sample, generate
 from schemas.records import DeadLetter, Signal
-from streams.offline import OfflineRun, run_offline
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
 

@@ -81,7 +81,7 @@ def test_cli_validate_exits_1_and_names_lines(tmp_path: Path) -> None:
     path = tmp_path / "inj.jsonl"
     path.write_bytes(orjson.dumps(GOOD) + b"\n" + orjson.dumps({"report_id": "X"}))
     done = subprocess.run(
-        [sys.executable, "-m", "streams.cli", "feeds", "validate", str(path), "--feed", "injuries"],
+        [sys.executable, "-m", "cli.main", "feeds", "validate", str(path), "--feed", "injuries"],
         capture_output=True,
         text=True,
     )
@@ -89,7 +89,7 @@ def test_cli_validate_exits_1_and_names_lines(tmp_path: Path) -> None:
     assert f"{path}:2: $: 'reported_at' is a required property" in done.stdout
     assert "2 records, 1 valid, 1 invalid" in done.stderr
     unknown = subprocess.run(
-        [sys.executable, "-m", "streams.cli", "feeds", "validate", str(path), "--feed", "nope"],
+        [sys.executable, "-m", "cli.main", "feeds", "validate", str(path), "--feed", "nope"],
         capture_output=True,
         text=True,
     )
@@ -166,7 +166,7 @@ def test_cli_reports_an_unreadable_file_in_one_line(tmp_path: Path) -> None:
     path = tmp_path / "latin1.csv"
     path.write_bytes("report_id,product_name\nINJ-1,caf\xe9\n".encode("latin-1"))
     done = subprocess.run(
-        [sys.executable, "-m", "streams.cli", "feeds", "validate", str(path), "--feed", "injuries"],
+        [sys.executable, "-m", "cli.main", "feeds", "validate", str(path), "--feed", "injuries"],
         capture_output=True,
         text=True,
     )

@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from connectors.ingest import MAX_RECORD_BYTES, SourceRef
-from connectors.sample import FeedRecord
 from detectors.catalogue import Catalogue
 from detectors.dedup import MemoryExactIndex
 from detectors.neardup import NearDupIndex
 from detectors.targeting import Reference
+from lab.sample import FeedRecord
 from schemas.records import (
     Assessment,
     Cluster,

@@ -20,8 +20,9 @@ from typing import Any, TypeVar
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
+from cli.lag import LagProbe
 from connectors.reference import reference_messages
-from connectors.sample import FeedRecord, ReferenceData, Sample
+from lab.sample import FeedRecord, ReferenceData, Sample
 from schemas.codec import decode
 from schemas.records import (
     Assessment,
@@ -33,7 +34,6 @@ from schemas.records import (
     Signal,
     Warning,
 )
-from streams.lag import LagProbe
 from streams.settings import Settings
 from streams.topics import feed_topic
 

@@ -1,7 +1,7 @@
 """``riskwire model train`` / ``riskwire model evaluate``: the warning model on planted incidents.
 
-**Data.** :func:`build_dataset` generates one sample per seed (:func:`connectors.sample.generate`)
-and runs it through :func:`streams.offline.run_offline`. Every assessment the run makes is a
+**Data.** :func:`build_dataset` generates one sample per seed (:func:`lab.sample.generate`)
+and runs it through :func:`lab.offline.run_offline`. Every assessment the run makes is a
 *snapshot*: the cluster as it stood when a signal joined it. A snapshot is labelled positive when
 its cluster holds at least one report of a planted incident (the cluster deserves a warning;
 customs declarations show trade, not risk, and do not count) and negative when it holds only
@@ -54,7 +54,6 @@ import numpy as np
 import numpy.typing as npt
 from sklearn.metrics import average_precision_score
 
-from connectors.sample import INCIDENTS, IncidentShape, generate
 from detectors.catalogue import load_catalogue
 from detectors.features import FEATURE_NAMES, cluster_features
 from detectors.grading import evidence_floor
@@ -66,8 +65,9 @@ from detectors.model import (
     WarningModel,
 )
 from detectors.targeting import Reference
+from lab.offline import run_offline
+from lab.sample import INCIDENTS, IncidentShape, generate
 from schemas.errors import ConfigError
-from streams.offline import run_offline
 
 __all__ = [
     "DEFAULT_EVAL_SEEDS",

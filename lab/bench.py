@@ -44,11 +44,11 @@ def bench_load(n: int = 100_000) -> list[Row]:
     """``feeds load`` and ``feeds validate`` throughput on the embedded broker and Redis."""
     import redis
 
+    from cli.embedded import EmbeddedBroker, ensure_redis
+    from cli.loader import load_file
     from connectors.registry import get_feed
     from connectors.validation import problems_in_file
     from detectors.catalogue import load_catalogue
-    from streams.embedded import EmbeddedBroker, ensure_redis
-    from streams.loader import load_file
     from streams.state import clear_namespace
     from streams.topics import create_topics
 
@@ -90,10 +90,10 @@ def bench_dedup(n: int = 0) -> list[Row]:
     """
     from dataclasses import replace as copy
 
-    from connectors.evalset import read_jsonl
     from detectors.catalogue import load_catalogue
     from detectors.neardup import WINDOW, NearDupIndex, ReportKey, blocking_keys
-    from streams.evaluate import _signals, default_evalset
+    from lab.evalset import read_jsonl
+    from lab.evaluate import _signals, default_evalset
 
     records = read_jsonl(default_evalset())
     signals = _signals(records, load_catalogue())
@@ -131,10 +131,10 @@ def bench_link(n: int = 0) -> list[Row]:
     from dataclasses import replace as copy
     from datetime import timedelta
 
-    from connectors.evalset import read_jsonl
     from detectors.catalogue import load_catalogue
     from detectors.linkage import WINDOW
-    from streams.evaluate import _signals, default_evalset
+    from lab.evalset import read_jsonl
+    from lab.evaluate import _signals, default_evalset
     from streams.stages import link_signal
 
     records = read_jsonl(default_evalset())
@@ -168,7 +168,7 @@ def bench_link(n: int = 0) -> list[Row]:
 
 def bench_aberration(n: int = 10) -> list[Row]:
     """The outbreak-detection simulation study (Noufaily et al. 2013 design), per method."""
-    from streams.aberration_study import evaluate
+    from lab.aberration_study import evaluate
 
     started = time.perf_counter()
     result = evaluate(replicates=n)

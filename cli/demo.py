@@ -17,10 +17,10 @@ from typing import Any
 import redis
 from tqdm import tqdm
 
-from connectors.sample import generate
+from cli.embedded import EmbeddedBroker, ensure_redis, free_port
+from lab.sample import generate
+from lab.scenario import WorkerProcess, check_incidents, replay
 from schemas.records import Warning
-from streams.embedded import EmbeddedBroker, ensure_redis, free_port
-from streams.scenario import WorkerProcess, check_incidents, replay
 from streams.settings import Settings
 from streams.state import clear_namespace
 from streams.topics import create_topics

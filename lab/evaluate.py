@@ -19,7 +19,6 @@ from typing import Any, TextIO
 
 import orjson
 
-from connectors.evalset import EvalRecord, read_jsonl
 from connectors.ingest import SourceRef, ingest
 from connectors.sources import read_records
 from detectors.catalogue import Catalogue, load_catalogue
@@ -33,9 +32,10 @@ from detectors.neardup import (
     other_product,
     pair_features,
 )
+from lab.evalset import EvalRecord, read_jsonl
+from lab.matcher import Matcher
 from schemas.errors import ConfigError
 from schemas.records import Signal
-from streams.matcher import Matcher
 
 __all__ = ["dedup_file", "default_evalset", "evaluate_dedup"]
 

@@ -1,7 +1,7 @@
 """A labelled evaluation set for duplicate detection and linkage (``riskwire eval dedup``).
 
 Deterministic: one seed gives byte-identical records. Written apart from the demo's generator
-(:mod:`connectors.sample`), with its own brands, products, templates and wording, so that scores
+(:mod:`lab.sample`), with its own brands, products, templates and wording, so that scores
 are not measured on the demo's own distribution.
 
 Every record is a raw feed record (valid against its schema, ingestible) with ground truth:
@@ -43,7 +43,7 @@ Kinds of case:
 Every report of an entity built as a hard negative of another carries its ``hard-negative-*``
 note; duplicates and declarations carry their own kind whatever the entity.
 
-Run ``python -m connectors.evalset --out detectors/data/eval/dedup_eval.jsonl`` to write it.
+Run ``python -m lab.evalset --out detectors/data/eval/dedup_eval.jsonl`` to write it.
 """
 
 from __future__ import annotations
@@ -3419,7 +3419,7 @@ def generate_evalset(seed: int = 2026, n_entities: int = 220) -> list[EvalRecord
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m connectors.evalset --out PATH``: write the set and print its counts."""
+    """``python -m lab.evalset --out PATH``: write the set and print its counts."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--out", required=True, help="JSONL file to write")
     parser.add_argument("--seed", type=int, default=2026)

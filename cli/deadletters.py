@@ -22,10 +22,10 @@ from typing import Any, TextIO
 import orjson
 from kafka import KafkaProducer
 
+from lab.scenario import TopicReader
 from schemas.codec import decode
 from schemas.errors import ConfigError
 from schemas.records import DeadLetter
-from streams.scenario import TopicReader
 from streams.settings import Settings
 from streams.topics import feed_topic
 

@@ -19,7 +19,7 @@ __all__ = ["main"]
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from streams.demo import run_demo
+    from cli.demo import run_demo
     from streams.settings import Settings
 
     return run_demo(
@@ -47,7 +47,7 @@ def _cmd_broker(args: argparse.Namespace) -> int:
     import tempfile
     import threading
 
-    from streams.embedded import EmbeddedBroker, EmbeddedS3, S3Storage
+    from cli.embedded import EmbeddedBroker, EmbeddedS3, S3Storage
 
     log: Path = args.log or Path(tempfile.mkdtemp(prefix="riskwire-broker-")) / "tansu.log"
     stopping = threading.Event()
@@ -129,7 +129,7 @@ def _cmd_topics(args: argparse.Namespace) -> int:
 
 
 def _cmd_lag(args: argparse.Namespace) -> int:
-    from streams.lag import LagProbe
+    from cli.lag import LagProbe
     from streams.settings import Settings
 
     probe = LagProbe(Settings.from_env())
@@ -163,7 +163,7 @@ def _cmd_feeds(args: argparse.Namespace) -> int:
     adapter = _adapter(args.feed)
     if args.action == "validate":
         return _validate(args.file, adapter)
-    from streams.loader import load_file
+    from cli.loader import load_file
     from streams.settings import Settings
 
     report = load_file(Settings.from_env(), args.file, adapter, force=args.force)
@@ -191,7 +191,7 @@ def _validate(path: Path, adapter: FeedAdapter) -> int:
 def _cmd_deadletter(args: argparse.Namespace) -> int:
     import orjson
 
-    from streams.deadletters import export_line, read_dead_letters, replay_file, show
+    from cli.deadletters import export_line, read_dead_letters, replay_file, show
     from streams.settings import Settings
 
     settings = Settings.from_env()
@@ -253,7 +253,7 @@ def _cmd_reference(args: argparse.Namespace) -> int:
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:
-    from streams.bench import BENCHMARKS, run_bench
+    from lab.bench import BENCHMARKS, run_bench
 
     names = list(BENCHMARKS) if args.name == "all" else [args.name]
     params = {"n": args.records} if args.records else {}
@@ -263,13 +263,13 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 
 
 def _cmd_detect(args: argparse.Namespace) -> int:
-    from streams.detect import main_from_args
+    from lab.detect import main_from_args
 
     return main_from_args(args)
 
 
 def _cmd_model(args: argparse.Namespace) -> int:
-    from streams.model_cli import main_from_args
+    from lab.model_cli import main_from_args
 
     return main_from_args(args)
 
@@ -277,7 +277,7 @@ def _cmd_model(args: argparse.Namespace) -> int:
 def _cmd_eval(args: argparse.Namespace) -> int:
     import json
 
-    from streams.evaluate import evaluate_dedup
+    from lab.evaluate import evaluate_dedup
 
     report = evaluate_dedup(args.set, calibrate=not args.no_calibrate, write=args.write)
     if args.json:
@@ -291,7 +291,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
 
 
 def _cmd_dedup(args: argparse.Namespace) -> int:
-    from streams.evaluate import dedup_file
+    from lab.evaluate import dedup_file
 
     dedup_file(args.file, args.feed, sys.stdout, as_json=args.json)
     return 0
@@ -361,13 +361,13 @@ def build_parser() -> argparse.ArgumentParser:
     ref.set_defaults(func=_cmd_reference)
 
     detect = sub.add_parser("detect", help="aberration detection on a date,count CSV series")
-    from streams.detect import add_arguments
+    from lab.detect import add_arguments
 
     add_arguments(detect)
     detect.set_defaults(func=_cmd_detect)
 
     model = sub.add_parser("model", help="train or evaluate the warning model")
-    from streams.model_cli import add_arguments as add_model_arguments
+    from lab.model_cli import add_arguments as add_model_arguments
 
     add_model_arguments(model)
     model.set_defaults(func=_cmd_model)
@@ -390,9 +390,9 @@ def build_parser() -> argparse.ArgumentParser:
     dedup.add_argument("--json", action="store_true", help="one JSON object per record")
     dedup.set_defaults(func=_cmd_dedup)
 
-    from streams.bench import BENCHMARKS
+    from lab.bench import BENCHMARKS
 
-    bench = sub.add_parser("bench", help="speed figures and ratios (see streams/bench.py)")
+    bench = sub.add_parser("bench", help="speed figures and ratios (see lab/bench.py)")
     bench.add_argument("name", nargs="?", default="all", choices=["all", *BENCHMARKS])
     bench.add_argument("--records", type=int, default=0, help="size (benchmark's default)")
     bench.add_argument("--json", action="store_true")
