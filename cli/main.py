@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 import time
@@ -113,6 +114,20 @@ def _cmd_broker(args: argparse.Namespace) -> int:
             broker.stop()
         if s3 is not None:
             s3.stop()
+
+
+def _cmd_config(args: argparse.Namespace) -> int:
+    """Every setting as this process reads it, with its variable; secrets masked."""
+    from streams.settings import ENVIRONMENT, Settings
+
+    shown = Settings.from_env().redacted()
+    if args.json:
+        print(json.dumps({ENVIRONMENT[name][0]: value for name, value in shown.items()}))
+        return 0
+    width = max(len(var) for var, _ in ENVIRONMENT.values())
+    for name, value in shown.items():
+        print(f"{ENVIRONMENT[name][0]:<{width}}  {value}")
+    return 0
 
 
 def _cmd_topics(args: argparse.Namespace) -> int:
@@ -333,6 +348,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--max-restarts", type=int, default=5, help="S3 storage: restarts allowed per minute"
     )
     broker.set_defaults(func=_cmd_broker)
+
+    config = sub.add_parser("config", help="show the settings this process reads (secrets masked)")
+    config.add_argument("action", choices=["show"])
+    config.add_argument("--json", action="store_true", help="one JSON object")
+    config.set_defaults(func=_cmd_config)
 
     topics = sub.add_parser("topics", help="list or create the pipeline's topics")
     topics.add_argument("action", choices=["list", "create"])
