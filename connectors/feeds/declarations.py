@@ -10,6 +10,8 @@ from connectors.normalize import country, currency, hs_code, optional_text, time
 from detectors.text import clean, language_of
 from schemas.records import Signal
 
+__all__ = ["FEED"]
+
 
 def to_signal(record: dict[str, Any], ctx: FeedContext) -> Signal:
     """Map one declaration line; its id is ``<declaration>-<line>``, also the instruction id."""

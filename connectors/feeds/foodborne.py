@@ -10,6 +10,8 @@ from connectors.normalize import country, hs_code, optional_text, timestamp, usc
 from detectors.text import clean, language_of
 from schemas.records import HazardClass, Signal
 
+__all__ = ["FEED"]
+
 
 def _outcome(cases: int, hospitalised: int, deaths: int) -> str:
     if deaths:

@@ -10,6 +10,8 @@ from connectors.normalize import optional_text, timestamp, uscc
 from detectors.text import clean, language_of
 from schemas.records import Signal
 
+__all__ = ["FEED"]
+
 
 def to_signal(record: dict[str, Any], ctx: FeedContext) -> Signal:
     """Map an injury report; the injury date is the event time when the hospital gives one."""

@@ -10,6 +10,8 @@ from connectors.normalize import country, currency, optional_text, timestamp, us
 from detectors.text import clean, language_of
 from schemas.records import Signal
 
+__all__ = ["FEED"]
+
 
 def to_signal(record: dict[str, Any], ctx: FeedContext) -> Signal:
     """Map a listing; the same listing captured again keeps its id (platform:listing)."""
