@@ -95,11 +95,11 @@ def enrich(signal: Signal, catalogue: Catalogue) -> Signal:
         signal,
         category=category,
         hazard_class=signal.hazard_class
-        or (None if signal.feed == "declarations" else catalogue.hazard_of(about)),
+        or (None if signal.is_declaration else catalogue.hazard_of(about)),
         vulnerable_groups=tuple(sorted(groups)),
         product_terms=catalogue.product_terms(signal.product_name),
         hazard_modes=()
-        if signal.feed == "declarations"
+        if signal.is_declaration
         else catalogue.hazard_modes(_without_name(signal.text, signal.product_name)),
     )
     return replace(enriched, fingerprint=content_fingerprint(enriched))
@@ -132,7 +132,9 @@ def ingest(
             first = problems[0]
             reason = "; ".join(f"{p.path}: {p.reason}" for p in problems[:10])
             return reject(reason, first.path)
-        signal = adapter.to_signal(record, FeedContext(now, catalogue))
+        signal = replace(
+            adapter.to_signal(record, FeedContext(now, catalogue)), role=adapter.role.value
+        )
         return enrich(signal, catalogue)
     except SchemaError as exc:
         return reject(exc.reason, exc.path or "$")

@@ -19,7 +19,7 @@ RISK_FLAGS = frozenset(
 
 def is_risk_evidence(signal: Signal) -> bool:
     """Whether ``signal`` reports a quality-safety risk."""
-    if signal.feed == "declarations":
+    if signal.is_declaration:
         return False
     if signal.feed in ("injuries", "foodborne"):
         return True

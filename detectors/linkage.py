@@ -69,7 +69,6 @@ TERM_SCORE = 75.0
 WINDOW = timedelta(days=60)
 MAX_MEMBERS = 2000
 MAX_NAMES = 24
-NON_SEEDING_FEEDS = frozenset({"declarations"})
 PENDING_MAX = 64  # waiting declarations per index key
 MAX_KEYS = 16
 MAX_ALSO = 3  # merge candidates considered per signal
@@ -83,7 +82,7 @@ def block_key(signal: Signal) -> str:
 
 def seeds_clusters(signal: Signal) -> bool:
     """Whether an unmatched signal starts a new cluster (declarations never do)."""
-    return signal.feed not in NON_SEEDING_FEEDS
+    return not signal.is_declaration
 
 
 def main_modes(counts: dict[str, int]) -> tuple[str, ...]:
@@ -439,7 +438,7 @@ def _display_name(cluster: Cluster, signal: Signal, brands: tuple[str, ...]) -> 
 def absorb(cluster: Cluster, signal: Signal) -> Cluster:
     """The cluster after ``signal`` joins it: counts, parties, outcomes and provenance."""
     worst = max(cluster.worst_outcome, signal.outcome, key=lambda o: OUTCOME_RANK.get(o, 0))
-    is_declaration = signal.feed == "declarations"
+    is_declaration = signal.is_declaration
     risk = is_risk_evidence(signal)
     day = signal.event_time.date().isoformat()
     is_listing = signal.feed == "listings"

@@ -67,7 +67,7 @@ def run_offline(
         if duplicate is not None:
             run.duplicates.append(duplicate)
             continue
-        if out.feed == "declarations":
+        if out.is_declaration:
             run.instructions.append(flow.target(out, active.values(), reference))
         for changed in flow.link(out, state, position=offset).changed:
             run.clusters[changed.cluster_id] = changed

@@ -24,6 +24,7 @@ __all__ = [
     "ControlAction",
     "DeadLetter",
     "Duplicate",
+    "FeedRole",
     "Grade",
     "HazardClass",
     "Instruction",
@@ -33,6 +34,14 @@ __all__ = [
     "Warning",
     "WarningKind",
 ]
+
+
+class FeedRole(StrEnum):
+    """What a feed's records are: reports of a risk, or customs declaration lines (trade
+    records that name goods, never a risk: they are matched to risks, never start one)."""
+
+    REPORT = "report"
+    DECLARATION = "declaration"
 
 
 class HazardClass(StrEnum):
@@ -159,7 +168,15 @@ class Signal:
     product_terms: tuple[str, ...] = ()
     hazard_modes: tuple[str, ...] = ()  # failure modes the text names (catalogue vocabulary)
     fingerprint: str = ""
+    role: str = ""  # FeedRole of its feed, set at ingest ("" on records older than the field)
     schema_version: int = 1
+
+    @property
+    def is_declaration(self) -> bool:
+        """Whether this is a customs declaration line (its feed's role)."""
+        if self.role:
+            return self.role == FeedRole.DECLARATION
+        return self.feed == "declarations"  # written before signals carried their role
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

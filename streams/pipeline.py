@@ -234,7 +234,7 @@ def build_pipeline(settings: Settings) -> Pipeline:
             await duplicates.send(key=signal.signal_id.encode(), value=encode(duplicate))
             return
         await unique.send(key=event.key, value=event.value)
-        if signal.feed == "declarations":
+        if signal.is_declaration:
             await declarations.send(key=signal.signal_id.encode(), value=event.value)
 
     async def link_one(event: EventT[bytes]) -> None:

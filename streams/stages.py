@@ -296,7 +296,7 @@ def near_duplicate_verdict(
     A customs declaration line is a trade record with its own id: only an exact repeat
     duplicates it, so it is neither compared nor filed.
     """
-    if signal.feed == "declarations":
+    if signal.is_declaration:
         return None, None
     verdict = index.check(signal)
     if verdict.duplicate_of is None:

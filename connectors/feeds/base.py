@@ -22,7 +22,7 @@ from jsonschema import Draft202012Validator
 from connectors.normalize import DEFAULT_TZ
 from detectors.catalogue import Catalogue
 from schemas.errors import SchemaError
-from schemas.records import Signal
+from schemas.records import FeedRole, Signal
 
 __all__ = ["FeedAdapter", "FeedContext", "load_schema"]
 
@@ -58,6 +58,7 @@ class FeedAdapter:
     to_signal: Callable[[dict[str, Any], FeedContext], Signal]
     description: str = ""
     defaults: dict[str, Any] = field(default_factory=dict)
+    role: FeedRole = FeedRole.REPORT
 
     @cached_property
     def _validator(self) -> Draft202012Validator:

@@ -8,7 +8,7 @@ from connectors.feeds.base import FeedAdapter, FeedContext, load_schema
 from connectors.feeds.common import source_id
 from connectors.normalize import country, currency, hs_code, optional_text, timestamp, unit, uscc
 from detectors.text import clean, language_of
-from schemas.records import Signal
+from schemas.records import FeedRole, Signal
 
 __all__ = ["FEED"]
 
@@ -52,4 +52,5 @@ FEED = FeedAdapter(
     schema=load_schema("declarations"),
     to_signal=to_signal,
     description="Customs declaration lines from the single window",
+    role=FeedRole.DECLARATION,
 )

@@ -431,3 +431,22 @@ def test_dead_letter_id_with_a_position_is_the_position() -> None:
     assert dl.dead_letter_id == "DL-feed.listings:2:99"
     assert dl.error == "ValueError"
     assert base64.b64decode(dl.raw) == b"{}"
+
+
+def test_a_signal_carries_its_feeds_role(run: Callable[..., Any]) -> None:
+    """Whether a signal is a declaration line is the feed's declared role, not its name."""
+    from dataclasses import replace
+
+    from schemas.codec import decode
+    from schemas.codec import encode as encode_record
+
+    line = run("declarations", encode(RECORDS["declarations"]))
+    report = run("complaints", encode(RECORDS["complaints"]))
+    assert (line.role, line.is_declaration) == ("declaration", True)
+    assert (report.role, report.is_declaration) == ("report", False)
+    renamed = replace(line, feed="customs_lines")  # a plugin feed of declaration lines
+    assert renamed.is_declaration
+    # a signal written before signals carried their role still reads as before
+    old = orjson.loads(encode_record(line))
+    del old["role"]
+    assert decode(Signal, orjson.dumps(old)).is_declaration
