@@ -15,98 +15,64 @@ from typing import Any
 
 from schemas.errors import ConfigError
 
-__all__ = ["ENVIRONMENT", "SECRETS", "Settings"]
+__all__ = ["ENVIRONMENT", "SECRETS", "Settings", "setting"]
 
-# field name -> (environment variable, description)
-ENVIRONMENT: dict[str, tuple[str, str]] = {
-    "broker": ("RISKWIRE_BROKER", "Kafka bootstrap URL, e.g. kafka://localhost:9092"),
-    "redis_url": ("RISKWIRE_REDIS_URL", "Redis URL (REDIS_URL is read when this is unset)"),
-    "namespace": ("RISKWIRE_NAMESPACE", "Prefix of topics, consumer group and Redis keys"),
-    "partitions": ("RISKWIRE_PARTITIONS", "Partitions per topic: the unit of scaling out"),
-    "replication": ("RISKWIRE_REPLICATION", "Replication factor of created topics"),
-    "store": ("RISKWIRE_STORE", "Faust table store: memory:// or rocksdb://"),
-    "web_port": ("RISKWIRE_WEB_PORT", "Worker HTTP port (health, metrics, feed endpoint)"),
-    "web_host": ("RISKWIRE_WEB_HOST", "Worker HTTP bind address"),
-    "tokens_file": (
-        "RISKWIRE_TOKENS_FILE",
-        "JSON file of API tokens, each naming a principal and its roles (README: Security)",
-    ),
-    "tokens": ("RISKWIRE_TOKENS", "The same JSON document inline (a secret: never printed)"),
-    "read_auth": (
-        "RISKWIRE_READ_AUTH",
-        "1: read-only endpoints (/health, /ready) need a token too",
-    ),
-    "web_debug": (
-        "RISKWIRE_WEB_DEBUG",
-        "1: serve Faust's debug pages (/router, /table, /stats, /graph, /performance)",
-    ),
-    "processing_guarantee": (
-        "RISKWIRE_PROCESSING_GUARANTEE",
-        "at_least_once (any broker) or exactly_once (Apache Kafka only)",
-    ),
-    "commit_interval": ("RISKWIRE_COMMIT_INTERVAL", "Seconds between offset commits"),
-    "rebalance_timeout": (
-        "RISKWIRE_REBALANCE_TIMEOUT",
-        "Seconds a consumer-group rebalance may take (also how long a join waits)",
-    ),
-    "fetch_max_wait_ms": (
-        "RISKWIRE_FETCH_MAX_WAIT_MS",
-        "Longest a worker's idle fetch waits for data (latency per stage on Tansu)",
-    ),
-    "dedup_window_days": (
-        "RISKWIRE_DEDUP_WINDOW_DAYS",
-        "Days within which the same content counts as an exact duplicate",
-    ),
-    "dedup_ttl_days": ("RISKWIRE_DEDUP_TTL_DAYS", "Days Redis keeps exact-duplicate keys"),
-    "max_record_bytes": ("RISKWIRE_MAX_RECORD_BYTES", "Larger raw records are dead-lettered"),
-    "max_request_bytes": (
-        "RISKWIRE_MAX_REQUEST_BYTES",
-        "Larger POST /feeds/<name> bodies get 413",
-    ),
-    "sources": (
-        "RISKWIRE_SOURCES",
-        "Existing topics to read as feeds: topic=feed[,topic=feed...]",
-    ),
-    "model_path": (
-        "RISKWIRE_MODEL_PATH",
-        "Trained warning model (riskwire model train); scores then carry its probability",
-    ),
-    "catalogue": ("RISKWIRE_CATALOGUE", "Path of an edited product catalogue (JSON)"),
-    "log_level": ("RISKWIRE_LOG_LEVEL", "Worker log level"),
-}
 
-#: settings whose value is a secret as a whole: masked by :meth:`Settings.redacted`, not in repr
-SECRETS = frozenset({"tokens"})
+def setting(default: Any, help: str, *, secret: bool = False) -> Any:
+    """A setting: its default and what it means. Its environment variable is its name in
+    capitals after ``RISKWIRE_``; a secret is masked by :meth:`Settings.redacted` and left out
+    of ``repr``. Adding a setting is this one line in :class:`Settings`."""
+    return field(default=default, repr=not secret, metadata={"help": help, "secret": secret})
 
 
 @dataclass(frozen=True, slots=True)
 class Settings:
     """Typed settings; build with :meth:`from_env`."""
 
-    broker: str = "kafka://127.0.0.1:9092"
-    redis_url: str = "redis://127.0.0.1:6379/0"
-    namespace: str = "riskwire"
-    partitions: int = 4
-    replication: int = 1
-    store: str = "memory://"
-    web_port: int = 6066
-    web_host: str = "127.0.0.1"
-    tokens_file: str = ""
-    tokens: str = field(default="", repr=False)
-    read_auth: bool = False
-    web_debug: bool = False
-    processing_guarantee: str = "at_least_once"
-    commit_interval: float = 1.0
-    rebalance_timeout: float = 3.0
-    fetch_max_wait_ms: int = 100
-    dedup_window_days: float = 7.0
-    dedup_ttl_days: float = 30.0
-    max_record_bytes: int = 1 << 20
-    max_request_bytes: int = 16 << 20
-    sources: str = ""
-    model_path: str = ""
-    catalogue: str = ""
-    log_level: str = "info"
+    broker: str = setting(
+        "kafka://127.0.0.1:9092", "Kafka bootstrap URL, e.g. kafka://localhost:9092"
+    )
+    redis_url: str = setting(
+        "redis://127.0.0.1:6379/0", "Redis URL (REDIS_URL is read when this is unset)"
+    )
+    namespace: str = setting("riskwire", "Prefix of topics, consumer group and Redis keys")
+    partitions: int = setting(4, "Partitions per topic: the unit of scaling out")
+    replication: int = setting(1, "Replication factor of created topics")
+    store: str = setting("memory://", "Faust table store: memory:// or rocksdb://")
+    web_port: int = setting(6066, "Worker HTTP port (health, metrics, feed endpoint)")
+    web_host: str = setting("127.0.0.1", "Worker HTTP bind address")
+    tokens_file: str = setting(
+        "", "JSON file of API tokens, each naming a principal and its roles (README: Security)"
+    )
+    tokens: str = setting(
+        "", "The same JSON document inline (a secret: never printed)", secret=True
+    )
+    read_auth: bool = setting(False, "1: read-only endpoints (/health, /ready) need a token too")
+    web_debug: bool = setting(
+        False, "1: serve Faust's debug pages (/router, /table, /stats, /graph, /performance)"
+    )
+    processing_guarantee: str = setting(
+        "at_least_once", "at_least_once (any broker) or exactly_once (Apache Kafka only)"
+    )
+    commit_interval: float = setting(1.0, "Seconds between offset commits")
+    rebalance_timeout: float = setting(
+        3.0, "Seconds a consumer-group rebalance may take (also how long a join waits)"
+    )
+    fetch_max_wait_ms: int = setting(
+        100, "Longest a worker's idle fetch waits for data (latency per stage on Tansu)"
+    )
+    dedup_window_days: float = setting(
+        7.0, "Days within which the same content counts as an exact duplicate"
+    )
+    dedup_ttl_days: float = setting(30.0, "Days Redis keeps exact-duplicate keys")
+    max_record_bytes: int = setting(1 << 20, "Larger raw records are dead-lettered")
+    max_request_bytes: int = setting(16 << 20, "Larger POST /feeds/<name> bodies get 413")
+    sources: str = setting("", "Existing topics to read as feeds: topic=feed[,topic=feed...]")
+    model_path: str = setting(
+        "", "Trained warning model (riskwire model train); scores then carry its probability"
+    )
+    catalogue: str = setting("", "Path of an edited product catalogue (JSON)")
+    log_level: str = setting("info", "Worker log level")
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: Any) -> Settings:
@@ -221,3 +187,11 @@ def _text(value: object) -> str:
     if isinstance(value, bool):
         return "1" if value else "0"
     return str(value)
+
+
+#: field name -> (environment variable, description), derived from :class:`Settings`
+ENVIRONMENT: dict[str, tuple[str, str]] = {
+    f.name: (f"RISKWIRE_{f.name.upper()}", f.metadata["help"]) for f in fields(Settings)
+}
+#: settings whose value is a secret as a whole: masked by :meth:`Settings.redacted`, not in repr
+SECRETS = frozenset(f.name for f in fields(Settings) if f.metadata["secret"])

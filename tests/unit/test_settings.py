@@ -188,3 +188,17 @@ def test_inline_tokens_are_never_shown() -> None:
     assert s.redacted()["tokens"] == "***"
     assert s.redacted()["tokens_file"] == "/etc/t.json"
     assert Settings().redacted()["tokens"] == ""
+
+
+def test_a_setting_is_one_line_its_variable_and_help_derived_from_it() -> None:
+    from dataclasses import fields as dataclass_fields
+
+    from streams.settings import ENVIRONMENT, SECRETS, Settings
+
+    names = [f.name for f in dataclass_fields(Settings)]
+    assert list(ENVIRONMENT) == names
+    for name in names:
+        var, help_text = ENVIRONMENT[name]
+        assert var == f"RISKWIRE_{name.upper()}" and help_text
+    assert set(SECRETS) == {"tokens"}
+    assert "tokens=" not in repr(Settings(tokens="x" * 20))
