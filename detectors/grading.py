@@ -1,6 +1,7 @@
 """Grading: from an assessment to a warning with grade, colour, kind, authority and measures.
 
-First-cut rules, documented so an analyst can check every decision:
+First-cut rules, documented so an analyst can check every decision; every number and measure
+comes from the grading standard in force (:data:`detectors.standard.STANDARD`):
 
 * Evidence floor: a warning needs at least 3 risk signals (see :mod:`detectors.evidence`) from
   at least 2 feeds, or 5 from one feed, or any death. One complaint is never a warning.
@@ -22,8 +23,9 @@ First-cut rules, documented so an analyst can check every decision:
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime
 
+from detectors.standard import STANDARD
 from schemas.records import Assessment, Cluster, Grade, Warning, WarningKind
 
 __all__ = [
@@ -40,28 +42,23 @@ __all__ = [
     "warning_id_for",
 ]
 
-THRESHOLDS: dict[Grade, float] = {
-    Grade.I: 80.0,
-    Grade.II: 45.0,
-    Grade.III: 24.0,
-    Grade.IV: 12.0,
-}
-DOWNGRADE_MARGIN = 0.75
-QUIET_PERIOD = timedelta(days=30)
-UPDATE_GROWTH = 1.5
-HOME_COUNTRY = "CN"
+THRESHOLDS = STANDARD.thresholds
+QUIET_PERIOD = STANDARD.quiet_period
 
 
 def evidence_floor(cluster: Cluster) -> bool:
     """Whether the cluster has enough independent evidence to be a warning at all."""
     signals = sum(cluster.risk_counts.values())
-    return cluster.deaths > 0 or (signals >= 3 and len(cluster.risk_counts) >= 2) or signals >= 5
+    std = STANDARD
+    several = signals >= std.floor_signals and len(cluster.risk_counts) >= std.floor_feeds
+    return cluster.deaths > 0 or several or signals >= std.floor_one_feed
 
 
 def warrants_warning(assessment: Assessment) -> bool:
     """Evidence floor and urgency gate together."""
     cluster = assessment.cluster
-    return evidence_floor(cluster) and (assessment.urgency >= 2 or cluster.deaths > 0)
+    urgent = assessment.urgency >= STANDARD.urgency_gate or cluster.deaths > 0
+    return evidence_floor(cluster) and urgent
 
 
 def grade_for(score: float) -> Grade | None:
@@ -74,78 +71,27 @@ def grade_for(score: float) -> Grade | None:
 
 def crosses_border(cluster: Cluster) -> bool:
     """Whether port targeting can act on these goods."""
-    foreign = any(o != HOME_COUNTRY for o in cluster.origins)
+    foreign = any(o != STANDARD.home_country for o in cluster.origins)
     return foreign or cluster.import_quantity > 0
 
 
 def kind_for(grade: Grade, cluster: Cluster) -> WarningKind:
     """Which of the three kinds of warning fits the grade and the goods."""
-    if crosses_border(cluster) and grade.rank >= Grade.III.rank:
+    if crosses_border(cluster) and grade.rank >= STANDARD.alert_from.rank:
         return WarningKind.ALERT_NOTIFICATION
-    if grade.rank >= Grade.II.rank:
+    if grade.rank >= STANDARD.announcement_from.rank:
         return WarningKind.WARNING_ANNOUNCEMENT
     return WarningKind.WARNING_NOTICE
 
 
 def authority_for(grade: Grade) -> str:
     """Who publishes: grade I nationally, the others by the competent quality authority."""
-    if grade is Grade.I:
-        return "national authority empowered by the State Council"
-    return "competent quality-safety authority"
-
-
-_MEASURES: dict[WarningKind, dict[Grade, tuple[str, ...]]] = {
-    WarningKind.ALERT_NOTIFICATION: {
-        Grade.I: (
-            "port targeting: hold all matching lines",
-            "ban import",
-            "return shipment or destroy",
-            "trace investigation",
-            "defect recall",
-        ),
-        Grade.II: (
-            "port targeting: hold matching lines",
-            "restrict import",
-            "trace investigation",
-            "defect recall",
-        ),
-        Grade.III: (
-            "port targeting: inspect matching lines",
-            "tightened supervision",
-            "trace investigation",
-        ),
-        Grade.IV: ("port targeting: sample matching lines", "tightened supervision"),
-    },
-    WarningKind.WARNING_ANNOUNCEMENT: {
-        Grade.I: (
-            "suspend sales",
-            "seal up and detain",
-            "defect recall",
-            "warn consumers",
-            "lower credit grade",
-        ),
-        Grade.II: ("suspend sales", "defect recall", "warn consumers", "lower credit grade"),
-        Grade.III: ("warn consumers", "tightened supervision"),
-        Grade.IV: ("warn consumers",),
-    },
-    WarningKind.WARNING_NOTICE: {
-        Grade.I: ("producers and operators to suspend sales", "trace investigation"),
-        Grade.II: (
-            "producers and operators to take risk-mitigation measures",
-            "trace investigation",
-        ),
-        Grade.III: (
-            "producers and operators to take risk-mitigation measures",
-            "tightened supervision",
-        ),
-        Grade.IV: ("producers and operators to self-inspect", "tightened supervision"),
-    },
-}
+    return STANDARD.authorities[grade]
 
 
 def measures_for(grade: Grade, kind: WarningKind) -> tuple[str, ...]:
     """Rapid-response measures proportionate to grade and kind (DOMAIN.md §6)."""
-    return _MEASURES[kind][grade]
+    return STANDARD.measures[kind][grade]
 
 
 def _title(cluster: Cluster, grade: Grade) -> str:
@@ -216,11 +162,11 @@ def decide(previous: Warning | None, assessment: Assessment) -> Warning | None:
     current = Grade(previous.grade)
     if reached and reached.rank > current.rank:
         return _build(assessment, reached, "upgraded", previous)
-    fell_clearly = assessment.score < THRESHOLDS[current] * DOWNGRADE_MARGIN
+    fell_clearly = assessment.score < THRESHOLDS[current] * STANDARD.downgrade_margin
     if reached and reached.rank < current.rank and fell_clearly:
         return _build(assessment, reached, "downgraded", previous)
     kind_changed = kind_for(current, cluster).value != previous.kind
-    grown = cluster.signal_count >= UPDATE_GROWTH * max(1, len(previous.evidence))
+    grown = cluster.signal_count >= STANDARD.update_growth * max(1, len(previous.evidence))
     # a merge closes the other cluster's warning: this one takes on its evidence at once
     absorbed = not set(cluster.merged_from) <= set(previous.merged_from)
     if kind_changed or grown or absorbed:
