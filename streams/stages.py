@@ -10,7 +10,7 @@ table's changelog.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, MutableMapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -528,15 +528,20 @@ def escalate(
     warning of a cluster merged away is lifted as ``merged`` (:func:`detectors.grading.retire`),
     with its control: the survivor's own assessment carries the risk on.
 
-    ``position`` is where the assessment was read. After a crash the table can hold a version
-    whose message never reached the topic (the changelog is written at once, outputs when the
-    offset is committed); the input is then read again, and instead of deciding anew (which would
-    find nothing changed) the stage returns what it decided at that position the first time.
+    ``position`` is where the assessment was read (``topic:partition:offset``; a cluster's
+    assessments all come from one partition, so offsets order them). After a crash the table can
+    hold versions whose messages never reached the topic (the changelog is written at once,
+    outputs when the offset is committed), and the inputs are read again. An input at or before
+    the last position that decided a version is a re-read: it gets what it decided the first time
+    (the last ``DECISIONS_KEPT`` decisions are kept), or nothing if it decided nothing; deciding
+    anew against the newer version would publish versions that never were.
     """
     cluster = assessment.cluster
-    previous, made_at, made_control = _stored_warning(warnings.get(cluster.cluster_id))
-    if position is not None and made_at == position:  # a replay: the same outputs again
-        return previous, made_control
+    stored = _StoredWarning.of(warnings.get(cluster.cluster_id))
+    offset = _offset(position)
+    if offset is not None and stored.last is not None and offset <= stored.last:
+        return stored.decided.get(offset, (None, None))
+    previous = stored.warning
     if cluster.merged_into is not None:
         warning = retire(previous, cluster) if previous else None
     else:
@@ -548,22 +553,49 @@ def escalate(
     if control is None and previous and previous.kind == alert and previous.status == "active":
         was = replace(previous, status="lifted", version=warning.version)
         control = control_for(was, cluster, catalogue)
-    # one value, so one changelog record: the version, where it was decided and its control
-    warnings[cluster.cluster_id] = dumps({"warning": warning, "at": position, "control": control})
+    decided = [[o, w, c] for o, (w, c) in stored.decided.items()]
+    if offset is not None:
+        decided = [*decided, [offset, warning, control]][-DECISIONS_KEPT:]
+    # one value, so one changelog record: the version and the decisions that made it
+    warnings[cluster.cluster_id] = dumps({"warning": warning, "decided": decided})
     return warning, control
 
 
-def _stored_warning(raw: bytes | None) -> tuple[Warning | None, str | None, Control | None]:
-    """A cluster's latest warning, the input position that decided it and the control it
-    issued (a bare Warning, as stored before positions were noted, has neither)."""
-    if not raw:
-        return None, None, None
-    value = loads(raw)
-    if "warning" not in value:
-        return from_dict(Warning, value), None, None
-    control = value.get("control")
-    return (
-        from_dict(Warning, value["warning"]),
-        value.get("at"),
-        from_dict(Control, control) if control else None,
-    )
+DECISIONS_KEPT = 16  # far more than one cluster's assessments between two commits
+
+
+def _offset(position: str | None) -> int | None:
+    """The offset in a ``topic:partition:offset`` position (or a bare offset)."""
+    if position is None:
+        return None
+    return int(position.rsplit(":", 1)[-1])
+
+
+@dataclass(frozen=True, slots=True)
+class _StoredWarning:
+    """A cluster's latest warning and the recent decisions that made versions, by offset."""
+
+    warning: Warning | None
+    decided: dict[int, tuple[Warning | None, Control | None]]
+
+    @property
+    def last(self) -> int | None:
+        """The offset of the last decision noted."""
+        return max(self.decided) if self.decided else None
+
+    @classmethod
+    def of(cls, raw: bytes | None) -> _StoredWarning:
+        """Read a stored value (a bare Warning, as stored before decisions were noted, too)."""
+        if not raw:
+            return cls(None, {})
+        value = loads(raw)
+        if "warning" not in value:
+            return cls(from_dict(Warning, value), {})
+        decided = {
+            int(o): (
+                from_dict(Warning, w) if w else None,
+                from_dict(Control, c) if c else None,
+            )
+            for o, w, c in value.get("decided", [])
+        }
+        return cls(from_dict(Warning, value["warning"]), decided)

@@ -718,3 +718,28 @@ def test_escalate_read_again_at_the_same_position_gives_the_same_outputs(
         None,
         None,
     )
+
+
+def test_escalate_re_reading_several_inputs_replays_their_decisions_not_new_ones(
+    evidenced: Cluster, catalogue: Catalogue
+) -> None:
+    """kill -9 with three assessments of one cluster uncommitted: grade II issued, nothing,
+    upgraded to I. All three are read again against the table that already holds grade I; each
+    gets exactly what it decided the first time. Deciding anew would have 'downgraded' to II
+    on the first re-read and upgraded again on the last: two versions that never were."""
+    imported = replace(evidenced, origins=("CN", "VN"))
+    inputs = [
+        ("assessments:2:40", assessment(imported, 50.0)),
+        ("assessments:2:41", assessment(imported, 52.0)),
+        ("assessments:2:42", assessment(imported, 90.0)),
+    ]
+    warnings: dict[str, bytes] = {}
+    first = [escalate(a, warnings, catalogue, pos) for pos, a in inputs]
+    assert [(w.version, w.grade) if w else None for w, _ in first] == [(1, "II"), None, (2, "I")]
+    table = dict(warnings)
+    again = [escalate(a, warnings, catalogue, pos) for pos, a in inputs]
+    assert dumps(again) == dumps(first)
+    assert warnings == table  # nothing decided twice
+    # the first input after the re-read decides against the latest version
+    later = escalate(assessment(imported, 91.0), warnings, catalogue, "assessments:2:43")
+    assert later == (None, None)
