@@ -8,9 +8,11 @@ asks the broker for the group's committed offsets:
 
 * no answer: the broker is unreachable; ``/ready`` says so (with how long), the log says so
   every ``INTERVAL``, and the worker waits for it (its consumer reconnects by itself);
-* an answer that lacks, or lowers, an offset this worker committed: the broker lost its data;
-  the worker logs why and exits with :data:`EXIT_BROKER_LOST`, so its supervisor starts it
-  afresh against what the broker now holds instead of it silently stalling.
+* answers that lack, or lower, an offset this worker committed, ``LOSSES_MEAN_LOST`` checks in
+  a row: the broker lost its data; the worker logs why and exits with
+  :data:`EXIT_BROKER_LOST`, so its supervisor starts it afresh against what the broker now
+  holds instead of it silently stalling. (An operator resetting the group's offsets looks the
+  same, and a restart is then what the worker needs too.)
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from typing import Any
 
 from kafka import TopicPartition
 from kafka.admin import KafkaAdminClient
-from kafka.errors import KafkaConnectionError, KafkaError, KafkaTimeoutError, NodeNotReadyError
+from kafka.errors import KafkaConnectionError, KafkaError, NodeNotReadyError, RetriableError
 
 from streams.settings import Settings
 
@@ -35,6 +37,9 @@ log = logging.getLogger("riskwire.broker")
 EXIT_BROKER_LOST = 76
 INTERVAL = 5.0
 REFUSALS_MEAN_LOST = 3  # answers refusing the group's offsets in a row: the broker forgot it
+# answers lacking this worker's offsets in a row: one can be a commit refused in a rebalance
+# (Faust notes an offset as committed even then) until the partition's new owner commits
+LOSSES_MEAN_LOST = 4
 
 
 def lost_offsets(
@@ -58,6 +63,7 @@ class BrokerWatch:
         self.settings = settings
         self.unreachable_since: float | None = None
         self.refusals = 0
+        self.losses = 0
         self.seen: dict[tuple[str, int], int] = {}
         self._admin: KafkaAdminClient | None = None
 
@@ -97,7 +103,7 @@ class BrokerWatch:
             return
         try:
             held = await asyncio.to_thread(self._group_offsets, sorted(committed))
-        except (KafkaConnectionError, NodeNotReadyError, KafkaTimeoutError, OSError) as exc:
+        except (KafkaConnectionError, NodeNotReadyError, RetriableError, OSError) as exc:
             if self.unreachable_since is None:
                 self.unreachable_since = time.monotonic()
             self._close()
@@ -115,7 +121,14 @@ class BrokerWatch:
             log.warning("broker answers again")
             self.unreachable_since = None
         lost = lost_offsets(committed, held)
+        self.losses = self.losses + 1 if lost else 0
         if lost:
+            log.error(
+                "the broker lacks offsets this worker committed (%d in a row): %s",
+                self.losses,
+                "; ".join(lost[:3]),
+            )
+        if lost and self.losses >= LOSSES_MEAN_LOST:
             log.critical(
                 "the broker lost this worker's committed offsets (a restarted in-memory broker?): "
                 "%s; the worker exits (%d) to start afresh against it",

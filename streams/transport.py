@@ -39,9 +39,14 @@ class _Consumer(faust_aiokafka.Consumer):
     stream (a rebalance suspending the flow while it was handed over) is then skipped with its
     offset committed - the record is lost. Two such records block commits on that partition for
     good, and outputs (published at commit) with them. Here a hole at the head of a partition is
-    never committed past; once it has lasted ``HOLE_GRACE`` seconds the partition is sought back
-    to its committed offset, so the missing records are read again (the stages are idempotent on
-    a re-read) and commits resume.
+    not committed past; once it has lasted ``HOLE_GRACE`` seconds the partition is read again
+    from its committed offset (on the consumer's own thread), so the missing records come back
+    (the stages are idempotent on a re-read) and commits resume.
+
+    An offset can also be missing because it holds no record (a transaction marker, a record
+    compacted away): if the same hole is still there after one re-read, it is committed past, as
+    Faust would. With ``exactly_once`` every transaction leaves a marker, so Faust's own rule
+    applies unchanged.
     """
 
     HOLE_GRACE = 5.0
@@ -49,9 +54,14 @@ class _Consumer(faust_aiokafka.Consumer):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._holes: dict[Any, float] = {}
+        self._reread: dict[Any, int] = {}  # partition -> committed offset read again from
 
     def _new_consumer_thread(self) -> faust_aiokafka.AIOKafkaConsumerThread:
         return _ConsumerThread(self, loop=self.loop, beacon=self.beacon)
+
+    def _guarding(self) -> bool:
+        guarantee = self.app.conf.processing_guarantee
+        return str(getattr(guarantee, "value", guarantee)) != "exactly_once"
 
     def _head_hole(self, tp: Any) -> bool:
         acked = self._acked[tp]
@@ -62,9 +72,17 @@ class _Consumer(faust_aiokafka.Consumer):
         return first > committed and not self._gap[tp].overlaps(committed, first)
 
     def _new_offset(self, tp: Any) -> int | None:
-        if self._head_hole(tp):
-            self._holes.setdefault(tp, time.monotonic())
-            return None
+        if self._guarding() and self._head_hole(tp):
+            committed = self._committed_offset[tp]
+            if self._reread.get(tp) != committed:  # not yet read again from there
+                self._holes.setdefault(tp, time.monotonic())
+                return None
+            log.warning(
+                "%s: offset %s still missing after reading again: no record there "
+                "(a transaction marker or compacted away); committing past it",
+                tp,
+                committed,
+            )
         self._holes.pop(tp, None)
         offset: int | None = super()._new_offset(tp)
         return offset
@@ -72,7 +90,7 @@ class _Consumer(faust_aiokafka.Consumer):
     async def commit(self, *args: Any, **kwargs: Any) -> bool:
         now = time.monotonic()
         for tp, since in list(self._holes.items()):
-            if now - since < self.HOLE_GRACE:
+            if now - since < self.HOLE_GRACE or self.app.rebalancing:
                 continue
             del self._holes[tp]
             if tp not in self.assignment() or not self._head_hole(tp):
@@ -85,7 +103,11 @@ class _Consumer(faust_aiokafka.Consumer):
                 tp,
                 committed,
             )
-            await self.seek(tp, committed)
+            self._reread[tp] = committed
+            try:
+                await self._thread.seek_wait({tp: committed})
+            except Exception as exc:  # revoked meanwhile: its new owner reads from committed
+                log.warning("%s: could not read again from %s: %r", tp, committed, exc)
         done: bool = await super().commit(*args, **kwargs)
         return done
 
