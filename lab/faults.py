@@ -6,7 +6,9 @@ consumer group has read everything, next day), and performs its faults at seeded
 replay: a kill happens right after a day's records were produced, while they are in flight.
 
 Within a day, records are produced in waves, one feed at a time into partition 0 of its raw
-topic, each wave read by the validate stage before the next is produced. Stage outputs depend
+topic, each wave read by the validate stage before the next is produced, and the declaration
+lines last, once the day's reports have gone through every stage (so the controls they raise
+are in force, as a day-by-day replay promises). Stage outputs depend
 on the order in which signals reach a partition, and with five feed topics (of several
 partitions each) read at once that interleaving is the consumer's choice; with waves it is the
 same in every run, so two clean runs give byte-identical warnings, controls and instructions,
@@ -37,9 +39,11 @@ from kafka import KafkaProducer, TopicPartition
 
 from cli.embedded import free_port
 from cli.lag import LagProbe
+from connectors.registry import get_feed
 from lab.sample import FeedRecord, Sample
 from lab.scenario import WorkerProcess, send_reference
 from lab.verify import Expected, Report, RunOutputs, compare, read_run
+from schemas.records import FeedRole
 from streams.settings import Settings
 from streams.state import clear_namespace
 from streams.topics import create_topics, feed_topic
@@ -204,7 +208,9 @@ def _produce(
         waves.setdefault(rec.feed, []).append((rec.key, rec.payload, rec.signal_id))
     for feed, raw, signal_id in extra:
         waves.setdefault(feed, []).append((None, raw, signal_id))
-    for feed in sorted(waves):
+    for feed in sorted(waves, key=_wave_rank):
+        if _is_declarations(feed):  # targeted once the day's reports are all through
+            _drain(probe, fleet)
         topic = feed_topic(settings, feed)
         pending = [
             (producer.send(topic, key=key, value=raw, partition=0), signal_id)
@@ -223,12 +229,23 @@ def _produce(
         _wait_read(probe, fleet, TopicPartition(topic, 0), last + 1)
 
 
+def _is_declarations(feed: str) -> bool:
+    adapter = get_feed(feed)
+    return adapter is not None and adapter.role == FeedRole.DECLARATION
+
+
+def _wave_rank(feed: str) -> tuple[bool, str]:
+    """Report feeds by name, declaration feeds last: a control a day's reports raise is in force
+    before that day's declaration lines are targeted, whatever the timing of the stages."""
+    return _is_declarations(feed), feed
+
+
 def wave_order(sample: Sample) -> list[FeedRecord]:
     """The sample's records in the order a scenario produces them: day by day, and within a
-    day feed by feed (by name), each feed's records in event-time order."""
+    day feed by feed (:func:`_wave_rank`), each feed's records in event-time order."""
     ordered: list[FeedRecord] = []
     for _, records in sample.by_day():
-        ordered += sorted(records, key=lambda rec: rec.feed)  # stable: event order per feed
+        ordered += sorted(records, key=lambda rec: _wave_rank(rec.feed))  # stable per feed
     return ordered
 
 
