@@ -458,8 +458,3 @@ def redis_outage(seconds: float, plan: ScenarioRun) -> Action:
         plan.checks.append(f"redis down {seconds:.0f}s")
 
     return act
-
-
-def env_with(**values: str) -> dict[str, str]:
-    """Environment for the workers of a scenario."""
-    return {k: v for k, v in values.items() if v}
