@@ -233,8 +233,21 @@ def _differences(run: RunOutputs, reference: RunOutputs) -> list[str]:
             elif ident not in mine:
                 found.append(f"{topic} {ident}: missing from this run")
             elif mine[ident] != theirs[ident]:
-                found.append(f"{topic} {ident}: content differs")
+                fields = ", ".join(_fields_differing(mine[ident], theirs[ident]))
+                found.append(f"{topic} {ident}: content differs ({fields})")
     return found
+
+
+def _fields_differing(mine: set[bytes], theirs: set[bytes]) -> list[str]:
+    """The top-level fields whose values differ between two sets of bodies of one id."""
+    a = [orjson.loads(b) for b in sorted(mine)]
+    b = [orjson.loads(b) for b in sorted(theirs)]
+    keys = {k for body in a + b for k in body}
+    return sorted(
+        k
+        for k in keys
+        if sorted(map(repr, (x.get(k) for x in a))) != sorted(map(repr, (x.get(k) for x in b)))
+    )
 
 
 def _decisions(topic: str, bodies: set[bytes]) -> set[tuple[str, ...]]:

@@ -4,19 +4,23 @@ Faust hard-codes ``fetch_max_wait_ms=1500`` for its worker consumer. Against the
 broker, a fetch over several partitions waits that long even when a record arrives meanwhile
 (measured: 0.55 s per hop with 1500 ms, 3 ms with 100 ms), and a record crosses five topics on
 its way to a warning. :class:`RiskwireApp` keeps Faust as it is but lets the setting
-``RISKWIRE_FETCH_MAX_WAIT_MS`` choose the wait.
+``RISKWIRE_FETCH_MAX_WAIT_MS`` choose the wait, and reads a table's changelog to the end of
+its log on recovery (:mod:`streams.log_ends`: Tansu's ListOffsets answer falls short).
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Mapping
 from typing import Any
 
 import aiokafka
 import faust
 from faust.transport.drivers import aiokafka as faust_aiokafka
-from faust.types import TransportT
+from faust.types import TP, TransportT
+
+from streams.log_ends import log_end_offsets
 
 __all__ = ["RiskwireApp"]
 
@@ -24,11 +28,33 @@ log = logging.getLogger("riskwire.transport")
 
 
 class _ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
+    """Faust's consumer thread with a shorter fetch wait and recovery read to the true log end."""
+
+    _probe: aiokafka.AIOKafkaConsumer | None = None
+
     def _create_worker_consumer(self, transport: Any) -> aiokafka.AIOKafkaConsumer:
         consumer = super()._create_worker_consumer(transport)
         # Read by AIOKafkaConsumer.start() when it builds its fetcher.
         consumer._fetch_max_wait_ms = self.app.conf.riskwire_fetch_max_wait_ms
         return consumer
+
+    async def _highwaters(self, partitions: list[TP]) -> Mapping[TP, int]:
+        # Faust's table recovery reads each changelog up to these offsets (see streams.log_ends).
+        ends: Mapping[TP, int] = await super()._highwaters(partitions)
+        if self.consumer.in_transaction:
+            return ends
+        if self._probe is None:
+            probe = self._create_client_consumer(self.transport)  # type: ignore[arg-type]
+            probe._enable_auto_commit = False
+            probe._fetch_max_wait_ms = self.app.conf.riskwire_fetch_max_wait_ms
+            await probe.start()
+            self._probe = probe
+        return await log_end_offsets(self._probe, ends)
+
+    async def on_thread_stop(self) -> None:
+        await super().on_thread_stop()
+        if self._probe is not None:
+            await self._probe.stop()
 
 
 class _Consumer(faust_aiokafka.Consumer):
