@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import orjson
-from kafka import KafkaProducer
 
+from cli.producer import send_all
 from lab.scenario import TopicReader
 from schemas.codec import decode
 from schemas.errors import ConfigError
@@ -123,11 +123,4 @@ def replay_file(settings: Settings, path: Path) -> int:
             except orjson.JSONDecodeError as exc:
                 raise ConfigError(f"{path}:{number}: not JSON ({exc})") from None
             messages.append((_destination(settings, line, number), _payload(line, number)))
-    producer = KafkaProducer(bootstrap_servers=settings.bootstrap_servers, linger_ms=10)
-    try:
-        for topic, payload in messages:
-            producer.send(topic, value=payload)
-        producer.flush()
-    finally:
-        producer.close()
-    return len(messages)
+    return send_all(settings, ((topic, None, payload) for topic, payload in messages))

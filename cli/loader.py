@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import redis
-from kafka import KafkaProducer
 from tqdm import tqdm
 
+from cli.producer import kafka_producer
 from connectors.feeds.base import FeedAdapter
 from connectors.sources import RawRecord, read_records
 from schemas.errors import ConfigError
@@ -82,8 +82,8 @@ def load_file(
     with ExitStack() as stack:
         client = redis.Redis.from_url(settings.redis_url)
         stack.callback(client.close)
-        producer = KafkaProducer(
-            bootstrap_servers=settings.bootstrap_servers,
+        producer = kafka_producer(
+            settings,
             linger_ms=20,
             batch_size=256 * 1024,
             acks="all",

@@ -230,8 +230,7 @@ def _cmd_deadletter(args: argparse.Namespace) -> int:
 
 
 def _cmd_reference(args: argparse.Namespace) -> int:
-    from kafka import KafkaProducer
-
+    from cli.producer import send_all
     from connectors.reference import parse_reference
     from schemas.errors import SchemaError
     from streams.settings import Settings
@@ -256,14 +255,9 @@ def _cmd_reference(args: argparse.Namespace) -> int:
     if bad:
         print(f"{bad} invalid lines: nothing sent", file=sys.stderr)
         return 1
-    producer = KafkaProducer(bootstrap_servers=settings.bootstrap_servers, linger_ms=10)
-    try:
-        for key, value in messages:
-            producer.send(settings.topic("reference"), key=key, value=value)
-        producer.flush()
-    finally:
-        producer.close()
-    print(f"sent {len(messages)} reference facts to {settings.topic('reference')}")
+    topic = settings.topic("reference")
+    sent = send_all(settings, ((topic, key, value) for key, value in messages))
+    print(f"sent {sent} reference facts to {topic}")
     return 0
 
 

@@ -26,7 +26,6 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections import deque
 from collections.abc import Iterable, MutableMapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import timedelta
@@ -34,7 +33,6 @@ from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
-import orjson
 from rapidfuzz import fuzz
 
 from detectors.event_identity import (
@@ -48,6 +46,7 @@ from detectors.event_identity import (
     quotes,
     sexes,
 )
+from detectors.expiring import ExpiringIndex
 from detectors.regions import compatible as regions_compatible
 from detectors.regions import region_key
 from detectors.text import is_cjk, match_key, narrative, quoted_numbers, sound_key
@@ -421,26 +420,20 @@ class NearVerdict:
         return {**self.best.explain(self.threshold), "candidates": self.candidates}
 
 
-SWEEP_HOURS = 24  # hour lists swept per signal at most (here and in the linkage index)
-
-
-def _part(block: str) -> str:
-    return block.split("|", 1)[0]
+def _split(blocks: Iterable[str]) -> tuple[str, list[str]]:
+    """A signal's blocking keys as (its partition's part, the keys within it)."""
+    names = list(blocks)
+    return names[0].split("|", 1)[0], [name.split("|", 1)[1] for name in names]
 
 
 class NearDupIndex:
-    """Recent report keys by blocking key, bounded by ``WINDOW`` and ``MAX_PER_BLOCK``.
+    """Recent report keys by blocking key: the ``per_block`` newest per key, none older than
+    ``WINDOW`` before the newest report checked in its category.
 
-    Without ``store`` it lives in memory (``riskwire dedup``, evaluations, the bench). With a
-    ``store`` - a changelog-backed table in the pipeline, a dict in the in-process runner -
-    every block written is also written there as one value, and a block not yet in memory is
-    read from there, so a restarted worker recovers its blocks from the changelog. Blocks are
-    only ever replaced in the store, never mutated, so each change reaches the changelog.
-
-    In a store, the blocks written in an hour are also listed under ``"<category>|~e|<hour>"``
-    (hours since the epoch; ``"<category>|~e"`` is the oldest not yet swept), and each signal
-    sweeps the hours of its category that left the window (:meth:`sweep`): a blocking key no
-    later report uses (a brand, a model, a name) does not stay for ever.
+    Held in an :class:`detectors.expiring.ExpiringIndex` over ``store``: a dict by default
+    (``riskwire dedup``, evaluations, the bench), a changelog-backed table in the pipeline, so
+    that filing a report writes one value and a restarted worker rebuilds the lists from the
+    recovered table (call :meth:`invalidate` after a recovery).
 
     A signal already filed (a replay after a crash) gets the verdict it got the first time.
     """
@@ -455,150 +448,63 @@ class NearDupIndex:
             float(matcher_config()["duplicate_threshold"]) if threshold is None else threshold
         )
         self.per_block = per_block
-        self.store = store
-        self._blocks: dict[str, deque[ReportKey]] = {}
-        self._loaded: dict[str, bytes] = {}  # the stored value each in-memory block came from
-        self._listed: dict[str, tuple[bytes | None, list[str]]] = {}  # hour lists, decoded
+        self.store: MutableMapping[str, bytes] = {} if store is None else store
+        self.index: ExpiringIndex[ReportKey] = ExpiringIndex(
+            self.store,
+            "n",
+            window=float(WINDOW.days),
+            per_key=per_block,
+            encode=ReportKey.to_row,
+            decode=ReportKey.from_row,
+        )
 
-    def _block(self, name: str) -> deque[ReportKey] | None:
-        if self.store is None:
-            return self._blocks.get(name)
-        blob = self.store.get(name)
-        if blob is None:
-            self._blocks.pop(name, None)
-            return None
-        if self._loaded.get(name) is not blob:  # first read, or changed by a recovery
-            rows = orjson.loads(blob)
-            entries = deque((ReportKey.from_row(r) for r in rows), maxlen=self.per_block)
-            self._blocks[name] = entries
-            self._loaded[name] = blob
-        return self._blocks[name]
-
-    def candidates(self, keys: Iterable[str], key: ReportKey) -> list[ReportKey]:
-        """Distinct recent reports filed under any of ``keys``."""
-        return self._scan(keys, key)[1]
-
-    def _scan(
-        self, keys: Iterable[str], key: ReportKey
-    ) -> tuple[ReportKey | None, list[ReportKey]]:
-        """``key``'s own earlier filing (a replay) if any, and its candidates, in one pass."""
-        seen: dict[str, ReportKey] = {}
-        filed: ReportKey | None = None
-        for block in keys:
-            for other in self._block(block) or ():
-                if other.signal_id == key.signal_id:
-                    filed = other
-                elif key.day - other.day <= WINDOW.days:
-                    seen.setdefault(other.signal_id, other)
-        return filed, list(seen.values())
+    def candidates(self, blocks: Iterable[str], key: ReportKey) -> list[ReportKey]:
+        """Distinct recent reports filed under any of ``blocks``, oldest first per block."""
+        part, keys = _split(blocks)
+        found = self.index.lookup(part, keys, newest_first=False)
+        return [e.value for e in found if e.id != key.signal_id]
 
     def check(self, signal: Signal, add: bool = True) -> NearVerdict:
         """Compare ``signal`` with its candidates; file it unless ``add`` is false."""
         key = ReportKey.of(signal)
         blocks = blocking_keys(signal)
-        if self.store is not None:
-            self.sweep(_part(blocks[0]), key.day)
-        filed, found = self._scan(blocks, key)
-        if filed is not None and self.store is not None:  # a replay: the first verdict stands
-            return self._verdict_again(filed, key, found)
-        verdict = best_match(key, found, self.threshold)
+        part, keys = _split(blocks)
+        self.index.expire(part, key.day)
+        filed = self.index.get(part, key.signal_id)
+        if filed is not None:  # a replay: the first verdict stands
+            return self._verdict_again(part, filed.value, key)
+        verdict = best_match(key, self.candidates(blocks, key), self.threshold)
         if add:
-            filed = replace(key, duplicate_of=verdict.duplicate_of, candidates=verdict.candidates)
-            self.add(blocks, filed)
+            filed_key = replace(
+                key, duplicate_of=verdict.duplicate_of, candidates=verdict.candidates
+            )
+            self.index.put(part, key.signal_id, key.day, keys, filed_key)
         return verdict
 
-    def _verdict_again(
-        self, filed: ReportKey, key: ReportKey, found: list[ReportKey]
-    ) -> NearVerdict:
+    def _verdict_again(self, part: str, filed: ReportKey, key: ReportKey) -> NearVerdict:
         """The verdict given when ``key`` was filed, explained as it was then: the match with
         its original is a pure function of the two reports, so a re-read after a crash gives
         the same duplicate record byte for byte."""
-        original = next((o for o in found if o.signal_id == filed.duplicate_of), None)
-        match = compare(key, original) if original is not None else None
+        original = self.index.get(part, filed.duplicate_of) if filed.duplicate_of else None
+        match = compare(key, original.value) if original is not None else None
         return NearVerdict(filed.duplicate_of, match, self.threshold, filed.candidates)
 
     def add(self, blocks: Iterable[str], key: ReportKey) -> None:
-        """File ``key`` under ``blocks``, dropping the oldest beyond the per-block bound and,
-        when writing through to a store, those older than the window."""
-        for block in blocks:
-            entries = self._block(block)
-            if entries is None:
-                entries = deque(maxlen=self.per_block)
-                self._blocks[block] = entries
-            entries.append(key)
-            if self.store is not None:
-                while entries and key.day - entries[0].day > WINDOW.days:
-                    entries.popleft()
-                self._write(block, entries)
-        if self.store is not None:
-            self._enlist(blocks, key.day)
-
-    def _write(self, block: str, entries: deque[ReportKey]) -> None:
-        assert self.store is not None
-        blob = orjson.dumps([e.to_row() for e in entries])
-        self.store[block] = blob
-        self._loaded[block] = blob
-
-    def _enlist(self, blocks: Iterable[str], day: float) -> None:
-        """List blocks under the hour of ``day``, per category, to be swept when it is old."""
-        assert self.store is not None
-        hour = int(day * 24)
-        by_part: dict[str, list[str]] = {}
-        for block in blocks:
-            by_part.setdefault(_part(block), []).append(block)
-        for part, names in by_part.items():
-            list_key = f"{part}|~e|{hour}"
-            raw = self.store.get(list_key)
-            cached = self._listed.get(list_key)
-            if cached is None or cached[0] is not raw:  # decoded once per stored value
-                cached = (raw, list(orjson.loads(raw)) if raw else [])
-            listed = cached[1]
-            new = [n for n in names if n not in listed]
-            if new:
-                listed = [*listed, *new]
-                blob = orjson.dumps(listed)
-                self.store[list_key] = blob
-                cached = (blob, listed)
-                oldest = self.store.get(f"{part}|~e")
-                if oldest is None or hour < int(oldest):
-                    self.store[f"{part}|~e"] = str(hour).encode()
-            if len(self._listed) >= 4096:
-                self._listed.clear()
-            self._listed[list_key] = cached
+        """File ``key`` under ``blocks`` (forgetting what left the window by its day)."""
+        part, keys = _split(blocks)
+        self.index.expire(part, key.day)
+        self.index.put(part, key.signal_id, key.day, keys, key)
 
     def sweep(self, part: str, day: float) -> int:
-        """Forget, in category ``part``, the blocks whose reports all left the window by
-        ``day``; returns how many went. At most ``SWEEP_HOURS`` hour lists per call."""
-        if self.store is None or (raw := self.store.get(f"{part}|~e")) is None:
-            return 0
-        hour, horizon = int(raw), int((day - WINDOW.days) * 24)
-        forgotten = swept = 0
-        for _ in range(WINDOW.days * 24):  # an empty hour costs one lookup
-            if swept == SWEEP_HOURS or hour >= horizon:
-                break
-            listed = self.store.pop(f"{part}|~e|{hour}", None)
-            if listed is not None:
-                swept += 1
-                forgotten += sum(self._prune(name, day) for name in orjson.loads(listed))
-            hour += 1
-        if hour != int(raw):  # written only when it moved: no changelog write per signal
-            self.store[f"{part}|~e"] = str(hour).encode()
-        return forgotten
+        """Forget, in category ``part``, the reports that left the window by ``day``."""
+        return len(self.index.expire(part, day))
 
-    def _prune(self, block: str, day: float) -> int:
-        """Delete ``block`` if its newest report left the window. A block still in use is left
-        alone: the hour of its newest report lists it, and its next write drops the old."""
-        assert self.store is not None
-        entries = self._block(block)
-        if entries is None or (entries and day - max(e.day for e in entries) <= WINDOW.days):
-            return 0
-        self.store.pop(block, None)
-        self._blocks.pop(block, None)
-        self._loaded.pop(block, None)
-        return 1
+    def invalidate(self) -> None:
+        """The store changed underneath (a recovery): rebuild the lists on next use."""
+        self.index.invalidate()
 
     def __len__(self) -> int:
-        return sum(len(d) for d in self._blocks.values())
+        return len(self.index)
 
 
 def best_match(key: ReportKey, candidates: Iterable[ReportKey], threshold: float) -> NearVerdict:

@@ -135,7 +135,7 @@ def bench_link(n: int = 0) -> list[Row]:
     from detectors.linkage import WINDOW
     from lab.evalset import read_jsonl
     from lab.evaluate import _signals, default_evalset
-    from streams.stages import link_signal
+    from streams.linking import LinkIndex, link_signal
 
     records = read_jsonl(default_evalset())
     reports = [s for s in _signals(records, load_catalogue()) if s.feed != "declarations"]
@@ -146,15 +146,16 @@ def bench_link(n: int = 0) -> list[Row]:
     for size in sizes:
         clusters: dict[str, bytes] = {}
         blocks: dict[str, bytes] = {}
+        index = LinkIndex(blocks)
         for i in range(size):
             s = reports[i % len(reports)]
             at = end - WINDOW + timedelta(seconds=WINDOW.total_seconds() * i / size)
             clone = copy(s, signal_id=f"h:{i}", brand=f"{s.brand or '品牌'}{i}", event_time=at)
-            link_signal(clone, clusters, blocks)
+            link_signal(clone, clusters, index)
         probes = [copy(s, signal_id=f"p:{s.signal_id}", event_time=end) for s in reports[:300]]
         started = time.perf_counter()
         for probe in probes:
-            link_signal(probe, clusters, blocks)
+            link_signal(probe, clusters, index)
         per_signal[size] = (time.perf_counter() - started) / len(probes)
         rows.append((f"history {size:,}: per signal", per_signal[size] * 1e6, "us"))
         rows.append((f"history {size:,}: live clusters", float(len(clusters)), "clusters"))
@@ -182,7 +183,74 @@ def bench_aberration(n: int = 10) -> list[Row]:
     return rows
 
 
+class _CountingTable(dict[str, bytes]):
+    """A dict standing in for a changelog-backed table: counts what would be changelog records."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.records = 0
+
+    def __setitem__(self, key: str, value: bytes) -> None:
+        self.records += 1
+        super().__setitem__(key, value)
+
+    def __delitem__(self, key: str) -> None:
+        self.records += 1
+        super().__delitem__(key)
+
+    def pop(self, key: str, *default: Any) -> Any:
+        if key in self:
+            self.records += 1
+        return super().pop(key, *default)
+
+
+def bench_state(n: int = 0) -> list[Row]:
+    """Changelog records each input record costs, by table: the demo sample (seed 7, ``n``
+    days, 42 by default) through the flow's in-memory runner with counting tables."""
+    from detectors.catalogue import load_catalogue
+    from detectors.neardup import NearDupIndex
+    from detectors.targeting import Reference
+    from lab.offline import run_offline
+    from lab.sample import generate
+    from streams.flow import FlowState
+
+    sample = generate(seed=7, days=n or 42)
+    tables = {
+        name: _CountingTable() for name in ("near", "clusters", "blocks", "areas", "warnings")
+    }
+    state = FlowState(
+        near=NearDupIndex(store=tables["near"]),
+        clusters=tables["clusters"],
+        blocks=tables["blocks"],
+        areas=tables["areas"],
+        warnings=tables["warnings"],
+    )
+    ref = sample.reference
+    started = time.perf_counter()
+    run = run_offline(
+        sample.records,
+        load_catalogue(),
+        Reference(ref.credit, frozenset(ref.blacklist), ref.origin_risk),
+        state,
+    )
+    seconds = time.perf_counter() - started
+    inputs = len(sample.records)
+    rows: list[Row] = [("input records", float(inputs), "records")]
+    rows += [
+        (f"changelog records per input: {name}", table.records / inputs, "records")
+        for name, table in tables.items()
+    ]
+    total = sum(t.records for t in tables.values())
+    rows.append(("changelog records per input: all tables", total / inputs, "records"))
+    outputs = len(run.signals) + len(run.duplicates) + len(run.dead_letters)
+    outputs += len(run.assessments) + len(run.warnings)
+    rows.append(("output records per input (main ones)", outputs / inputs, "records"))
+    rows.append(("flow time per input (one process)", seconds / inputs * 1e3, "ms"))
+    return rows
+
+
 BENCHMARKS: dict[str, Callable[..., list[Row]]] = {
+    "state": bench_state,
     "load": bench_load,
     "aberration": bench_aberration,
     "dedup": bench_dedup,

@@ -39,6 +39,7 @@ from kafka import KafkaProducer, TopicPartition
 
 from cli.embedded import free_port
 from cli.lag import LagProbe
+from cli.producer import kafka_producer
 from connectors.registry import get_feed
 from lab.sample import FeedRecord, Sample
 from lab.scenario import WorkerProcess, send_reference
@@ -304,9 +305,7 @@ def run(plan: ScenarioRun, sample: Sample, base: Settings, workdir: Path) -> Sce
     create_topics(settings)
     fleet = Fleet(settings, workdir, env=plan.env)
     produced = _Produced()
-    producer = KafkaProducer(
-        bootstrap_servers=settings.bootstrap_servers, linger_ms=10, max_request_size=8 << 20
-    )
+    producer = kafka_producer(settings, max_request_size=8 << 20)
     probe = LagProbe(settings)
     try:
         fleet.wait_ready(fleet.start())

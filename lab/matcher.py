@@ -19,7 +19,7 @@ from detectors.dedup import MemoryExactIndex
 from detectors.neardup import NearDupIndex, matcher_config
 from schemas.records import DeadLetter, Signal
 from streams import flow
-from streams.stages import reason_ids
+from streams.linking import reason_ids
 
 __all__ = ["MatchResult", "Matcher"]
 

@@ -47,12 +47,17 @@ class OfflineRun:
 
 
 def run_offline(
-    records: Iterable[FeedRecord], catalogue: Catalogue, reference: Reference
+    records: Iterable[FeedRecord],
+    catalogue: Catalogue,
+    reference: Reference,
+    state: flow.FlowState | None = None,
 ) -> OfflineRun:
-    """Push ``records`` through :mod:`streams.flow`, step by step, in the given order."""
+    """Push ``records`` through :mod:`streams.flow`, step by step, in the given order, with
+    ``state`` as the tables (new dicts by default)."""
     run = OfflineRun()
     exact = MemoryExactIndex()
-    state = flow.FlowState(near=NearDupIndex(store={}))
+    if state is None:
+        state = flow.FlowState(near=NearDupIndex(store={}))
     active: dict[str, Control] = {}
     now = datetime.now(UTC)
     for offset, rec in enumerate(records):

@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from cli.lag import LagProbe
+from cli.producer import kafka_producer, send_all
 from connectors.reference import reference_messages
 from lab.sample import FeedRecord, ReferenceData, Sample
 from schemas.codec import decode
@@ -125,14 +126,8 @@ class TopicReader:
 def send_reference(settings: Settings, reference: ReferenceData) -> int:
     """Publish reference data as messages on ``<ns>.reference``; returns how many were sent."""
     messages = reference_messages(reference.credit, reference.blacklist, reference.origin_risk)
-    producer = KafkaProducer(bootstrap_servers=settings.bootstrap_servers, linger_ms=10)
-    try:
-        for key, value in messages:
-            producer.send(settings.topic("reference"), key=key, value=value)
-        producer.flush()
-    finally:
-        producer.close()
-    return len(messages)
+    topic = settings.topic("reference")
+    return send_all(settings, ((topic, key, value) for key, value in messages))
 
 
 def produce(producer: KafkaProducer, settings: Settings, records: Iterable[FeedRecord]) -> int:
@@ -221,7 +216,7 @@ def replay(
 ) -> Outputs:
     """Publish the sample's reference data, then its feeds day by day, draining the pipeline
     after each day; return its outputs."""
-    producer = KafkaProducer(bootstrap_servers=settings.bootstrap_servers, linger_ms=10)
+    producer = kafka_producer(settings)
     probe = LagProbe(settings)
     tail = TopicReader(settings, settings.topic("warnings"))
     try:

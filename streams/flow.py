@@ -44,6 +44,7 @@ from schemas.records import (
     Warning,
 )
 from streams import stages
+from streams.linking import LinkIndex, link_signal
 
 __all__ = [
     "Deduplicated",
@@ -62,13 +63,21 @@ State = MutableMapping[str, bytes]
 
 @dataclass
 class FlowState:
-    """The state of every stateful step, one mapping per table."""
+    """The state of every stateful step, one mapping per table, and the indexes over them."""
 
     near: NearDupIndex
     clusters: State = field(default_factory=dict)
     blocks: State = field(default_factory=dict)
     areas: State = field(default_factory=dict)
     warnings: State = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.linking = LinkIndex(self.blocks)
+
+    def invalidate(self) -> None:
+        """Tables were recovered: rebuild the indexes' lists from them on next use."""
+        self.near.invalidate()
+        self.linking.invalidate()
 
 
 def validate(
@@ -128,10 +137,10 @@ def link(
 ) -> Linked:
     """Join a unique signal to its product-hazard cluster (or found one, or wait)."""
     retired: list[Cluster] = []
-    cluster, decision = stages.link_signal(
+    cluster, decision = link_signal(
         signal,
         state.clusters,
-        state.blocks,
+        state.linking,
         threshold,
         areas=state.areas,
         retired=retired,

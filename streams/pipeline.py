@@ -145,13 +145,20 @@ def build_pipeline(settings: Settings) -> Pipeline:
     def table(name: str) -> StateTable:
         return state_table(app, name, pipeline.recovery)
 
+    near, blocks = table("near"), table("blocks")
     tables = flow.FlowState(
-        near=NearDupIndex(store=table("near")),  # recent reports by blocking key
+        near=NearDupIndex(store=near),  # recent reports by blocking key
         clusters=table("clusters"),
-        blocks=table("blocks"),  # the linkage candidate index, waiting declarations
+        blocks=blocks,  # the linkage candidate index, waiting declarations
         areas=table("areas"),  # risk signals per day by category and province, for urgency
         warnings=table("warnings"),
     )
+
+    async def rebuild_indexes() -> None:  # the indexes' lists derive from recovered tables
+        tables.invalidate()
+
+    near.on_recover(rebuild_indexes)
+    blocks.on_recover(rebuild_indexes)
 
     def now() -> datetime:
         return datetime.now(UTC)

@@ -1,4 +1,4 @@
-"""detectors.area and the area state of streams.stages.link_signal: risk signals per day by
+"""detectors.area and the area state of streams.linking.link_signal: risk signals per day by
 category and province, counted once, late events within the horizon, older ones left out."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import pytest
 from detectors.area import HORIZON_DAYS, add_to_series, area_key, cluster_province, province_of
 from schemas.codec import decode, encode, loads
 from schemas.records import Cluster, Signal
-from streams.stages import link_signal
+from streams.linking import LinkIndex, link_signal
 
 MakeSignal = Callable[..., Signal]
 T0 = datetime(2026, 9, 20, 6, 30, tzinfo=UTC)
@@ -29,7 +29,7 @@ class Link:
 
     def __init__(self) -> None:
         self.clusters: dict[str, bytes] = {}
-        self.blocks: dict[str, bytes] = {}
+        self.blocks = LinkIndex({})
         self.areas: dict[str, bytes] = {}
 
     def __call__(self, signal: Signal) -> Cluster | None:
@@ -200,8 +200,7 @@ def test_late_signals_count_on_their_own_day_or_not_at_all(
 
 def test_without_areas_link_signal_behaves_as_before(report: Callable[..., Signal]) -> None:
     clusters: dict[str, bytes] = {}
-    blocks: dict[str, bytes] = {}
-    cluster, _ = link_signal(report(), clusters, blocks)
+    cluster, _ = link_signal(report(), clusters, LinkIndex({}))
     assert cluster is not None
     assert cluster.area_key == "" and cluster.area_daily_counts == {}
 
@@ -223,11 +222,11 @@ def test_a_signal_read_again_after_its_cluster_update_was_lost_counts_once(
     cluster's did not. The input is read again at the same offset; the area notes the last
     offset it counted, so the replay counts nothing twice while the cluster is rebuilt."""
     clusters: dict[str, bytes] = {}
-    blocks: dict[str, bytes] = {}
+    blocks = LinkIndex({})
     areas: dict[str, bytes] = {}
     founder, joiner = report(), report(T0 + timedelta(hours=2))
     link_signal(founder, clusters, blocks, areas=areas, position=10)
-    lost_clusters, lost_blocks = dict(clusters), dict(blocks)
+    lost_clusters, lost_blocks = dict(clusters), LinkIndex(dict(blocks.store))
     link_signal(joiner, clusters, blocks, areas=areas, position=11)
     # the crash: only the area's changelog record of offset 11 reached the broker
     again, _ = link_signal(joiner, lost_clusters, lost_blocks, areas=areas, position=11)
@@ -235,5 +234,5 @@ def test_a_signal_read_again_after_its_cluster_update_was_lost_counts_once(
     assert again.area_daily_counts == {iso(T0): 2}
     # without positions (the offline runner) a replay is recognised by cluster membership only
     fresh: dict[str, bytes] = {}
-    link_signal(founder, {}, {}, areas=fresh)
+    link_signal(founder, {}, LinkIndex({}), areas=fresh)
     assert loads(fresh[AREA]) == {iso(T0): 1}

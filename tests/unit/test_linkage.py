@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -23,9 +22,8 @@ from detectors.linkage import (
     similarity,
 )
 from detectors.neardup import matcher_config
-from schemas.codec import dumps, loads
 from schemas.records import Cluster, Signal
-from streams.stages import EXPIRY, PER_KEY, link_signal
+from streams.linking import EXPIRY, PER_KEY, LinkIndex, link_signal
 
 T0 = datetime(2026, 9, 20, 6, 30, tzinfo=UTC)
 MakeSignal = Callable[..., Signal]
@@ -225,13 +223,12 @@ def test_declarations_never_seed_clusters(make_signal: MakeSignal) -> None:
     assert not seeds_clusters(declaration)
     clusters: dict[str, bytes] = {}
     blocks: dict[str, bytes] = {}
-    cluster, _ = link_signal(declaration, clusters, blocks)
+    index = LinkIndex(blocks)
+    cluster, _ = link_signal(declaration, clusters, index)
     assert cluster is None
     assert clusters == {}
-    # it waits for a cluster: the line under its own key, its id under its index keys
-    assert f"childrens_products|d|{declaration.signal_id}" in blocks
-    waiting = ("childrens_products|d|", "childrens_products|p|", "childrens_products|e")
-    assert all(k.startswith(waiting) for k in blocks)  # |e: its hour, to be swept
+    # it waits for a cluster: one stored value, the line under its own key
+    assert list(blocks) == [f"childrens_products|wait|{declaration.signal_id}"]
 
 
 def test_a_waiting_declaration_joins_the_cluster_founded_later(
@@ -253,18 +250,19 @@ def test_a_waiting_declaration_joins_the_cluster_founded_later(
     )
     clusters: dict[str, bytes] = {}
     blocks: dict[str, bytes] = {}
+    index = LinkIndex(blocks)
     for line in (declaration, other_goods):
-        assert link_signal(line, clusters, blocks)[0] is None
-    cluster, decision = link_signal(founder, clusters, blocks)
+        assert link_signal(line, clusters, index)[0] is None
+    cluster, decision = link_signal(founder, clusters, index)
     assert cluster is not None
     assert decision.reasons["adopted"] == [declaration.signal_id]
     assert cluster.member_ids == (founder.signal_id, declaration.signal_id)
     assert cluster.import_quantity == 3000.0
     assert cluster.feed_counts == {"complaints": 1, "declarations": 1}
     # the other brand's goods keep waiting; the adopted line is no longer held
-    assert f"childrens_products|d|{other_goods.signal_id}" in blocks
-    assert f"childrens_products|d|{declaration.signal_id}" not in blocks
-    assert not any(declaration.signal_id.encode() in v for k, v in blocks.items() if "|p|" in k)
+    assert f"childrens_products|wait|{other_goods.signal_id}" in blocks
+    assert f"childrens_products|wait|{declaration.signal_id}" not in blocks
+    assert not any(declaration.signal_id in k for k in blocks)
 
 
 def test_waiting_declarations_are_bounded_per_key(make_signal: MakeSignal) -> None:
@@ -272,6 +270,7 @@ def test_waiting_declarations_are_bounded_per_key(make_signal: MakeSignal) -> No
     waiting lines, and a line no list names any more is deleted."""
     clusters: dict[str, bytes] = {}
     blocks: dict[str, bytes] = {}
+    index = LinkIndex(blocks)
     lines = [
         make_signal(
             "declarations",
@@ -283,12 +282,11 @@ def test_waiting_declarations_are_bounded_per_key(make_signal: MakeSignal) -> No
         for i in range(PENDING_MAX + 5)
     ]
     for line in lines:
-        link_signal(line, clusters, blocks)
-    held = [k for k in blocks if "|d|" in k]
+        link_signal(line, clusters, index)
+    held = [k for k in blocks if "|wait|" in k]
     assert len(held) == PENDING_MAX
-    assert f"childrens_products|d|{lines[0].signal_id}" not in blocks  # the oldest went
-    assert f"childrens_products|d|{lines[-1].signal_id}" in blocks
-    assert all(len(loads(v)) <= PENDING_MAX for k, v in blocks.items() if "|p|" in k)
+    assert f"childrens_products|wait|{lines[0].signal_id}" not in blocks  # the oldest went
+    assert f"childrens_products|wait|{lines[-1].signal_id}" in blocks
 
 
 def test_a_waiting_declaration_joins_once_its_cluster_learns_the_model(
@@ -308,10 +306,11 @@ def test_a_waiting_declaration_joins_once_its_cluster_learns_the_model(
     )
     clusters: dict[str, bytes] = {}
     blocks: dict[str, bytes] = {}
-    link_signal(declaration, clusters, blocks, threshold=85.0)
-    founded, decision = link_signal(vague, clusters, blocks, threshold=85.0)
+    index = LinkIndex(blocks)
+    link_signal(declaration, clusters, index, threshold=85.0)
+    founded, decision = link_signal(vague, clusters, index, threshold=85.0)
     assert founded is not None and "adopted" not in decision.reasons
-    joined, decision = link_signal(precise, clusters, blocks, threshold=85.0)
+    joined, decision = link_signal(precise, clusters, index, threshold=85.0)
     assert joined is not None and joined.cluster_id == founded.cluster_id
     assert decision.reasons["adopted"] == [declaration.signal_id]
     assert declaration.signal_id in joined.member_ids
@@ -323,8 +322,9 @@ def test_a_declaration_older_than_the_window_is_not_adopted(
     stale = scooter_line(event_time=T0 - WINDOW - timedelta(days=1))
     clusters: dict[str, bytes] = {}
     blocks: dict[str, bytes] = {}
-    link_signal(stale, clusters, blocks)
-    cluster, decision = link_signal(founder, clusters, blocks)
+    index = LinkIndex(blocks)
+    link_signal(stale, clusters, index)
+    cluster, decision = link_signal(founder, clusters, index)
     assert cluster is not None and cluster.member_ids == (founder.signal_id,)
     assert "adopted" not in decision.reasons
 
@@ -352,13 +352,14 @@ def test_a_signal_that_matches_two_clusters_merges_them_into_the_older(
     )
     clusters: dict[str, bytes] = {}
     blocks: dict[str, bytes] = {}
-    older, _ = link_signal(branded, clusters, blocks, threshold=80.0)
+    index = LinkIndex(blocks)
+    older, _ = link_signal(branded, clusters, index, threshold=80.0)
     # alone the unbranded report does not reach the threshold of the branded cluster
-    younger, decision = link_signal(unbranded, clusters, blocks, threshold=1000.0)
+    younger, decision = link_signal(unbranded, clusters, index, threshold=1000.0)
     assert older is not None and younger is not None
     assert older.cluster_id != younger.cluster_id
     retired: list[Cluster] = []
-    merged, decision = link_signal(bridge, clusters, blocks, threshold=80.0, retired=retired)
+    merged, decision = link_signal(bridge, clusters, index, threshold=80.0, retired=retired)
     assert merged is not None
     assert merged.cluster_id == older.cluster_id  # the older id stays
     assert merged.merged_from == (younger.cluster_id,)
@@ -388,9 +389,10 @@ def test_clusters_of_different_brands_are_not_merged(make_signal: MakeSignal) ->
     )
     clusters: dict[str, bytes] = {}
     blocks: dict[str, bytes] = {}
+    index = LinkIndex(blocks)
     for signal in (a, b):
-        link_signal(signal, clusters, blocks)
-    joined, decision = link_signal(unbranded, clusters, blocks)
+        link_signal(signal, clusters, index)
+    joined, decision = link_signal(unbranded, clusters, index)
     assert joined is not None
     assert "merged" not in decision.reasons
     assert len(clusters) == 2
@@ -406,7 +408,8 @@ def test_declaration_joins_an_existing_cluster_through_the_stage(
 ) -> None:
     clusters: dict[str, bytes] = {}
     blocks: dict[str, bytes] = {}
-    first, _ = link_signal(founder, clusters, blocks)
+    index = LinkIndex(blocks)
+    first, _ = link_signal(founder, clusters, index)
     assert first is not None
     declaration = make_signal(
         "declarations",
@@ -420,7 +423,7 @@ def test_declaration_joins_an_existing_cluster_through_the_stage(
         direction="import",
         quantity=3000.0,
     )
-    joined, decision = link_signal(declaration, clusters, blocks)
+    joined, decision = link_signal(declaration, clusters, index)
     assert joined is not None
     assert joined.cluster_id == first.cluster_id == decision.cluster_id
     assert joined.member_ids == (founder.signal_id, declaration.signal_id)
@@ -684,21 +687,22 @@ def test_display_name_prefers_the_shortest_branded_report(make_signal: MakeSigna
 
 
 def test_a_replayed_signal_is_not_counted_twice(make_signal: Callable[..., Signal]) -> None:
-    from streams.stages import link_signal
+    from streams.linking import LinkIndex, link_signal
 
     clusters: dict[str, bytes] = {}
     blocks: dict[str, bytes] = {}
+    index = LinkIndex(blocks)
     first = make_signal("injuries", "乐途儿童折叠滑板车", "折叠处夹伤手指", outcome="hospitalised")
     second = make_signal(
         "complaints", "乐途儿童折叠滑板车", "孩子手指被折叠关节夹伤", source_id="C-2"
     )
-    founded, _ = link_signal(first, clusters, blocks)
-    joined, _ = link_signal(second, clusters, blocks)
+    founded, _ = link_signal(first, clusters, index)
+    joined, _ = link_signal(second, clusters, index)
     assert founded is not None and joined is not None
     assert joined.cluster_id == founded.cluster_id and joined.signal_count == 2
     # a worker crashed after linking but before committing: both are read again
     for replayed in (first, second):
-        again, _ = link_signal(replayed, clusters, blocks)
+        again, _ = link_signal(replayed, clusters, index)
         assert again is not None
         assert again.signal_count == 2 and again.hospitalised == joined.hospitalised
 
@@ -706,7 +710,7 @@ def test_a_replayed_signal_is_not_counted_twice(make_signal: Callable[..., Signa
 def test_the_pipeline_links_at_the_calibrated_threshold(founder: Signal) -> None:
     """One matcher: the stage the agents run uses the threshold ``riskwire eval dedup`` chose
     and stored, as ``riskwire dedup`` does."""
-    _, decision = link_signal(founder, {}, {})
+    _, decision = link_signal(founder, {}, LinkIndex({}))
     assert decision.reasons["threshold"] == float(matcher_config()["link_threshold"])
 
 
@@ -726,10 +730,11 @@ def test_homophone_brands_share_an_index_key(make_signal: MakeSignal) -> None:
 
 
 def test_each_index_list_keeps_only_the_most_recent_clusters(make_signal: MakeSignal) -> None:
-    """A block holding many live clusters is never read or rewritten whole: each key lists at
-    most PER_KEY clusters, newest first, so a stored value stays small."""
+    """A block holding many live clusters is never read or rewritten whole: each key offers
+    at most PER_KEY clusters, newest first, and each cluster is one small stored value."""
     clusters: dict[str, bytes] = {}
     blocks: dict[str, bytes] = {}
+    index = LinkIndex(blocks)
     for i in range(PER_KEY + 10):
         brand = f"品牌{i:03d}号"  # other brands of the same product type
         signal = make_signal(
@@ -739,22 +744,14 @@ def test_each_index_list_keeps_only_the_most_recent_clusters(make_signal: MakeSi
             brand=brand,
             event_time=T0 + timedelta(minutes=i),
         )
-        cluster, _ = link_signal(signal, clusters, blocks)
+        cluster, _ = link_signal(signal, clusters, index)
         assert cluster is not None and cluster.signal_count == 1
-    entries = loads(blocks["childrens_products|k|t:滑板车"])
-    assert len(entries) == PER_KEY
-    assert [e[1] for e in entries] == sorted((e[1] for e in entries), reverse=True)
+    listed = index.candidates.lookup("childrens_products", ["t:滑板车"])
+    assert len(listed) == PER_KEY
+    assert [e.at for e in listed] == sorted((e.at for e in listed), reverse=True)
+    # each is still listed under its own brand: none is forgotten, one summary each
+    assert len([k for k in blocks if "|cand|" in k]) == len(clusters) == PER_KEY + 10
     assert max(len(v) for v in blocks.values()) < 8_000
-
-
-def test_blocks_stored_by_an_older_version_are_refiled(founder: Signal, scooter: Cluster) -> None:
-    clusters = {scooter.cluster_id: dumps(scooter)}
-    blocks = {"childrens_products": dumps([Candidate.of(scooter)])}  # one list per category
-    second = replace(founder, signal_id="complaints:T999999", source_id="T999999")
-    joined, _ = link_signal(second, clusters, blocks)
-    assert joined is not None and joined.cluster_id == scooter.cluster_id
-    assert "childrens_products" not in blocks
-    assert f"childrens_products|c|{scooter.cluster_id}" in blocks
 
 
 # --------------------------------------------------------------------------- bounded by time
@@ -769,25 +766,26 @@ def _heater(make_signal: MakeSignal, brand: str, at: datetime) -> Signal:
 def test_clusters_idle_past_the_window_are_forgotten_even_if_never_looked_up(
     make_signal: MakeSignal,
 ) -> None:
-    """A cluster no later signal names is not found by any lookup; the hour lists find it."""
+    """A cluster no later signal names is not found by any lookup; expiry by time finds it."""
     clusters: dict[str, bytes] = {}
     blocks: dict[str, bytes] = {}
-    old, _ = link_signal(_heater(make_signal, "暖阳", T0), clusters, blocks)
-    kept, _ = link_signal(_heater(make_signal, "朗菲", T0 + timedelta(hours=1)), clusters, blocks)
+    index = LinkIndex(blocks)
+    old, _ = link_signal(_heater(make_signal, "暖阳", T0), clusters, index)
+    kept, _ = link_signal(_heater(make_signal, "朗菲", T0 + timedelta(hours=1)), clusters, index)
     assert old is not None and kept is not None
     # 朗菲's heater hears again later; nothing ever names 暖阳's again
-    link_signal(_heater(make_signal, "朗菲", T0 + timedelta(days=50)), clusters, blocks)
+    link_signal(_heater(make_signal, "朗菲", T0 + timedelta(days=50)), clusters, index)
     later = T0 + EXPIRY + timedelta(hours=3)
     other, _ = link_signal(
         make_signal("complaints", "托雅电热毯", "短路冒烟", brand="托雅", event_time=later),
         clusters,
-        blocks,
+        index,
     )
     assert other is not None and other.block_key == old.block_key  # another product, one block
     assert old.cluster_id not in clusters
     assert not any(old.cluster_id in k or old.cluster_id.encode() in v for k, v in blocks.items())
     assert kept.cluster_id in clusters  # live within the window: filed again, not forgotten
-    assert f"household_appliances|c|{kept.cluster_id}" in blocks
+    assert f"household_appliances|cand|{kept.cluster_id}" in blocks
     # once idle for the whole window it goes too
     link_signal(
         make_signal(
@@ -798,7 +796,7 @@ def test_clusters_idle_past_the_window_are_forgotten_even_if_never_looked_up(
             event_time=T0 + timedelta(days=50) + EXPIRY + timedelta(hours=3),
         ),
         clusters,
-        blocks,
+        index,
     )
     assert kept.cluster_id not in clusters
 
@@ -808,39 +806,64 @@ def test_declarations_that_waited_the_window_are_forgotten(
 ) -> None:
     clusters: dict[str, bytes] = {}
     blocks: dict[str, bytes] = {}
+    index = LinkIndex(blocks)
     line = scooter_line()
-    assert link_signal(line, clusters, blocks)[0] is None  # waits for a cluster
-    assert any("|d|" in k for k in blocks)
+    assert link_signal(line, clusters, index)[0] is None  # waits for a cluster
+    assert any("|wait|" in k for k in blocks)
     later = line.event_time + EXPIRY + timedelta(hours=3)
     link_signal(
-        make_signal("complaints", "某品牌积木", "有刺鼻异味", event_time=later), clusters, blocks
+        make_signal("complaints", "某品牌积木", "有刺鼻异味", event_time=later), clusters, index
     )
-    assert not any("|d|" in k or "|p|" in k for k in blocks)
+    assert not any("|wait|" in k for k in blocks)
 
 
 def test_state_stays_bounded_however_long_the_stream(make_signal: MakeSignal) -> None:
     """A year of new clusters, one a day of another brand: what is held is the last EXPIRY's."""
     clusters: dict[str, bytes] = {}
     blocks: dict[str, bytes] = {}
+    index = LinkIndex(blocks)
     days = 365
     for day in range(days):
         link_signal(
-            _heater(make_signal, f"品牌{day:03d}号", T0 + timedelta(days=day)), clusters, blocks
+            _heater(make_signal, f"品牌{day:03d}号", T0 + timedelta(days=day)), clusters, index
         )
     assert EXPIRY.days + 2 >= len(clusters) >= EXPIRY.days - 1
-    summaries = [k for k in blocks if "|c|" in k]
-    assert len(summaries) == len(clusters)
-    hours = [k for k in blocks if "|e|" in k]
-    assert len(hours) <= EXPIRY.days + 2
+    summaries = [k for k in blocks if "|cand|" in k]
+    assert sorted(summaries) == sorted(f"household_appliances|cand|{c}" for c in clusters)
+    assert len(blocks) == len(summaries)
 
 
-def test_linking_writes_no_sweep_bookmark_when_nothing_left_the_window(
+def test_linking_a_signal_writes_one_value_per_table_it_changes(
     make_signal: MakeSignal, recording_store: tuple[dict[str, bytes], list[str]]
 ) -> None:
+    """One changelog record per table touched: the cluster, and its summary in the index."""
     blocks, written = recording_store
+    index = LinkIndex(blocks)
     clusters: dict[str, bytes] = {}
-    link_signal(_heater(make_signal, "朗菲", T0), clusters, blocks)
+    link_signal(_heater(make_signal, "朗菲", T0), clusters, index)
     written.clear()
-    joined, _ = link_signal(_heater(make_signal, "朗菲", T0 + timedelta(hours=2)), clusters, blocks)
+    joined, _ = link_signal(_heater(make_signal, "朗菲", T0 + timedelta(hours=2)), clusters, index)
     assert joined is not None and joined.signal_count == 2
-    assert not any(k.endswith("|e") or "|e|" in k for k in written)
+    assert written == [f"household_appliances|cand|{joined.cluster_id}"]
+
+
+def test_a_restarted_worker_links_as_the_lost_one_would(make_signal: MakeSignal) -> None:
+    """The lists are rebuilt from the recovered table: linking after a restart at any point
+    gives what linking without one gives."""
+    signals = [
+        _heater(make_signal, brand, T0 + timedelta(hours=i))
+        for i, brand in enumerate(["朗菲", "暖阳", "郎菲", "托雅", "朗菲", "暖阳"] * 3)
+    ]
+    clusters: dict[str, bytes] = {}
+    blocks: dict[str, bytes] = {}
+    index = LinkIndex(blocks)
+    straight = [link_signal(s, clusters, index)[0] for s in signals]
+    restarted_clusters: dict[str, bytes] = {}
+    restarted_blocks: dict[str, bytes] = {}
+    restarted = []
+    for s in signals:  # a new index over a copy of the table before every signal
+        restarted_blocks = dict(restarted_blocks)
+        fresh = LinkIndex(restarted_blocks)
+        restarted.append(link_signal(s, restarted_clusters, fresh)[0])
+    assert restarted == straight
+    assert restarted_blocks == blocks and restarted_clusters == clusters
