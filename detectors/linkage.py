@@ -42,9 +42,9 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz
 
+from detectors.brands import brand_variants, brands_agree
 from detectors.event_identity import MISREAD, codes_agree, model_codes
 from detectors.evidence import is_risk_evidence
-from detectors.neardup import brand_variants, brands_agree
 from detectors.text import is_cjk, match_key, sound_key
 from schemas.records import OUTCOME_RANK, Cluster, Signal
 

@@ -36,41 +36,43 @@ with the same explanation format: ``p = sigmoid(2 ln(score / 12))`` (so grade IV
 ``p >= 0.5`` exactly when the rules would warn. :func:`load_scorer` picks one of the two.
 
 Errors: ``ModelError`` is a :class:`~schemas.errors.ConfigError` (fail at start-up).
+
+Modules: the explanation and scorer interface are in :mod:`detectors.model_explanation`,
+the estimators in :mod:`detectors.model_estimator`, the artifact checks in
+:mod:`detectors.model_artifact`, the rules in :mod:`detectors.rule_fallback`; this module
+keeps :class:`WarningModel` and :func:`load_scorer` and re-exports the rest.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
-import math
 import platform
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from functools import cache
 from pathlib import Path
-from typing import Any, Final, Literal, Protocol
+from typing import Any, Final
 
 import joblib
 import numpy as np
 import numpy.typing as npt
 import sklearn
-from sklearn.calibration import CalibratedClassifierCV
-from sklearn.ensemble import HistGradientBoostingClassifier
-from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold, StratifiedKFold
-from sklearn.pipeline import Pipeline, make_pipeline
-from sklearn.preprocessing import StandardScaler
-from threadpoolctl import ThreadpoolController
+from sklearn.pipeline import Pipeline
 
 from detectors.catalogue import Catalogue
 from detectors.features import FEATURE_NAMES, cluster_features
-from detectors.grading import THRESHOLDS, warrants_warning
-from detectors.scoring import assess
-from schemas.errors import ConfigError
-from schemas.records import Assessment, Cluster, Grade
+from detectors.model_artifact import (
+    _RESERVED,
+    ModelError,
+    _check_features,
+    _sha256,
+    sidecar_path,
+)
+from detectors.model_estimator import MONOTONE_INCREASING, ModelKind, _estimator, _one_thread
+from detectors.model_explanation import DEFAULT_TOP, Driver, Explanation, WarningScorer, _top
+from detectors.rule_fallback import RuleFallback
+from schemas.records import Cluster
 
 __all__ = [
     "ARTIFACT_FORMAT",
@@ -94,142 +96,9 @@ log = logging.getLogger(__name__)
 MODEL_VERSION: Final = "warning-model-v1"
 ARTIFACT_FORMAT: Final = 1
 DEFAULT_MODEL_PATH: Final = Path("var/models/warning-model-v1.joblib")
-DEFAULT_TOP: Final = 8
 CALIBRATION_FOLDS: Final = 3
 
-ModelKind = Literal["hgb", "logistic"]
 Matrix = npt.NDArray[np.float64]
-
-MONOTONE_INCREASING: Final = frozenset(
-    {
-        "outcome_level",
-        "deaths",
-        "hospitalised",
-        "vulnerable_groups",
-        "flagged_listings",
-        "risk_signals",
-        "risk_last_7d",
-        "poisson_surprise",
-        "risk_feeds",
-        "regions",
-    }
-)
-"""Features whose growth may never lower the ``hgb`` model's probability."""
-
-
-class ModelError(ConfigError):
-    """A model artifact cannot be used: missing, unreadable, or built for other features."""
-
-
-@dataclass(frozen=True, slots=True)
-class Driver:
-    """One feature's part in a prediction: its value and its effect (in the explanation's unit)."""
-
-    feature: str
-    value: float
-    effect: float
-
-
-@dataclass(frozen=True, slots=True)
-class Explanation:
-    """Why a probability is what it is: the method, the unit of effects, the top drivers."""
-
-    method: str
-    unit: str  # "probability" (hgb, median replacement) or "log-odds" (linear, rules)
-    probability: float
-    threshold: float
-    drivers: tuple[Driver, ...]
-
-    @property
-    def warns(self) -> bool:
-        """Whether the probability reaches the scorer's warning threshold."""
-        return self.probability >= self.threshold
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain dict for an assessment's ``explanation`` or JSON output."""
-        out = asdict(self)
-        out["drivers"] = [
-            {"feature": d.feature, "value": round(d.value, 4), "effect": round(d.effect, 4)}
-            for d in self.drivers
-        ]
-        out["probability"] = round(self.probability, 4)
-        out["threshold"] = round(self.threshold, 6)
-        out["warns"] = self.warns
-        return out
-
-
-class WarningScorer(Protocol):
-    """Anything that turns a cluster into a warning probability with an explanation."""
-
-    @property
-    def name(self) -> str:
-        """A short label for reports: the model version and kind, or the rules' version."""
-        ...
-
-    @property
-    def threshold(self) -> float:
-        """The probability at or above which the scorer recommends a warning."""
-        ...
-
-    def score_cluster(
-        self, cluster: Cluster, as_of: datetime, catalogue: Catalogue
-    ) -> tuple[float, Explanation]:
-        """Probability that ``cluster`` deserves a warning as of ``as_of``, and why."""
-        ...
-
-
-@cache
-def _threadpools() -> Any:
-    return ThreadpoolController()
-
-
-@contextmanager
-def _one_thread() -> Iterator[None]:
-    """Run scikit-learn's OpenMP code on one thread.
-
-    Gradient boosting's OpenMP threads busy-wait; on a shared 2-core machine they made a fit of
-    600 rows take a minute instead of a tenth of a second, and a prediction for one cluster
-    costs more in thread start-up than in trees. One thread is predictable for both.
-    """
-    with _threadpools().limit(limits=1, user_api="openmp"):
-        yield
-
-
-def _top(drivers: list[Driver], top: int) -> tuple[Driver, ...]:
-    ranked = sorted(drivers, key=lambda d: (-abs(d.effect), d.feature))
-    return tuple(d for d in ranked[:top] if d.effect != 0.0)
-
-
-def sidecar_path(path: Path) -> Path:
-    """The JSON sidecar that describes the artifact at ``path``."""
-    return path.with_suffix(".json")
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _estimator(kind: ModelKind, names: Sequence[str], random_state: int, folds: list[Any]) -> Any:
-    if kind == "hgb":
-        base: Any = HistGradientBoostingClassifier(
-            max_iter=100,
-            learning_rate=0.12,
-            max_leaf_nodes=15,
-            min_samples_leaf=40,
-            l2_regularization=1.0,
-            monotonic_cst=[int(n in MONOTONE_INCREASING) for n in names],
-            early_stopping=False,
-            random_state=random_state,
-        )
-    elif kind == "logistic":
-        base = make_pipeline(StandardScaler(), LogisticRegression(C=1.0, max_iter=2000))
-    else:
-        raise ValueError(f"unknown model kind {kind!r}; expected 'hgb' or 'logistic'")
-    return CalibratedClassifierCV(base, method="sigmoid", cv=folds, ensemble=True)
 
 
 class WarningModel:
@@ -478,73 +347,6 @@ class WarningModel:
             float(payload["threshold"]),
             metadata,
         )
-
-
-_RESERVED: Final = frozenset(
-    {"artifact_format", "model_version", "kind", "feature_names", "threshold", "artifact"}
-    | {"artifact_sha256", "sklearn_version", "numpy_version", "python_version", "created"}
-)
-
-
-def _check_features(where: Path, found: list[str], expected: list[str]) -> None:
-    if found == expected:
-        return
-    missing = [n for n in expected if n not in found]
-    extra = [n for n in found if n not in expected]
-    detail = []
-    if missing:
-        detail.append(f"missing {', '.join(missing)}")
-    if extra:
-        detail.append(f"unknown {', '.join(extra)}")
-    if not detail:
-        detail.append("same names in another order")
-    raise ModelError(
-        f"{where}: model features do not match this code's FEATURE_NAMES ({'; '.join(detail)}); "
-        "retrain with: riskwire model train"
-    )
-
-
-class RuleFallback:
-    """The rules (hazard x urgency x scope, evidence floor, urgency gate) as a probability."""
-
-    _GRADE_IV = THRESHOLDS[Grade.IV]
-    _SLOPE = 2.0
-    _GATE_CAP = 0.49
-
-    name = "rules-v1"
-    threshold = 0.5
-
-    def score_assessment(self, assessment: Assessment) -> tuple[float, Explanation]:
-        """The probability-like score of an assessment the rules already made."""
-        factors = {
-            "hazard": assessment.hazard,
-            "urgency": assessment.urgency,
-            "scope": assessment.scope,
-        }
-        logit = self._SLOPE * math.log(max(assessment.score, 1e-9) / self._GRADE_IV)
-        probability = 1.0 / (1.0 + math.exp(-logit))
-        drivers = [
-            Driver(k, float(v), self._SLOPE * math.log(max(v, 1))) for k, v in factors.items()
-        ]
-        if not warrants_warning(assessment):
-            gated = min(probability, self._GATE_CAP) * self._GATE_CAP
-            drivers.append(Driver("evidence_or_urgency_gate", 0.0, _logit(gated) - logit))
-            probability = gated
-        explanation = Explanation(
-            self.name, "log-odds", probability, self.threshold, _top(drivers, DEFAULT_TOP)
-        )
-        return probability, explanation
-
-    def score_cluster(
-        self, cluster: Cluster, as_of: datetime, catalogue: Catalogue
-    ) -> tuple[float, Explanation]:
-        """Assess ``cluster`` with the rules as of ``as_of`` and turn that into a probability."""
-        return self.score_assessment(assess(cluster, catalogue, as_of))
-
-
-def _logit(p: float) -> float:
-    p = min(max(p, 1e-12), 1 - 1e-12)
-    return math.log(p / (1 - p))
 
 
 def load_scorer(path: Path | str | None = DEFAULT_MODEL_PATH) -> WarningScorer:

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from collections.abc import Iterable, MutableMapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import timedelta
@@ -35,6 +34,7 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
+from detectors.brands import BRAND_SAME, brand_variants, brands_agree
 from detectors.event_identity import (
     ages,
     agreement,
@@ -49,7 +49,7 @@ from detectors.event_identity import (
 from detectors.expiring import ExpiringIndex
 from detectors.regions import compatible as regions_compatible
 from detectors.regions import region_key
-from detectors.text import is_cjk, match_key, narrative, quoted_numbers, sound_key
+from detectors.text import match_key, narrative, quoted_numbers
 from schemas.records import Signal
 
 __all__ = [
@@ -69,7 +69,6 @@ __all__ = [
 WINDOW = timedelta(days=14)
 MAX_PER_BLOCK = 64
 TEXT_CHARS = 400
-BRAND_SAME = 85.0
 
 
 @cache
@@ -208,39 +207,6 @@ class Match:
         if self.rejected:
             out["rejected"] = self.rejected
         return out
-
-
-_ALIAS = re.compile(r"[(（]([^)）]*)[)）]")
-
-
-def brand_variants(brand: str | None) -> tuple[str, ...]:
-    """A brand and its alias in brackets as match keys: "禾舒(Heshu)" gives 禾舒 and heshu."""
-    if not brand:
-        return ()
-    variants = [match_key(_ALIAS.sub("", brand)), *(match_key(a) for a in _ALIAS.findall(brand))]
-    return tuple(dict.fromkeys(v for v in variants if v))
-
-
-@lru_cache(maxsize=65536)
-def _script(text: str) -> str:
-    return "cjk" if any(is_cjk(c) for c in text) else "latin"
-
-
-def brands_agree(a: tuple[str, ...], b: tuple[str, ...]) -> bool | None:
-    """True when a variant matches, by spelling or by sound ("郎菲" = "朗菲" = "Langfei");
-    False when both name a brand in one script and none match; ``None`` when that cannot be told
-    (one has no brand, or they are written in other scripts).
-    """
-    if not a or not b:
-        return None
-    if any(fuzz.ratio(x, y, score_cutoff=BRAND_SAME) for x in a for y in b):
-        return True
-    sounds_a = {sound_key(x) or x for x in a}
-    if sounds_a & {sound_key(y) or y for y in b}:
-        return True  # homophones ("郎菲" for "朗菲") or a romanised name ("Langfei")
-    if {_script(x) for x in a} & {_script(y) for y in b}:
-        return False
-    return None
 
 
 def _enterprises_agree(a: str, b: str) -> bool | None:
