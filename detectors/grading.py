@@ -12,9 +12,15 @@ comes from the grading standard in force (:data:`detectors.standard.STANDARD`):
   III or above get a risk alert notification to customs, which carries port targeting; other
   grade I-II risks get a public announcement with mandatory measures; the rest a notice to
   producers and operators.
-* Dynamic adjustment: an upgrade is immediate; a downgrade needs the score to fall below three
-  quarters of the current grade's threshold (hysteresis, so a grade does not flap); a warning is
-  lifted after ``QUIET_PERIOD`` with no new signal.
+* Grades follow the evidence (:func:`evolve`): once issued, a warning's grade is what its score
+  reaches (the urgency gate only decides whether to issue; a burst that is over lowers the score
+  through urgency). An upgrade is immediate. A downgrade needs the evidence below the current
+  grade for ``downgrade_hold`` (7 days) of event time in a row, and goes to the highest grade
+  the evidence reached meanwhile (grade IV if it fell below every grade): one weak day never
+  flaps a grade, and evidence alternating around a boundary changes it at most once per hold.
+  A warning is lifted after ``QUIET_PERIOD`` with no new signal.
+* Every version says why (``reason``), who decided (``decided_by``) and under which standard
+  (``standard_version``); its ``state`` is where it stands in the lifecycle.
 * Merges: when a report shows two clusters are one risk, the younger cluster's warning is lifted
   as ``merged`` and names its successor (:func:`retire`); the survivor's warning is updated at
   once, so that it rests on the evidence of both.
@@ -22,7 +28,7 @@ comes from the grading standard in force (:data:`detectors.standard.STANDARD`):
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from detectors.standard import STANDARD
@@ -31,9 +37,12 @@ from schemas.records import Assessment, Cluster, Grade, Warning, WarningKind
 __all__ = [
     "QUIET_PERIOD",
     "THRESHOLDS",
+    "Hold",
+    "Step",
     "authority_for",
     "decide",
     "evidence_floor",
+    "evolve",
     "grade_for",
     "kind_for",
     "lift",
@@ -113,7 +122,9 @@ def _items(assessment: Assessment) -> tuple[str, ...]:
     return tuple(items)
 
 
-def _build(assessment: Assessment, grade: Grade, change: str, previous: Warning | None) -> Warning:
+def _build(
+    assessment: Assessment, grade: Grade, change: str, previous: Warning | None, reason: str
+) -> Warning:
     cluster = assessment.cluster
     kind = kind_for(grade, cluster)
     peak = grade
@@ -150,28 +161,96 @@ def _build(assessment: Assessment, grade: Grade, change: str, previous: Warning 
         peak_grade=peak.value,
         previous_grade=previous.grade if previous else None,
         merged_from=cluster.merged_from,
+        state="approved",  # no grade of this standard waits for an analyst's approval
+        reason=reason,
+        decided_by="riskwire",
+        standard_version=STANDARD.version,
     )
 
 
-def decide(previous: Warning | None, assessment: Assessment) -> Warning | None:
-    """The next version of a cluster's warning, or ``None`` when nothing changes."""
+@dataclass(frozen=True, slots=True)
+class Hold:
+    """The evidence has been below a warning's grade since ``since`` (event time); ``best`` is
+    the highest grade it reached meanwhile (``None``: below every grade)."""
+
+    since: datetime
+    best: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """What one assessment does to a cluster's warning: its next version (``None``: none) and
+    the downgrade clock to keep."""
+
+    warning: Warning | None
+    hold: Hold | None
+
+
+def _higher(a: Grade | None, b: Grade | None) -> Grade | None:
+    if a is None or b is None:
+        return a or b
+    return a if a.rank >= b.rank else b
+
+
+def _score_text(assessment: Assessment) -> str:
+    a = assessment
+    return f"score {a.score:g} (hazard {a.hazard} x urgency {a.urgency} x scope {a.scope})"
+
+
+def evolve(previous: Warning | None, assessment: Assessment, hold: Hold | None = None) -> Step:
+    """The next version of a cluster's warning, and the downgrade clock (see module doc)."""
     cluster = assessment.cluster
-    reached = grade_for(assessment.score) if warrants_warning(assessment) else None
     if previous is None or previous.status == "lifted":
-        return _build(assessment, reached, "issued", previous) if reached else None
+        reached = grade_for(assessment.score) if warrants_warning(assessment) else None
+        if reached is None:
+            return Step(None, None)
+        why = f"{_score_text(assessment)} reached grade {reached.value}; floor and gate met"
+        return Step(_build(assessment, reached, "issued", previous, why), None)
     current = Grade(previous.grade)
-    if reached and reached.rank > current.rank:
-        return _build(assessment, reached, "upgraded", previous)
-    fell_clearly = assessment.score < THRESHOLDS[current] * STANDARD.downgrade_margin
-    if reached and reached.rank < current.rank and fell_clearly:
-        return _build(assessment, reached, "downgraded", previous)
+    reached = grade_for(assessment.score) if evidence_floor(cluster) else None
+    if reached is not None and reached.rank > current.rank:
+        why = f"{_score_text(assessment)} reached grade {reached.value}"
+        return Step(_build(assessment, reached, "upgraded", previous, why), None)
+    if reached is None or reached.rank < current.rank:  # below the grade: the clock runs
+        best = _higher(Grade(hold.best) if hold and hold.best else None, reached)
+        hold = Hold(hold.since if hold else assessment.as_of, best.value if best else None)
+        lowest = min(THRESHOLDS, key=lambda g: g.rank)
+        target = best or lowest
+        held = assessment.as_of - hold.since
+        if held >= STANDARD.downgrade_hold and target.rank < current.rank:
+            why = (
+                f"evidence below grade {current.value} (score < {THRESHOLDS[current]:g}) since "
+                f"{hold.since.isoformat()}, {held.days} days "
+                f"(hold {STANDARD.downgrade_hold.days}); "
+                f"highest grade reached meanwhile: {best.value if best else 'none'}; "
+                f"now {_score_text(assessment)}"
+            )
+            return Step(_build(assessment, target, "downgraded", previous, why), None)
+    else:
+        hold = None  # back at its grade: the clock stops
     kind_changed = kind_for(current, cluster).value != previous.kind
     grown = cluster.signal_count >= STANDARD.update_growth * max(1, len(previous.evidence))
     # a merge closes the other cluster's warning: this one takes on its evidence at once
     absorbed = not set(cluster.merged_from) <= set(previous.merged_from)
     if kind_changed or grown or absorbed:
-        return _build(assessment, current, "updated", previous)
-    return None
+        merged = sorted(set(cluster.merged_from) - set(previous.merged_from))
+        was = len(previous.evidence)
+        why = "; ".join(
+            text
+            for text, applies in (
+                (f"kind now {kind_for(current, cluster).value}", kind_changed),
+                (f"evidence grew from {was} to {cluster.signal_count} signals", grown),
+                (f"merged {', '.join(merged)}", absorbed),
+            )
+            if applies
+        )
+        return Step(_build(assessment, current, "updated", previous, why), hold)
+    return Step(None, hold)
+
+
+def decide(previous: Warning | None, assessment: Assessment) -> Warning | None:
+    """The next version of a cluster's warning without a downgrade clock (a first look)."""
+    return evolve(previous, assessment).warning
 
 
 def warning_id_for(cluster_id: str) -> str:
@@ -198,6 +277,10 @@ def retire(previous: Warning, merged: Cluster) -> Warning | None:
         previous_grade=previous.grade,
         explanation={**previous.explanation, "merged_into": merged.merged_into},
         superseded_by=successor,
+        state="lifted",
+        reason=f"its cluster was merged into {merged.merged_into}: {successor} carries the risk on",
+        decided_by="riskwire",
+        standard_version=STANDARD.version,
     )
 
 
@@ -212,4 +295,8 @@ def lift(previous: Warning, last_signal: datetime, now: datetime) -> Warning | N
         change="lifted",
         updated_time=now,
         previous_grade=previous.grade,
+        state="lifted",
+        reason=f"no new signal since {last_signal.isoformat()} (quiet {QUIET_PERIOD.days} days)",
+        decided_by="riskwire",
+        standard_version=STANDARD.version,
     )

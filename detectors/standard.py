@@ -26,7 +26,7 @@ class GradingStandard:
 
     version: str
     thresholds: Mapping[Grade, float]  # lowest score of each grade, highest grade first
-    downgrade_margin: float  # a downgrade needs the score below this share of the threshold
+    downgrade_hold: timedelta  # a downgrade needs the evidence below the grade this long
     update_growth: float  # an update needs the evidence grown by this factor
     quiet_period: timedelta  # no new signal for this long: the warning is lifted
     floor_signals: int  # risk signals a warning needs from several feeds...
@@ -92,7 +92,7 @@ _MEASURES: dict[WarningKind, dict[Grade, tuple[str, ...]]] = {
 STANDARD = GradingStandard(
     version="riskwire-grading-2026.12",
     thresholds={Grade.I: 80.0, Grade.II: 45.0, Grade.III: 24.0, Grade.IV: 12.0},
-    downgrade_margin=0.75,
+    downgrade_hold=timedelta(days=7),
     update_growth=1.5,
     quiet_period=timedelta(days=30),
     floor_signals=3,

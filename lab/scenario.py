@@ -187,7 +187,7 @@ _OUTPUT_TOPICS: dict[str, tuple[str, type[Any]]] = {
     "signals": ("signals", Signal),
     "duplicates": ("duplicates", Duplicate),
     "dead_letters": ("deadletter", DeadLetter),
-    "warnings": ("warnings", Warning),
+    "warnings": ("warnings.history", Warning),  # every version, whatever compaction kept
     "controls": ("controls", Control),
     "instructions": ("instructions", Instruction),
     "assessments": ("assessments", Assessment),

@@ -52,6 +52,7 @@ IDS: dict[str, tuple[str, ...]] = {
     "deadletter": ("dead_letter_id",),
     "clusters": ("cluster_id",),
     "warnings": ("warning_id", "version"),
+    "warnings.history": ("warning_id", "version"),
     "controls": ("control_id", "version"),
     "instructions": ("instruction_id",),
 }
@@ -61,10 +62,11 @@ WALL_CLOCK: dict[str, tuple[str, ...]] = {
     "signals.unique": ("ingest_time",),
     "deadletter": ("received_at",),
 }
-COMPARED = ("warnings", "controls", "instructions")
+COMPARED = ("warnings", "warnings.history", "controls", "instructions")
 # what a port system or an analyst acts on: the decision fields of each compared topic
 DECISIONS: dict[str, tuple[str, ...]] = {
     "warnings": ("status", "change", "grade", "kind", "cluster_id", "superseded_by"),
+    "warnings.history": ("status", "change", "grade", "kind", "cluster_id", "superseded_by"),
     "controls": ("status", "action", "grade", "warning_id"),
     "instructions": ("action", "control_ids"),
 }
@@ -113,6 +115,7 @@ def offline_outputs(run: OfflineRun) -> RunOutputs:
     repeats = {d.signal_id for d in run.duplicates if d.duplicate_of != d.signal_id}
     outputs.add("signals.unique", (encode(s) for s in run.signals if s.signal_id not in repeats))
     outputs.add("warnings", (encode(w) for w in run.warnings))
+    outputs.add("warnings.history", (encode(w) for w in run.warnings))
     outputs.add("controls", (encode(c) for c in run.controls))
     outputs.add("instructions", (encode(i) for i in run.instructions))
     return outputs
@@ -202,7 +205,7 @@ def _lost(run: RunOutputs, expected: Expected) -> list[str]:
 
 def _duplicate_effects(run: RunOutputs) -> list[str]:
     found = []
-    for topic in ("duplicates", "warnings", "controls", "instructions"):
+    for topic in ("duplicates", "warnings", "warnings.history", "controls", "instructions"):
         for ident, bodies in run.ids(topic).items():
             if len(bodies) > 1:
                 found.append(f"{topic} {ident}: {len(bodies)} different bodies")

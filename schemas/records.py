@@ -277,7 +277,7 @@ class Warning:
     warning_id: str
     version: int
     cluster_id: str
-    status: str  # "active" or "lifted"
+    status: str  # "active" or "lifted": whether the warning is in force
     change: str  # "issued", "upgraded", "downgraded", "updated", "lifted", "merged"
     grade: str
     colour: str
@@ -303,6 +303,10 @@ class Warning:
     previous_grade: str | None = None
     superseded_by: str | None = None  # the warning that carries on a merged cluster's risk
     merged_from: tuple[str, ...] = ()  # the clusters merged into this one, as of this version
+    state: str = "approved"  # lifecycle: "candidate", "approved", "rejected", "lifted"
+    reason: str = ""  # why this version: the evidence that moved it, or the decision
+    decided_by: str = "riskwire"  # who or what decided this version
+    standard_version: str = ""  # the grading standard in force when it was decided
     schema_version: int = 1
 
 

@@ -139,6 +139,7 @@ def build_pipeline(settings: Settings) -> Pipeline:
     clusters = _raw_topic(app, t("clusters"))
     assessments = _raw_topic(app, t("assessments"))
     warnings = _raw_topic(app, t("warnings"))
+    history = _raw_topic(app, t("warnings.history"))
     controls = _raw_topic(app, t("controls"))
     instructions = _raw_topic(app, t("instructions"))
 
@@ -259,7 +260,9 @@ def build_pipeline(settings: Settings) -> Pipeline:
         # The decision is taken (and the table written) once; only the side effects below are
         # retried, so a Redis outage here cannot make the retry see its own warning as old news.
         if warning is not None:
-            await warnings.send(key=warning.warning_id.encode(), value=encode(warning))
+            body = encode(warning)
+            await warnings.send(key=warning.warning_id.encode(), value=body)
+            await history.send(key=f"{warning.warning_id}:{warning.version}".encode(), value=body)
             await until_redis_answers("escalate", lambda: state.put_warning(warning))
         if control is not None:
             await controls.send(key=control.control_id.encode(), value=encode(control))

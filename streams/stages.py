@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from detectors.catalogue import Catalogue
-from detectors.grading import decide, retire
+from detectors.grading import Hold, evolve, retire
 from detectors.model import WarningScorer
 from detectors.neardup import NearDupIndex, NearVerdict
 from detectors.scoring import assess
@@ -115,22 +115,28 @@ def escalate(
     if offset is not None and stored.last is not None and offset <= stored.last:
         return stored.decided.get(offset, (None, None))
     previous = stored.warning
+    hold = stored.hold
     if cluster.merged_into is not None:
         warning = retire(previous, cluster) if previous else None
     else:
-        warning = decide(previous, assessment)
+        step = evolve(previous, assessment, stored.hold)
+        warning, hold = step.warning, step.hold
     if warning is None:
+        if hold != stored.hold:  # the downgrade clock started, moved or stopped
+            warnings[cluster.cluster_id] = dumps(
+                {"warning": previous, "decided": stored.rows(), "hold": hold}
+            )
         return None, None
     control = control_for(warning, cluster, catalogue)
     alert = WarningKind.ALERT_NOTIFICATION.value
     if control is None and previous and previous.kind == alert and previous.status == "active":
         was = replace(previous, status="lifted", version=warning.version)
         control = control_for(was, cluster, catalogue)
-    decided = [[o, w, c] for o, (w, c) in stored.decided.items()]
+    decided = stored.rows()
     if offset is not None:
         decided = [*decided, [offset, warning, control]][-DECISIONS_KEPT:]
-    # one value, so one changelog record: the version and the decisions that made it
-    warnings[cluster.cluster_id] = dumps({"warning": warning, "decided": decided})
+    # one value, so one changelog record: the version, the decisions that made it, the clock
+    warnings[cluster.cluster_id] = dumps({"warning": warning, "decided": decided, "hold": hold})
     return warning, control
 
 
@@ -150,6 +156,11 @@ class _StoredWarning:
 
     warning: Warning | None
     decided: dict[int, tuple[Warning | None, Control | None]]
+    hold: Hold | None = None
+
+    def rows(self) -> list[list[Any]]:
+        """The decisions as stored: ``[offset, warning, control]`` each."""
+        return [[o, w, c] for o, (w, c) in self.decided.items()]
 
     @property
     def last(self) -> int | None:
@@ -171,4 +182,6 @@ class _StoredWarning:
             )
             for o, w, c in value.get("decided", [])
         }
-        return cls(from_dict(Warning, value["warning"]), decided)
+        hold = from_dict(Hold, value["hold"]) if value.get("hold") else None
+        warning = from_dict(Warning, value["warning"]) if value["warning"] else None
+        return cls(warning, decided, hold)

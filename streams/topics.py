@@ -39,7 +39,12 @@ STAGE_TOPICS: dict[str, tuple[bool, str, str]] = {
     "declarations": (False, "Signal records of customs declaration lines, deduplicated", "line id"),
     "clusters": (True, "Cluster: the latest state of each product-hazard cluster", "cluster id"),
     "assessments": (False, "Assessment: a cluster scored on hazard, urgency, scope", "cluster id"),
-    "warnings": (True, "Warning: every version of every warning", "warning id"),
+    "warnings": (True, "Warning: the latest version of each warning (compacted)", "warning id"),
+    "warnings.history": (
+        False,
+        "Warning: every version of every warning, never compacted",
+        "warning id:version",
+    ),
     "controls": (True, "Control: block-and-control messages for port systems", "control id"),
     "instructions": (True, "Instruction: one per declaration line", "declaration line id"),
     "reference": (

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from detectors import grading
 from detectors.standard import STANDARD
 from schemas.records import Grade, WarningKind
@@ -17,7 +19,7 @@ def test_the_standard_covers_every_grade_and_kind() -> None:
     for kind in WarningKind:
         assert set(STANDARD.measures[kind]) == set(Grade)
         assert all(STANDARD.measures[kind][g] for g in Grade)
-    assert 0 < STANDARD.downgrade_margin < 1 and STANDARD.update_growth > 1
+    assert STANDARD.downgrade_hold > timedelta(0) and STANDARD.update_growth > 1
 
 
 def test_grading_applies_the_standard_in_force() -> None:
