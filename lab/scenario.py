@@ -158,8 +158,9 @@ class Outputs:
 
     @property
     def final_warnings(self) -> dict[str, Warning]:
-        """Latest version of each warning."""
-        return self.latest(self.warnings, lambda w: w.warning_id)
+        """Latest version of each warning (the highest, whatever order partitions were read)."""
+        ordered = sorted(self.warnings, key=lambda w: (w.warning_id, w.version))
+        return self.latest(ordered, lambda w: w.warning_id)
 
     @property
     def final_controls(self) -> dict[str, Control]:
@@ -172,14 +173,22 @@ class Outputs:
         return self.latest(self.instructions, lambda i: i.instruction_id)
 
     def summary_line(self) -> str:
-        """The demo's one-line summary; warnings are counted at their peak grade."""
-        peaks = Counter(w.peak_grade or w.grade for w in self.final_warnings.values())
-        grades = " ".join(f"{g.value}:{peaks.get(g.value, 0)}" for g in Grade)
+        """The demo's one-line summary: warnings by their grade now and at their peak, and by
+        whether they are in force."""
+        final = self.final_warnings.values()
+        now = Counter(w.grade for w in final if w.status == "active")
+        peaks = Counter(w.peak_grade or w.grade for w in final)
+        states = Counter(w.status for w in final)
+
+        def by_grade(counts: Counter[str]) -> str:
+            return " ".join(f"{g.value}:{counts.get(g.value, 0)}" for g in Grade)
+
         return (
             f"demo: {len(self.signals)} signals, {len(self.duplicates)} duplicates, "
             f"{len(self.dead_letters)} dead letters, {len(self.final_warnings)} warnings "
-            f"({grades}), {len(self.final_controls)} controls, "
-            f"{len(self.final_instructions)} instructions"
+            f"(now {by_grade(now)}; peak {by_grade(peaks)}; "
+            f"active {states.get('active', 0)}, lifted {states.get('lifted', 0)}), "
+            f"{len(self.final_controls)} controls, {len(self.final_instructions)} instructions"
         )
 
 

@@ -262,7 +262,7 @@ def build_pipeline(settings: Settings) -> Pipeline:
         if warning is not None:
             body = encode(warning)
             await warnings.send(key=warning.warning_id.encode(), value=body)
-            await history.send(key=f"{warning.warning_id}:{warning.version}".encode(), value=body)
+            await history.send(key=warning.warning_id.encode(), value=body)
             await until_redis_answers("escalate", lambda: state.put_warning(warning))
         if control is not None:
             await controls.send(key=control.control_id.encode(), value=encode(control))

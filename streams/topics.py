@@ -42,8 +42,8 @@ STAGE_TOPICS: dict[str, tuple[bool, str, str]] = {
     "warnings": (True, "Warning: the latest version of each warning (compacted)", "warning id"),
     "warnings.history": (
         False,
-        "Warning: every version of every warning, never compacted",
-        "warning id:version",
+        "Warning: every version of every warning, in order, never compacted",
+        "warning id",
     ),
     "controls": (True, "Control: block-and-control messages for port systems", "control id"),
     "instructions": (True, "Instruction: one per declaration line", "declaration line id"),

@@ -15,7 +15,8 @@ from streams.state import clear_namespace
 
 SUMMARY = re.compile(
     r"^demo: (\d+) signals, (\d+) duplicates, (\d+) dead letters, (\d+) warnings "
-    r"\(I:(\d+) II:(\d+) III:(\d+) IV:(\d+)\), (\d+) controls, (\d+) instructions$"
+    r"\(now I:(\d+) II:(\d+) III:(\d+) IV:(\d+); peak I:(\d+) II:(\d+) III:(\d+) IV:(\d+); "
+    r"active (\d+), lifted (\d+)\), (\d+) controls, (\d+) instructions$"
 )
 
 
@@ -37,8 +38,13 @@ def test_demo_ends_with_the_summary_line_and_exit_0(redis_url: str, tmp_path: Pa
     lines = done.stdout.strip().splitlines()
     match = SUMMARY.match(lines[-1])
     assert match, f"last line is not the summary: {lines[-1]!r}"
-    signals, dups, dead, warnings, i, ii, iii, iv, controls, instructions = map(int, match.groups())
-    assert warnings == i + ii + iii + iv == 3  # the three planted incidents, nothing else
+    signals, dups, dead, warnings, *now, pi, pii, piii, piv, active, lifted = map(
+        int, match.groups()[:-2]
+    )
+    controls, instructions = map(int, match.groups()[-2:])
+    assert warnings == pi + pii + piii + piv == active + lifted == 3  # the planted incidents
+    assert sum(now) == active
+    assert pi == 3 and now[0] < 3  # all three peak at grade I; evidence that thins lowers some
     assert signals > 1000 and dups > 0 and dead > 0 and controls > 0 and instructions > 0
     assert "MISSED" not in done.stdout
     assert "warnings from noise alone" not in done.stdout
