@@ -78,10 +78,10 @@ def run_offline(
             run.clusters[changed.cluster_id] = changed
             assessment = flow.score(changed, catalogue)
             run.assessments.append(assessment)
-            warning, control = flow.escalate(assessment, state, catalogue, position)
-            if warning:
+            for warning, control in flow.escalate(assessment, state, catalogue, position):
                 run.warnings.append(warning)
-            if control:
+                if control is None:
+                    continue
                 run.controls.append(control)
                 if control.status == "active":
                     active[control.control_id] = control

@@ -209,7 +209,8 @@ def read_outputs(settings: Settings) -> Outputs:
     for attr, (name, cls) in _OUTPUT_TOPICS.items():
         reader = TopicReader(settings, settings.topic(name))
         try:
-            getattr(out, attr).extend(decode(cls, v) for v in reader.read_new())
+            values = (v for v in reader.read_new() if not v.startswith(b'{"tick"'))  # clock ticks
+            getattr(out, attr).extend(decode(cls, v) for v in values)
         finally:
             reader.close()
     return out

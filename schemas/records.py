@@ -267,6 +267,20 @@ class Assessment:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Tick:
+    """A clock tick on a partition of ``riskwire.assessments``: event time has reached ``tick``.
+
+    Quiet periods run on event time, which only records move; when feeds are quiet a worker
+    sends ticks (at the newest event time it has seen plus the wall time since), so a warning
+    with no new signal is still lifted. A tick is ordered with the partition's assessments, so a
+    replay lifts exactly what the first run lifted.
+    """
+
+    tick: datetime
+    schema_version: int = 1
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Warning:
     """A graded warning candidate; each change is a new ``version`` under the same id.
 

@@ -9,7 +9,8 @@ measures what the worker does.
                  (exact repeat, then near duplicate; a declaration line: exact only)
     link         unique Signal -> the clusters it changed   signals.unique -> clusters
     score        Cluster -> Assessment                      clusters -> assessments
-    escalate     Assessment -> Warning version, Control     assessments -> warnings, controls
+    escalate     Assessment -> Warning versions, Controls   assessments -> warnings, controls
+                 (a clock Tick: lift the warnings quiet too long)
     target       declaration line -> Instruction            declarations -> instructions
 
 Each step is a function of one record and the state it needs; a step never does I/O. What needs
@@ -22,7 +23,7 @@ the outputs it got the first time (see README, "Delivery guarantee and faults").
 
 from __future__ import annotations
 
-from collections.abc import Iterable, MutableMapping
+from collections.abc import Callable, Iterable, MutableMapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -41,6 +42,7 @@ from schemas.records import (
     Duplicate,
     Instruction,
     Signal,
+    Tick,
     Warning,
 )
 from streams import stages
@@ -155,9 +157,17 @@ def score(cluster: Cluster, catalogue: Catalogue, model: WarningScorer | None = 
 
 
 def escalate(
-    assessment: Assessment, state: FlowState, catalogue: Catalogue, position: str | None = None
-) -> tuple[Warning | None, Control | None]:
-    """The next version of the cluster's warning and the port control it asks, if any."""
+    assessment: Assessment | Tick,
+    state: FlowState,
+    catalogue: Catalogue,
+    position: str | None = None,
+    owns: Callable[[str], bool] = lambda cluster_id: True,
+) -> list[tuple[Warning, Control | None]]:
+    """The versions of the cluster's warning an assessment makes (usually one or none), each
+    with the port control it asks; for a clock tick, the lifts of the warnings ``owns`` selects
+    that have been quiet too long."""
+    if isinstance(assessment, Tick):
+        return stages.lift_quiet(state.warnings, assessment.tick, position or "", owns)
     return stages.escalate(assessment, state.warnings, catalogue, position)
 
 

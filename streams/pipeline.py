@@ -24,6 +24,7 @@ import asyncio
 import itertools
 import logging
 import os
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -31,6 +32,7 @@ from typing import Any
 
 import faust
 import redis
+from aiokafka.partitioner import murmur2
 from faust.types import EventT, StreamT
 
 from connectors.ingest import SourceRef, dead_letter
@@ -40,9 +42,9 @@ from detectors.catalogue import Catalogue, load_catalogue
 from detectors.linkage import block_key
 from detectors.model import WarningModel
 from detectors.neardup import NearDupIndex
-from schemas.codec import decode, encode
+from schemas.codec import decode, encode, from_dict, loads
 from schemas.errors import SchemaError
-from schemas.records import Assessment, Cluster, DeadLetter, Signal
+from schemas.records import Assessment, Cluster, DeadLetter, Signal, Tick
 from streams import flow
 from streams.broker_watch import INTERVAL as BROKER_CHECK_INTERVAL
 from streams.broker_watch import BrokerWatch
@@ -254,19 +256,41 @@ def build_pipeline(settings: Settings) -> Pipeline:
         assessment = flow.score(decode(Cluster, event.value), catalogue, model)
         await assessments.send(key=event.key, value=encode(assessment))
 
+    clock = _EventClock()
+
     async def escalate_one(event: EventT[bytes]) -> None:
-        assessment = decode(Assessment, event.value)
-        warning, control = flow.escalate(assessment, tables, catalogue, position(event))
+        value = loads(event.value)
+        record = from_dict(Tick, value) if "tick" in value else from_dict(Assessment, value)
+        if isinstance(record, Assessment):
+            clock.saw(record.as_of)
+        partition = event.message.partition
+
+        def owns(cluster_id: str) -> bool:  # a tick lifts the warnings of its own partition
+            index: int = (murmur2(cluster_id.encode()) & 0x7FFFFFFF) % settings.partitions
+            return index == partition
+
+        versions = flow.escalate(record, tables, catalogue, position(event), owns)
         # The decision is taken (and the table written) once; only the side effects below are
         # retried, so a Redis outage here cannot make the retry see its own warning as old news.
-        if warning is not None:
+        for warning, control in versions:
             body = encode(warning)
             await warnings.send(key=warning.warning_id.encode(), value=body)
             await history.send(key=warning.warning_id.encode(), value=body)
-            await until_redis_answers("escalate", lambda: state.put_warning(warning))
-        if control is not None:
-            await controls.send(key=control.control_id.encode(), value=encode(control))
-            await until_redis_answers("escalate", lambda: state.put_control(control))
+            await until_redis_answers("escalate", _call(state.put_warning, warning))
+            if control is not None:
+                await controls.send(key=control.control_id.encode(), value=encode(control))
+                await until_redis_answers("escalate", _call(state.put_control, control))
+
+    async def send_ticks() -> None:
+        """Event time for quiet feeds: the newest assessment time plus the wall time since."""
+        at = clock.now()
+        if at is None or app.rebalancing:
+            return
+        mine = sorted(
+            tp.partition for tp in app.consumer.assignment() if tp.topic == t("assessments")
+        )
+        for p in mine:
+            await assessments.send(value=encode(Tick(tick=at)), partition=p)
 
     async def target_one(event: EventT[bytes]) -> None:
         line = decode(Signal, event.value)
@@ -315,6 +339,8 @@ def build_pipeline(settings: Settings) -> Pipeline:
         )
 
     app.timer(interval=BROKER_CHECK_INTERVAL)(watch_broker)
+    if settings.tick_seconds > 0:
+        app.timer(interval=settings.tick_seconds)(send_ticks)
 
     install_web(
         app,
@@ -325,3 +351,26 @@ def build_pipeline(settings: Settings) -> Pipeline:
     )
 
     return pipeline
+
+
+@dataclass
+class _EventClock:
+    """Event time as a worker knows it: the newest assessment time seen, moved on by the wall
+    time since (a replay reads records much faster than they happened, so event time leads)."""
+
+    event: datetime | None = None
+    wall: float = 0.0
+
+    def saw(self, at: datetime) -> None:
+        if self.event is None or at > self.event:
+            self.event, self.wall = at, time.monotonic()
+
+    def now(self) -> datetime | None:
+        if self.event is None:
+            return None
+        return self.event + timedelta(seconds=time.monotonic() - self.wall)
+
+
+def _call(fn: Callable[[Any], Awaitable[Any]], arg: Any) -> Callable[[], Awaitable[Any]]:
+    """``fn(arg)`` as a retryable call, bound now (not to a loop variable)."""
+    return lambda: fn(arg)

@@ -61,6 +61,11 @@ class Settings:
     fetch_max_wait_ms: int = setting(
         100, "Longest a worker's idle fetch waits for data (latency per stage on Tansu)"
     )
+    tick_seconds: float = setting(
+        60.0,
+        "Seconds between clock ticks a worker sends its assessments partitions (0: none), "
+        "so quiet warnings are lifted when feeds are quiet",
+    )
     dedup_window_days: float = setting(
         7.0, "Days within which the same content counts as an exact duplicate"
     )

@@ -38,8 +38,8 @@ from detectors.scoring import (
 )
 from detectors.standard import STANDARD
 from schemas.codec import dumps
-from schemas.records import Assessment, Cluster, Grade, Warning, WarningKind
-from streams.stages import escalate, score
+from schemas.records import Assessment, Cluster, Grade, Tick, Warning, WarningKind
+from streams.stages import escalate, lift_quiet, score
 
 AS_OF = datetime(2026, 9, 30, 6, 30, tzinfo=UTC)
 MakeCluster = Callable[..., Cluster]
@@ -628,11 +628,11 @@ def test_escalate_lifts_a_merged_clusters_alert_and_its_port_control(
     warnings = {imported.cluster_id: dumps(alert)}
     last = score(replace(imported, merged_into="K-survivor"), catalogue)
     assert last.score == 0.0 and last.explanation == {"merged_into": "K-survivor"}
-    warning, control = escalate(last, warnings, catalogue)
-    assert warning is not None and control is not None
-    assert (warning.status, warning.change) == ("lifted", "merged")
+    ((warning, control),) = escalate(last, warnings, catalogue)
+    assert control is not None
+    assert (warning.status, warning.change, warning.state) == ("lifted", "merged", "lifted")
     assert (control.status, control.warning_id) == ("lifted", alert.warning_id)
-    assert escalate(last, warnings, catalogue) == (None, None)  # a replay changes nothing
+    assert escalate(last, warnings, catalogue) == []  # a replay changes nothing
 
 
 def test_urgency_explanation_carries_each_detectors_verdict(
@@ -767,14 +767,11 @@ def test_escalate_read_again_at_the_same_position_gives_the_same_outputs(
     imported = replace(evidenced, origins=("CN", "VN"))
     warnings: dict[str, bytes] = {}
     first = escalate(assessment(imported, 48.0), warnings, catalogue, "assessments:1:7")
-    assert first[0] is not None and first[1] is not None
+    assert len(first) == 1 and first[0][1] is not None
     again = escalate(assessment(imported, 48.0), warnings, catalogue, "assessments:1:7")
     assert dumps(again) == dumps(first)
     # the next input decides anew: nothing changed, nothing to publish
-    assert escalate(assessment(imported, 48.0), warnings, catalogue, "assessments:1:8") == (
-        None,
-        None,
-    )
+    assert escalate(assessment(imported, 48.0), warnings, catalogue, "assessments:1:8") == []
 
 
 def test_escalate_re_reading_several_inputs_replays_their_decisions_not_new_ones(
@@ -792,14 +789,14 @@ def test_escalate_re_reading_several_inputs_replays_their_decisions_not_new_ones
     ]
     warnings: dict[str, bytes] = {}
     first = [escalate(a, warnings, catalogue, pos) for pos, a in inputs]
-    assert [(w.version, w.grade) if w else None for w, _ in first] == [(1, "II"), None, (2, "I")]
+    assert [[(w.version, w.grade) for w, _ in f] for f in first] == [[(1, "II")], [], [(2, "I")]]
     table = dict(warnings)
     again = [escalate(a, warnings, catalogue, pos) for pos, a in inputs]
     assert dumps(again) == dumps(first)
     assert warnings == table  # nothing decided twice
     # the first input after the re-read decides against the latest version
     later = escalate(assessment(imported, 91.0), warnings, catalogue, "assessments:2:43")
-    assert later == (None, None)
+    assert later == []
 
 
 def test_escalate_keeps_the_downgrade_clock_in_its_table_across_a_restart(
@@ -814,9 +811,8 @@ def test_escalate_keeps_the_downgrade_clock_in_its_table_across_a_restart(
         out = []
         for offset, (day, value) in enumerate(items, start=start):
             where = f"assessments:0:{offset}"
-            warning, _ = escalate(assessment(_day(evidenced, day), value), table, catalogue, where)
-            if warning is not None:
-                out.append(dumps(warning))
+            made = escalate(assessment(_day(evidenced, day), value), table, catalogue, where)
+            out += [dumps(warning) for warning, _ in made]
         return out
 
     straight: dict[str, bytes] = {}
@@ -829,3 +825,38 @@ def test_escalate_keeps_the_downgrade_clock_in_its_table_across_a_restart(
     after = run(recovered, inputs[5:], 5)
     assert again == [] and before + after == through
     assert recovered == straight
+
+
+def test_quiet_too_long_a_warning_is_lifted_by_a_tick_or_by_its_next_assessment_alike(
+    evidenced: Cluster, catalogue: Catalogue
+) -> None:
+    """Lifting is dated the end of the quiet period, so whether a clock tick or a late report
+    notices it first, the lifted version has the same bytes; the control is withdrawn with it."""
+    imported = replace(evidenced, origins=("CN", "VN"))
+    late = assessment(replace(imported, last_seen=AS_OF + QUIET_PERIOD + timedelta(days=3)), 50.0)
+
+    by_tick: dict[str, bytes] = {}
+    escalate(assessment(imported, 48.0), by_tick, catalogue, "assessments:0:1")
+    early = Tick(tick=AS_OF + QUIET_PERIOD - timedelta(hours=1))
+    assert lift_quiet(by_tick, early.tick, "assessments:0:2", lambda k: True) == []
+    not_mine = lift_quiet(by_tick, late.as_of, "assessments:0:3", lambda k: False)
+    assert not_mine == []  # another partition's tick
+    ((lifted, withdrawn),) = lift_quiet(by_tick, late.as_of, "assessments:0:4", lambda k: True)
+    assert (lifted.status, lifted.change, lifted.state, lifted.version) == (
+        "lifted",
+        "lifted",
+        "lifted",
+        2,
+    )
+    assert lifted.updated_time == AS_OF + QUIET_PERIOD
+    assert withdrawn is not None and (withdrawn.status, withdrawn.version) == ("lifted", 2)
+    again = lift_quiet(by_tick, late.as_of, "assessments:0:4", lambda k: True)
+    assert dumps(again) == dumps([(lifted, withdrawn)])  # a tick read again after a crash
+    after_tick = escalate(late, by_tick, catalogue, "assessments:0:5")
+
+    by_report: dict[str, bytes] = {}
+    escalate(assessment(imported, 48.0), by_report, catalogue, "assessments:0:1")
+    made = escalate(late, by_report, catalogue, "assessments:0:5")
+    assert dumps(made[0]) == dumps((lifted, withdrawn))  # the late report lifts it the same way
+    assert dumps(made[1:]) == dumps(after_tick)  # and is then judged as a new warning
+    assert [w.change for w, _ in made] == ["lifted", "issued"]
