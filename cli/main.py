@@ -143,6 +143,18 @@ def _cmd_topics(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_warnings(args: argparse.Namespace) -> int:
+    from cli.warnings import list_warnings, show_warning
+    from streams.settings import Settings
+
+    settings = Settings.from_env()
+    if args.action == "list":
+        return list_warnings(settings, args.status, args.json)
+    if not args.warning_id:
+        raise ConfigError("warnings show needs a warning id (see: riskwire warnings list)")
+    return show_warning(settings, args.warning_id, args.json)
+
+
 def _cmd_lag(args: argparse.Namespace) -> int:
     from cli.lag import LagProbe
     from streams.settings import Settings
@@ -351,6 +363,13 @@ def build_parser() -> argparse.ArgumentParser:
     topics = sub.add_parser("topics", help="list or create the pipeline's topics")
     topics.add_argument("action", choices=["list", "create"])
     topics.set_defaults(func=_cmd_topics)
+
+    warnings = sub.add_parser("warnings", help="list warnings, or show one with its history")
+    warnings.add_argument("action", choices=["list", "show"])
+    warnings.add_argument("warning_id", nargs="?", help="show: the warning's id (W-...)")
+    warnings.add_argument("--status", choices=["active", "lifted"], help="list: only these")
+    warnings.add_argument("--json", action="store_true")
+    warnings.set_defaults(func=_cmd_warnings)
 
     lag = sub.add_parser("lag", help="consumer lag of the pipeline, per topic")
     lag.set_defaults(func=_cmd_lag)

@@ -62,6 +62,18 @@ return {'new', verdict, code}
 """
 _REASONS = {"": "", "fp": SAME_CONTENT, "id": RESENT}
 
+# KEYS: the latest-version hash, this warning's versions hash; ARGV: id, version, body.
+# A version read again after a crash never replaces a newer one as the latest.
+_WARNING_LUA = """
+redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
+local current = redis.call('HGET', KEYS[1], ARGV[1])
+if current and tonumber(cjson.decode(current)['version']) >= tonumber(ARGV[2]) then
+  return 0
+end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+return 1
+"""
+
 
 class RedisState:
     """Async access to riskwire's Redis keys for one namespace."""
@@ -78,6 +90,7 @@ class RedisState:
         self.window = dedup_window.total_seconds()
         self.ttl = int(dedup_ttl.total_seconds())
         self._exact = client.register_script(_EXACT_LUA)
+        self._warning = client.register_script(_WARNING_LUA)
         self._cache_version: int | None = None
         self._cache_checked = 0.0
         self._controls: list[Control] = []
@@ -105,8 +118,19 @@ class RedisState:
         return Verdict(dup_of or None, reason)
 
     async def put_warning(self, warning: Warning) -> None:
-        """Record the latest version of a warning in the view."""
-        await self.client.hset(f"{self.ns}:warnings", warning.warning_id, encode(warning))
+        """Record a version of a warning in the view: every version, and the latest."""
+        keys = [f"{self.ns}:warnings", f"{self.ns}:warning:{warning.warning_id}"]
+        await self._warning(keys=keys, args=[warning.warning_id, warning.version, encode(warning)])
+
+    async def warnings(self) -> list[Warning]:
+        """The latest version of every warning."""
+        found = await self.client.hvals(f"{self.ns}:warnings")
+        return [decode(Warning, body) for body in found]
+
+    async def warning_versions(self, warning_id: str) -> list[Warning]:
+        """Every version of one warning recorded, oldest first (empty: unknown id)."""
+        found = await self.client.hvals(f"{self.ns}:warning:{warning_id}")
+        return sorted((decode(Warning, body) for body in found), key=lambda w: w.version)
 
     async def put_control(self, control: Control) -> None:
         """Add an active control to the view, or drop a lifted one."""

@@ -6,6 +6,8 @@ endpoint               answer                                                   
 ``GET /health``        ``200`` when Redis answers a ping, ``503`` when it does not  read
 ``GET /ready``         ``200`` with the readiness details when ready, else ``503``  read
 ``POST /feeds/<name>`` records of a feed (:mod:`streams.feed_endpoint`)            feed_writer
+``GET /warnings``      the latest version of each warning (``?status=active``)      analyst
+``GET /warnings/<id>`` one warning by its id: latest version and its history        analyst
 =====================  ===========================================================  ============
 
 With tokens configured (:mod:`streams.auth`), a write needs a token whose principal has the
@@ -33,6 +35,8 @@ from mode import Service
 
 from connectors.registry import get_feed
 from detectors.catalogue import Catalogue
+from schemas.codec import to_dict
+from schemas.records import Grade, Warning
 from streams.auth import Decision, Role, TokenStore, authorize, load_tokens
 from streams.feed_endpoint import check_batch, content_type_problem
 from streams.settings import Settings
@@ -116,6 +120,37 @@ def install_web(
                 return _denied(self, decision)
             details = dict(readiness())
             return self.json(details, status=200 if details.get("ready") is True else 503)
+
+    @app.page("/warnings")
+    class WarningList(faust.web.View):
+        """The latest version of every warning, in force first, most severe first."""
+
+        async def get(self, request: Any) -> Any:
+            decision = check(request, "analyst", True)  # alerts to customs are not public
+            if not decision.allowed:
+                return _denied(self, decision)
+            status = request.query.get("status")
+            found = [w for w in await state.warnings() if status in (None, w.status)]
+            found.sort(key=lambda w: (w.status != "active", -Grade(w.grade).rank, w.warning_id))
+            return self.json({"warnings": [_summary(w) for w in found]})
+
+    @app.page("/warnings/{warning_id}")
+    class WarningView(faust.web.View):
+        """One warning by its id: its latest version and every version before it."""
+
+        async def get(self, request: Any, warning_id: str) -> Any:
+            decision = check(request, "analyst", True)
+            if not decision.allowed:
+                return _denied(self, decision)
+            versions = await state.warning_versions(warning_id)
+            if not versions:
+                return self.json({"error": f"no warning {warning_id!r}"}, status=404)
+            return self.json(
+                {
+                    "warning": to_dict(versions[-1]),
+                    "history": [_summary(w) for w in versions],
+                }
+            )
 
     outlets: dict[str, faust.TopicT] = {}
 
@@ -213,3 +248,26 @@ def _guard_faust_pages(app: faust.App, tokens: TokenStore) -> None:
     if not isinstance(web_app, aiohttp_web.Application):
         raise RuntimeError("RISKWIRE_WEB_DEBUG with tokens needs Faust's aiohttp web driver")
     web_app.middlewares.append(admin_only)
+
+
+def _summary(warning: Warning) -> dict[str, Any]:
+    """What a list of warnings shows of each version."""
+    w = warning
+    return {
+        "warning_id": w.warning_id,
+        "version": w.version,
+        "status": w.status,
+        "state": w.state,
+        "change": w.change,
+        "grade": w.grade,
+        "colour": w.colour,
+        "kind": w.kind,
+        "product": w.product,
+        "hazard_class": w.hazard_class,
+        "score": w.score,
+        "start_time": w.start_time.isoformat(),
+        "updated_time": w.updated_time.isoformat(),
+        "reason": w.reason,
+        "decided_by": w.decided_by,
+        "signals": len(w.evidence),
+    }

@@ -1,0 +1,105 @@
+"""``riskwire warnings list|show ID``: what an analyst sees of the warnings, through a worker's
+authenticated endpoint (``GET /warnings``, ``GET /warnings/<id>``), never straight off a topic.
+
+The worker is ``RISKWIRE_API_URL`` (default: this machine's worker, ``RISKWIRE_WEB_PORT``);
+the token is ``RISKWIRE_API_TOKEN`` (an ``analyst`` or ``admin`` token when tokens are set).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import urllib.error
+import urllib.parse
+import urllib.request
+from typing import Any
+
+import orjson
+
+from schemas.errors import ConfigError
+from streams.settings import Settings
+
+__all__ = ["fetch", "format_row", "list_warnings", "show_warning"]
+
+_ANSI = {"red": "\033[1;97;41m", "orange": "\033[1;30;48;5;208m", "yellow": "\033[1;30;43m"}
+_ANSI["blue"] = "\033[1;97;44m"
+
+
+def _base_url(settings: Settings) -> str:
+    return os.environ.get("RISKWIRE_API_URL") or f"http://127.0.0.1:{settings.web_port}"
+
+
+def fetch(settings: Settings, path: str) -> Any:
+    """GET ``path`` from the worker as JSON; a refusal or an unreachable worker says why."""
+    request = urllib.request.Request(_base_url(settings) + path)
+    token = os.environ.get("RISKWIRE_API_TOKEN")
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            return orjson.loads(answer.read())
+    except urllib.error.HTTPError as exc:
+        body = exc.read()
+        try:
+            why = orjson.loads(body).get("error", body.decode(errors="replace"))
+        except orjson.JSONDecodeError:
+            why = body.decode(errors="replace")
+        raise ConfigError(f"{path}: {exc.code} {why}") from None
+    except OSError as exc:
+        raise ConfigError(f"no worker answers at {_base_url(settings)}: {exc}") from None
+
+
+def format_row(w: dict[str, Any], colour: bool) -> str:
+    """One line per warning (or version): grade in its colour, state, change, product."""
+    badge = f" {w['grade']:<3} {w['colour']:<6} "
+    if colour:
+        badge = f"{_ANSI.get(w['colour'], '')}{badge}\033[0m"
+    return (
+        f"{w['warning_id']} v{w['version']:<3} {badge} {w['status']:<6} {w['change']:<10} "
+        f"{w['updated_time'][:10]}  {w['kind']:<20} {w['product']} "
+        f"[{w['hazard_class']}] score {w['score']:g}, {w['signals']} signals"
+    )
+
+
+def _colour() -> bool:
+    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+
+
+def list_warnings(settings: Settings, status: str | None, as_json: bool) -> int:
+    """Print the latest version of each warning, in force first, most severe first."""
+    query = f"?{urllib.parse.urlencode({'status': status})}" if status else ""
+    found = fetch(settings, f"/warnings{query}")["warnings"]
+    if as_json:
+        print(orjson.dumps(found).decode())
+        return 0
+    for w in found:
+        print(format_row(w, _colour()))
+    print(f"{len(found)} warnings")
+    return 0
+
+
+def show_warning(settings: Settings, warning_id: str, as_json: bool) -> int:
+    """Print one warning: its latest version in full and its history, each with its reason."""
+    found = fetch(settings, f"/warnings/{urllib.parse.quote(warning_id)}")
+    if as_json:
+        print(orjson.dumps(found).decode())
+        return 0
+    w = found["warning"]
+    print(f"{w['title']}  ({w['warning_id']}, version {w['version']}, {w['state']})")
+    print(f"  {w['kind']} by {w['authority']}; in force since {w['start_time']}")
+    print(
+        f"  score {w['score']:g} = hazard {w['hazard']} x urgency {w['urgency']} x scope "
+        f"{w['scope']}; peak grade {w['peak_grade']}; standard {w['standard_version']}"
+    )
+    print(f"  regions: {', '.join(w['scope_regions']) or '-'}")
+    for item in w["warning_items"]:
+        print(f"  item: {item}")
+    for measure in w["measures"]:
+        print(f"  measure: {measure}")
+    print(f"  evidence: {len(w['evidence'])} signals, by feed {w['feed_counts']}")
+    print("history:")
+    for version in found["history"]:
+        print(f"  {format_row(version, _colour())}")
+        if version["reason"]:
+            print(f"      why: {version['reason']} ({version['decided_by']})")
+    return 0
