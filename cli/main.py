@@ -144,15 +144,25 @@ def _cmd_topics(args: argparse.Namespace) -> int:
 
 
 def _cmd_warnings(args: argparse.Namespace) -> int:
-    from cli.warnings import list_warnings, show_warning
+    from cli.warnings import decide_warning, list_warnings, show_warning
     from streams.settings import Settings
 
     settings = Settings.from_env()
     if args.action == "list":
         return list_warnings(settings, args.status, args.json)
     if not args.warning_id:
-        raise ConfigError("warnings show needs a warning id (see: riskwire warnings list)")
-    return show_warning(settings, args.warning_id, args.json)
+        raise ConfigError(
+            f"warnings {args.action} needs a warning id (see: riskwire warnings list)"
+        )
+    if args.action == "show":
+        return show_warning(settings, args.warning_id, args.json)
+    if not args.decision or not args.reason:
+        raise ConfigError(
+            "warnings decide ID approve|reject|regrade|lift --reason TEXT [--grade G]"
+        )
+    return decide_warning(
+        settings, args.warning_id, args.decision, args.reason, args.grade, args.version
+    )
 
 
 def _cmd_lag(args: argparse.Namespace) -> int:
@@ -364,9 +374,17 @@ def build_parser() -> argparse.ArgumentParser:
     topics.add_argument("action", choices=["list", "create"])
     topics.set_defaults(func=_cmd_topics)
 
-    warnings = sub.add_parser("warnings", help="list warnings, or show one with its history")
-    warnings.add_argument("action", choices=["list", "show"])
-    warnings.add_argument("warning_id", nargs="?", help="show: the warning's id (W-...)")
+    warnings = sub.add_parser(
+        "warnings", help="list warnings, show one with its history, or decide on one"
+    )
+    warnings.add_argument("action", choices=["list", "show", "decide"])
+    warnings.add_argument("warning_id", nargs="?", help="show, decide: the warning's id (W-...)")
+    warnings.add_argument(
+        "decision", nargs="?", choices=["approve", "reject", "regrade", "lift"], help="decide"
+    )
+    warnings.add_argument("--grade", choices=["I", "II", "III", "IV"], help="regrade: to this")
+    warnings.add_argument("--reason", help="decide: why (recorded with the version)")
+    warnings.add_argument("--version", type=int, help="decide: on this version (default latest)")
     warnings.add_argument("--status", choices=["active", "lifted"], help="list: only these")
     warnings.add_argument("--json", action="store_true")
     warnings.set_defaults(func=_cmd_warnings)

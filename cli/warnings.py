@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -19,7 +20,7 @@ import orjson
 from schemas.errors import ConfigError
 from streams.settings import Settings
 
-__all__ = ["fetch", "format_row", "list_warnings", "show_warning"]
+__all__ = ["decide_warning", "fetch", "format_row", "list_warnings", "show_warning"]
 
 _ANSI = {"red": "\033[1;97;41m", "orange": "\033[1;30;48;5;208m", "yellow": "\033[1;30;43m"}
 _ANSI["blue"] = "\033[1;97;44m"
@@ -29,9 +30,13 @@ def _base_url(settings: Settings) -> str:
     return os.environ.get("RISKWIRE_API_URL") or f"http://127.0.0.1:{settings.web_port}"
 
 
-def fetch(settings: Settings, path: str) -> Any:
-    """GET ``path`` from the worker as JSON; a refusal or an unreachable worker says why."""
-    request = urllib.request.Request(_base_url(settings) + path)
+def fetch(settings: Settings, path: str, body: Any = None) -> Any:
+    """GET ``path`` (POST ``body`` as JSON) from the worker; a refusal or an unreachable worker
+    says why."""
+    data = None if body is None else orjson.dumps(body)
+    request = urllib.request.Request(_base_url(settings) + path, data=data)
+    if data is not None:
+        request.add_header("Content-Type", "application/json")
     token = os.environ.get("RISKWIRE_API_TOKEN")
     if token:
         request.add_header("Authorization", f"Bearer {token}")
@@ -103,3 +108,38 @@ def show_warning(settings: Settings, warning_id: str, as_json: bool) -> int:
         if version["reason"]:
             print(f"      why: {version['reason']} ({version['decided_by']})")
     return 0
+
+
+def decide_warning(
+    settings: Settings,
+    warning_id: str,
+    action: str,
+    reason: str,
+    grade: str | None = None,
+    version: int | None = None,
+    wait: float = 20.0,
+) -> int:
+    """Send an analyst's decision through the endpoint and wait for what became of it: 0 when
+    applied, 1 when refused (the reason is printed)."""
+    if version is None:  # decide on the latest version, as shown
+        version = fetch(settings, f"/warnings/{urllib.parse.quote(warning_id)}")["warning"][
+            "version"
+        ]
+    body: dict[str, Any] = {"action": action, "version": version, "reason": reason}
+    if grade:
+        body["grade"] = grade
+    sent = fetch(settings, f"/warnings/{urllib.parse.quote(warning_id)}/decisions", body)
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            result = fetch(settings, sent["result"])
+            break
+        except ConfigError as exc:
+            if "404" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.3)
+    if result["accepted"]:
+        print(f"{warning_id}: {result['reason']} (by {result['decided_by']})")
+        return 0
+    print(f"{warning_id}: refused: {result['reason']}")
+    return 1

@@ -45,9 +45,11 @@ __all__ = [
     "evolve",
     "grade_for",
     "kind_for",
+    "kind_of",
     "lift",
     "measures_for",
     "retire",
+    "title_for",
     "warning_id_for",
 ]
 
@@ -86,7 +88,12 @@ def crosses_border(cluster: Cluster) -> bool:
 
 def kind_for(grade: Grade, cluster: Cluster) -> WarningKind:
     """Which of the three kinds of warning fits the grade and the goods."""
-    if crosses_border(cluster) and grade.rank >= STANDARD.alert_from.rank:
+    return kind_of(grade, crosses_border(cluster))
+
+
+def kind_of(grade: Grade, border: bool) -> WarningKind:
+    """Which kind fits the grade, for goods that cross the border (``border``) or not."""
+    if border and grade.rank >= STANDARD.alert_from.rank:
         return WarningKind.ALERT_NOTIFICATION
     if grade.rank >= STANDARD.announcement_from.rank:
         return WarningKind.WARNING_ANNOUNCEMENT
@@ -104,8 +111,12 @@ def measures_for(grade: Grade, kind: WarningKind) -> tuple[str, ...]:
 
 
 def _title(cluster: Cluster, grade: Grade) -> str:
-    hazard = cluster.hazard_class or "unclassified"
-    return f"Grade {grade.value} {hazard} risk: {cluster.product}"
+    return title_for(grade, cluster.hazard_class, cluster.product)
+
+
+def title_for(grade: Grade, hazard_class: str | None, product: str) -> str:
+    """A warning's title: its grade, hazard class and product."""
+    return f"Grade {grade.value} {hazard_class or 'unclassified'} risk: {product}"
 
 
 def _items(assessment: Assessment) -> tuple[str, ...]:

@@ -46,7 +46,7 @@ HIGH_ORIGIN_RISK = 0.7
 SAMPLING_RATIO: dict[str, float] = {"A": 0.005, "B": 0.02, "C": 0.10, "D": 0.30}
 UNKNOWN_CREDIT_RATIO = 0.05
 _ACTION_RANK = {a.value: i for i, a in enumerate(InstructionAction)}
-_GRADE_ACTION = {
+GRADE_ACTIONS = {
     Grade.I: ControlAction.HOLD,
     Grade.II: ControlAction.HOLD,
     Grade.III: ControlAction.INSPECT,
@@ -80,7 +80,7 @@ def control_for(warning: Warning, cluster: Cluster, catalogue: Catalogue) -> Con
         version=warning.version,
         warning_id=warning.warning_id,
         status=warning.status,
-        action=_GRADE_ACTION[grade].value,
+        action=GRADE_ACTIONS[grade].value,
         grade=grade.value,
         reason=warning.title,
         hs_prefixes=tuple(hs),

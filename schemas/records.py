@@ -325,6 +325,39 @@ class Warning:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Decision:
+    """An analyst's decision on one version of a warning, on ``riskwire.decisions``.
+
+    ``action`` is ``approve`` or ``reject`` (a candidate), ``regrade`` (to ``grade``) or
+    ``lift``; ``version`` is the version the analyst saw (a newer one makes it stale);
+    ``decided_by`` is the principal of the token that sent it; ``at`` when it was decided.
+    """
+
+    decision_id: str
+    warning_id: str
+    version: int
+    action: str
+    reason: str
+    decided_by: str
+    at: datetime
+    grade: str | None = None
+    schema_version: int = 1
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DecisionResult:
+    """What became of a decision: the version it made, or why it was refused."""
+
+    decision_id: str
+    warning_id: str
+    accepted: bool
+    reason: str
+    decided_by: str
+    version: int | None = None
+    schema_version: int = 1
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Control:
     """A block-and-control (port targeting) request for port systems.
 

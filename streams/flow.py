@@ -11,6 +11,8 @@ measures what the worker does.
     score        Cluster -> Assessment                      clusters -> assessments
     escalate     Assessment -> Warning versions, Controls   assessments -> warnings, controls
                  (a clock Tick: lift the warnings quiet too long)
+    decide       Decision -> Warning version | refusal     decisions -> warnings, controls,
+                 (an analyst's; see detectors.decisions)               decisions.results
     target       declaration line -> Instruction            declarations -> instructions
 
 Each step is a function of one record and the state it needs; a step never does I/O. What needs
@@ -39,19 +41,22 @@ from schemas.records import (
     Cluster,
     Control,
     DeadLetter,
+    Decision,
+    DecisionResult,
     Duplicate,
     Instruction,
     Signal,
     Tick,
     Warning,
 )
-from streams import stages
+from streams import escalation, stages
 from streams.linking import LinkIndex, link_signal
 
 __all__ = [
     "Deduplicated",
     "FlowState",
     "Linked",
+    "decide",
     "deduplicate",
     "escalate",
     "link",
@@ -167,8 +172,15 @@ def escalate(
     with the port control it asks; for a clock tick, the lifts of the warnings ``owns`` selects
     that have been quiet too long."""
     if isinstance(assessment, Tick):
-        return stages.lift_quiet(state.warnings, assessment.tick, position or "", owns)
-    return stages.escalate(assessment, state.warnings, catalogue, position)
+        return escalation.lift_quiet(state.warnings, assessment.tick, position or "", owns)
+    return escalation.escalate(assessment, state.warnings, catalogue, position)
+
+
+def decide(
+    decision: Decision, state: FlowState, position: str | None = None
+) -> tuple[list[tuple[Warning, Control | None]], DecisionResult]:
+    """An analyst's decision on a warning: the version it makes, or why it is refused."""
+    return escalation.decide(decision, state.warnings, position)
 
 
 def target(line: Signal, controls: Iterable[Control], reference: Reference) -> Instruction:

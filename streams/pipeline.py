@@ -44,7 +44,16 @@ from detectors.model import WarningModel
 from detectors.neardup import NearDupIndex
 from schemas.codec import decode, encode, from_dict, loads
 from schemas.errors import SchemaError
-from schemas.records import Assessment, Cluster, DeadLetter, Signal, Tick
+from schemas.records import (
+    Assessment,
+    Cluster,
+    Control,
+    DeadLetter,
+    Decision,
+    Signal,
+    Tick,
+    Warning,
+)
 from streams import flow
 from streams.broker_watch import INTERVAL as BROKER_CHECK_INTERVAL
 from streams.broker_watch import BrokerWatch
@@ -143,6 +152,8 @@ def build_pipeline(settings: Settings) -> Pipeline:
     warnings = _raw_topic(app, t("warnings"))
     history = _raw_topic(app, t("warnings.history"))
     controls = _raw_topic(app, t("controls"))
+    decisions = _raw_topic(app, t("decisions"))
+    results = _raw_topic(app, t("decisions.results"))
     instructions = _raw_topic(app, t("instructions"))
 
     def table(name: str) -> StateTable:
@@ -269,7 +280,16 @@ def build_pipeline(settings: Settings) -> Pipeline:
             index: int = (murmur2(cluster_id.encode()) & 0x7FFFFFFF) % settings.partitions
             return index == partition
 
-        versions = flow.escalate(record, tables, catalogue, position(event), owns)
+        await publish(flow.escalate(record, tables, catalogue, position(event), owns))
+
+    async def decide_one(event: EventT[bytes]) -> None:
+        versions, result = flow.decide(decode(Decision, event.value), tables, position(event))
+        await publish(versions)
+        body = encode(result)
+        await results.send(key=result.decision_id.encode(), value=body)
+        await until_redis_answers("decide", _call(state.put_decision_result, result))
+
+    async def publish(versions: list[tuple[Warning, Control | None]]) -> None:
         # The decision is taken (and the table written) once; only the side effects below are
         # retried, so a Redis outage here cannot make the retry see its own warning as old news.
         for warning, control in versions:
@@ -326,6 +346,7 @@ def build_pipeline(settings: Settings) -> Pipeline:
     stage("link", unique, link_one)
     stage("score", clusters, score_one)
     stage("escalate", assessments, escalate_one)
+    stage("decide", decisions, decide_one)
     stage("target", declarations, target_one)
     stage("reference", reference, reference_one)
 

@@ -30,7 +30,7 @@ from connectors.reference import ReferenceUpdate
 from detectors.dedup import RESENT, SAME_CONTENT, Verdict
 from detectors.targeting import Reference
 from schemas.codec import decode, encode
-from schemas.records import Control, Signal, Warning
+from schemas.records import Control, DecisionResult, Signal, Warning
 
 __all__ = ["RedisState", "apply_reference", "clear_namespace", "store_reference"]
 
@@ -121,6 +121,16 @@ class RedisState:
         """Record a version of a warning in the view: every version, and the latest."""
         keys = [f"{self.ns}:warnings", f"{self.ns}:warning:{warning.warning_id}"]
         await self._warning(keys=keys, args=[warning.warning_id, warning.version, encode(warning)])
+
+    async def put_decision_result(self, result: DecisionResult) -> None:
+        """Record what became of a decision, for ``GET /decisions/<id>`` (kept 30 days)."""
+        key = f"{self.ns}:decision:{result.decision_id}"
+        await self.client.set(key, encode(result), ex=30 * 86400)
+
+    async def decision_result(self, decision_id: str) -> DecisionResult | None:
+        """What became of a decision, if it has been taken yet."""
+        found = await self.client.get(f"{self.ns}:decision:{decision_id}")
+        return decode(DecisionResult, found) if found else None
 
     async def warnings(self) -> list[Warning]:
         """The latest version of every warning."""

@@ -45,6 +45,16 @@ STAGE_TOPICS: dict[str, tuple[bool, str, str]] = {
         "Warning: every version of every warning, in order, never compacted",
         "warning id",
     ),
+    "decisions": (
+        False,
+        "Decision: analysts' decisions on warnings (via POST /warnings/<id>/decisions)",
+        "cluster id of the warning",
+    ),
+    "decisions.results": (
+        False,
+        "DecisionResult: each decision applied (the version it made) or refused (why)",
+        "decision id",
+    ),
     "controls": (True, "Control: block-and-control messages for port systems", "control id"),
     "instructions": (True, "Instruction: one per declaration line", "declaration line id"),
     "reference": (
@@ -54,7 +64,15 @@ STAGE_TOPICS: dict[str, tuple[bool, str, str]] = {
     ),
 }
 # Topics the worker's consumer group reads: what a lag measurement has to cover.
-_CONSUMED = ("signals", "signals.unique", "declarations", "clusters", "assessments", "reference")
+_CONSUMED = (
+    "signals",
+    "signals.unique",
+    "declarations",
+    "clusters",
+    "assessments",
+    "decisions",
+    "reference",
+)
 
 
 @dataclass(frozen=True, slots=True)

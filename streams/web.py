@@ -8,6 +8,8 @@ endpoint               answer                                                   
 ``POST /feeds/<name>`` records of a feed (:mod:`streams.feed_endpoint`)            feed_writer
 ``GET /warnings``      the latest version of each warning (``?status=active``)      analyst
 ``GET /warnings/<id>`` one warning by its id: latest version and its history        analyst
+``POST /warnings/<id>/decisions``  approve, reject, regrade or lift (``202``)      analyst
+``GET /decisions/<id>``  what became of a decision: applied or refused, and why     analyst
 =====================  ===========================================================  ============
 
 With tokens configured (:mod:`streams.auth`), a write needs a token whose principal has the
@@ -24,20 +26,26 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from collections.abc import Awaitable, Callable, Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 import faust
 import faust.web
+import orjson
 import redis
 from aiohttp import web as aiohttp_web
 from mode import Service
 
 from connectors.registry import get_feed
 from detectors.catalogue import Catalogue
-from schemas.codec import to_dict
+from detectors.decisions import ACTIONS
+from schemas.codec import encode, to_dict
+from schemas.records import Decision as AnalystDecision
 from schemas.records import Grade, Warning
 from streams.auth import Decision, Role, TokenStore, authorize, load_tokens
+from streams.escalation import cluster_of_warning
 from streams.feed_endpoint import check_batch, content_type_problem
 from streams.settings import Settings
 from streams.state import RedisState
@@ -152,6 +160,47 @@ def install_web(
                 }
             )
 
+    @app.page("/warnings/{warning_id}/decisions")
+    class DecisionEndpoint(faust.web.View):
+        """An analyst's decision on a warning: checked here for shape, then decided in order
+        with the warning's other inputs by the worker that owns it (``GET /decisions/<id>``)."""
+
+        async def post(self, request: Any, warning_id: str) -> Any:
+            decision = check(request, "analyst", True)
+            if not decision.allowed:
+                return _denied(self, decision)
+            if decision.principal is None:
+                why = "decisions record who decided: configure API tokens (RISKWIRE_TOKENS)"
+                return self.json({"error": why}, status=403)
+            try:
+                body = orjson.loads(await request.read())
+                made = decision_from(body, warning_id, decision.principal.name)
+            except (orjson.JSONDecodeError, ValueError) as exc:
+                return self.json({"error": str(exc)}, status=400)
+            outlet = outlets.get(t_decisions)
+            if outlet is None:
+                outlet = outlets[t_decisions] = app.topic(
+                    t_decisions, key_type=bytes, value_type=bytes
+                )
+            key = cluster_of_warning(warning_id).encode()
+            await (await outlet.send(key=key, value=encode(made)))
+            where = f"/decisions/{made.decision_id}"
+            return self.json({"decision_id": made.decision_id, "result": where}, status=202)
+
+    @app.page("/decisions/{decision_id}")
+    class DecisionResultView(faust.web.View):
+        """What became of a decision: applied (the version it made) or refused (why)."""
+
+        async def get(self, request: Any, decision_id: str) -> Any:
+            decision = check(request, "analyst", True)
+            if not decision.allowed:
+                return _denied(self, decision)
+            result = await state.decision_result(decision_id)
+            if result is None:
+                return self.json({"error": f"decision {decision_id!r} not taken yet"}, status=404)
+            return self.json(to_dict(result))
+
+    t_decisions = settings.topic("decisions")
     outlets: dict[str, faust.TopicT] = {}
 
     @app.page("/feeds/{name}")
@@ -248,6 +297,41 @@ def _guard_faust_pages(app: faust.App, tokens: TokenStore) -> None:
     if not isinstance(web_app, aiohttp_web.Application):
         raise RuntimeError("RISKWIRE_WEB_DEBUG with tokens needs Faust's aiohttp web driver")
     web_app.middlewares.append(admin_only)
+
+
+_DECISION_KEYS = frozenset({"action", "version", "reason", "grade", "decision_id"})
+
+
+def decision_from(body: Any, warning_id: str, who: str) -> AnalystDecision:
+    """A decision from a request body, or ``ValueError`` saying what is wrong with it."""
+    if not isinstance(body, dict):
+        raise ValueError('expected {"action": ..., "version": N, "reason": ...}')
+    unknown = set(body) - _DECISION_KEYS
+    if unknown:
+        raise ValueError(f"unknown fields {sorted(unknown)}; fields are {sorted(_DECISION_KEYS)}")
+    action, version, reason = body.get("action"), body.get("version"), body.get("reason")
+    if action not in ACTIONS:
+        raise ValueError(f"action must be one of {', '.join(ACTIONS)}")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise ValueError("version must be the warning version decided on (an integer >= 1)")
+    if not isinstance(reason, str) or not reason.strip():
+        raise ValueError("a decision needs a reason")
+    grade = body.get("grade")
+    if action == "regrade" and grade not in {g.value for g in Grade}:
+        raise ValueError(f"regrade needs a grade of {', '.join(g.value for g in Grade)}")
+    ident = body.get("decision_id") or uuid.uuid4().hex
+    if not isinstance(ident, str) or not 8 <= len(ident) <= 64:
+        raise ValueError("decision_id must be a string of 8-64 characters")
+    return AnalystDecision(
+        decision_id=ident,
+        warning_id=warning_id,
+        version=version,
+        action=action,
+        reason=reason.strip(),
+        decided_by=who,
+        at=datetime.now(UTC),
+        grade=grade if action == "regrade" else None,
+    )
 
 
 def _summary(warning: Warning) -> dict[str, Any]:

@@ -39,7 +39,8 @@ from detectors.scoring import (
 from detectors.standard import STANDARD
 from schemas.codec import dumps
 from schemas.records import Assessment, Cluster, Grade, Tick, Warning, WarningKind
-from streams.stages import escalate, lift_quiet, score
+from streams.escalation import escalate, lift_quiet
+from streams.stages import score
 
 AS_OF = datetime(2026, 9, 30, 6, 30, tzinfo=UTC)
 MakeCluster = Callable[..., Cluster]

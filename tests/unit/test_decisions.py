@@ -1,0 +1,167 @@
+"""detectors.decisions and streams.escalation.decide: analysts' decisions are applied by the
+rules of the lifecycle or refused with the reason, and a regrade holds against automatic changes
+until the evidence changes materially."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from detectors.catalogue import Catalogue
+from detectors.decisions import apply_decision
+from detectors.grading import decide as first_version
+from schemas.records import Assessment, Cluster, Decision, Warning
+from streams.escalation import WarningState, decide, escalate
+
+AS_OF = datetime(2026, 9, 30, 6, 30, tzinfo=UTC)
+AT = AS_OF + timedelta(hours=5)
+
+
+def assessment(cluster: Cluster, score: float) -> Assessment:
+    return Assessment(
+        cluster=cluster, as_of=cluster.last_seen, hazard=4, urgency=3, scope=3, score=score
+    )
+
+
+@pytest.fixture
+def evidenced(make_cluster: Callable[..., Cluster]) -> Cluster:
+    """Five risk signals from two feeds, domestic goods, children harmed."""
+    return make_cluster(
+        first_seen=AS_OF - timedelta(days=6),
+        last_seen=AS_OF,
+        signal_count=5,
+        member_ids=(*(f"complaints:CP{i}" for i in range(4)), "injuries:IR1"),
+        risk_counts={"complaints": 4, "injuries": 1},
+        feed_counts={"complaints": 4, "injuries": 1},
+        region_counts={"上海": 3, "江苏": 2},
+        worst_outcome="hospitalised",
+        hospitalised=1,
+        cases=1,
+        vulnerable_groups=("children",),
+        origins=("CN",),
+    )
+
+
+def _decision(warning: Warning, action: str, **kw: object) -> Decision:
+    fields: dict[str, object] = {
+        "decision_id": f"d-{action}-{warning.version}",
+        "warning_id": warning.warning_id,
+        "version": warning.version,
+        "action": action,
+        "reason": "checked the injury reports",
+        "decided_by": "li.wei",
+        "at": AT,
+    }
+    fields.update(kw)
+    return Decision(**fields)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def alert(evidenced: Cluster) -> Warning:
+    w = first_version(None, assessment(replace(evidenced, origins=("VN",)), 48.0))
+    assert w is not None and (w.grade, w.kind) == ("II", "alert_notification")
+    return w
+
+
+def test_a_regrade_makes_a_version_at_the_analysts_grade(alert: Warning) -> None:
+    out = apply_decision(alert, _decision(alert, "regrade", grade="I"), border=True)
+    w = out.version
+    assert out.refused is None and w is not None
+    assert (w.version, w.grade, w.colour, w.change, w.state) == (
+        2,
+        "I",
+        "red",
+        "regraded",
+        "approved",
+    )
+    assert (w.decided_by, w.reason, w.previous_grade, w.peak_grade) == (
+        "li.wei",
+        "checked the injury reports",
+        "II",
+        "I",
+    )
+    assert "State Council" in w.authority and w.title.startswith("Grade I ")
+    # grade IV goods that cross the border get a notice, not an alert (alerts from grade III)
+    down = apply_decision(alert, _decision(alert, "regrade", grade="IV"), border=True).version
+    assert down is not None and down.kind == "warning_notice"
+
+
+@pytest.mark.parametrize(
+    ("action", "extra", "why"),
+    [
+        ("approve", {}, "only a candidate waits for approval"),
+        ("reject", {}, "only a candidate waits for approval"),
+        ("regrade", {"grade": "II"}, "grade II already"),
+        ("regrade", {"grade": "V"}, "regrade needs a grade"),
+        ("regrade", {"version": 7}, "stale: decided on version 7, the latest is version 1"),
+        ("lift", {"reason": " "}, "needs a reason"),
+        ("destroy", {}, "unknown action"),
+    ],
+)
+def test_illegal_decisions_are_refused_with_the_reason(
+    alert: Warning, action: str, extra: dict[str, object], why: str
+) -> None:
+    out = apply_decision(alert, _decision(alert, action, **extra), border=True)
+    assert out.version is None and out.refused is not None and why in out.refused
+
+
+def test_nothing_is_decided_on_an_unknown_or_lifted_warning(alert: Warning) -> None:
+    assert "no warning" in (apply_decision(None, _decision(alert, "lift"), True).refused or "")
+    lifted = apply_decision(alert, _decision(alert, "lift"), border=True).version
+    assert lifted is not None and (lifted.status, lifted.state) == ("lifted", "lifted")
+    late = apply_decision(lifted, _decision(lifted, "regrade", grade="I"), border=True)
+    assert "nothing to decide" in (late.refused or "")
+
+
+def test_the_stage_applies_records_and_replays_decisions(
+    evidenced: Cluster, catalogue: Catalogue
+) -> None:
+    """Through the warnings table: the control follows the regrade, a refusal is recorded,
+    and a decision read again after a crash gets its first result."""
+    imported = replace(evidenced, origins=("VN",))
+    table: dict[str, bytes] = {}
+    ((issued, control),) = escalate(assessment(imported, 48.0), table, catalogue, "assessments:0:1")
+    assert control is not None and control.action == "hold"
+    versions, result = decide(_decision(issued, "regrade", grade="III"), table, "decisions:0:1")
+    ((regraded, regraded_control),) = versions
+    assert (regraded.grade, regraded.change) == ("III", "regraded")
+    assert result.accepted and result.version == 2 and result.decided_by == "li.wei"
+    assert regraded_control is not None
+    assert (regraded_control.action, regraded_control.grade, regraded_control.version) == (
+        "inspect",
+        "III",
+        2,
+    )
+    assert regraded_control.hs_prefixes == control.hs_prefixes  # the goods' own codes
+    stale, refused = decide(_decision(issued, "lift"), table, "decisions:0:2")
+    assert stale == [] and not refused.accepted and "stale" in refused.reason
+    again = decide(_decision(issued, "regrade", grade="III"), table, "decisions:0:1")
+    assert again == (versions, result)
+    assert decide(_decision(issued, "lift"), table, "decisions:0:2") == ([], refused)
+    assert WarningState.of(table[imported.cluster_id]).pin is not None
+
+
+def test_an_analysts_grade_holds_until_the_evidence_grows_by_half(
+    evidenced: Cluster, catalogue: Catalogue
+) -> None:
+    table: dict[str, bytes] = {}
+    ((issued, _),) = escalate(assessment(evidenced, 48.0), table, catalogue, "assessments:0:1")
+    versions, _ = decide(_decision(issued, "regrade", grade="IV"), table, "decisions:0:1")
+    assert versions[0][0].grade == "IV"
+
+    def later(members: int, score: float, offset: int) -> list:  # type: ignore[type-arg]
+        grown = replace(
+            evidenced,
+            signal_count=members,
+            member_ids=tuple(f"complaints:X{i}" for i in range(members)),
+            last_seen=AS_OF + timedelta(days=1, hours=offset),
+        )
+        return escalate(assessment(grown, score), table, catalogue, f"assessments:0:{offset}")
+
+    assert later(6, 90.0, 2) == []  # grade I evidence, but the analyst said IV: it holds
+    made = later(8, 90.0, 3)  # 8 >= 1.5 x 5 signals: the evidence outranks the decision
+    assert [(w.change, w.grade) for w, _ in made] == [("upgraded", "I")]
+    assert WarningState.of(table[evidenced.cluster_id]).pin is None
