@@ -170,12 +170,15 @@ class ExpiringIndex(Generic[T]):
     def _all(self) -> dict[str, _Part[T]]:
         if self._parts is None:
             self._parts = {}
+            found: list[tuple[str, Entry[T]]] = []
             for key, blob in list(self.store.items()):
                 part, marker, entry_id = key.partition(self._marker)
                 if not marker or "|" in part:
                     continue
                 at, keys, value = loads(blob)
-                entry = Entry(entry_id, float(at), tuple(keys), self._decode(value))
+                found.append((part, Entry(entry_id, float(at), tuple(keys), self._decode(value))))
+            found.sort(key=lambda pe: (pe[1].at, pe[1].id))  # appends, not inserts, per list
+            for part, entry in found:
                 self._list(self._parts.setdefault(part, _Part()), entry)
         return self._parts
 

@@ -128,7 +128,7 @@ def lift_quiet(
     """A clock tick at event time ``now``: lift every warning of the clusters ``owns`` selects
     (those of the tick's partition) that has had no new signal for the quiet period."""
     lifted: list[Version] = []
-    for key in sorted(k for k in list(warnings.keys()) if owns(k)):
+    for key in sorted(k for k in list(warnings.keys()) if k.startswith("K-") and owns(k)):
         lifted += lift_if_quiet(key, warnings, now, position)
     return lifted
 
@@ -252,11 +252,12 @@ def _decided_control(warning: Warning, stored: WarningState) -> Control | None:
 
 
 def _where(position: str | None) -> tuple[str, int] | None:
-    """The topic and offset of a ``topic:partition:offset`` position (or a bare offset)."""
+    """The ``topic:partition`` and offset of a ``topic:partition:offset`` position (or a bare
+    offset): offsets order the inputs of one partition only."""
     if position is None:
         return None
-    topic, _, offset = position.rpartition(":")
-    return topic.rsplit(":", 1)[0], int(offset)
+    partition, _, offset = position.rpartition(":")
+    return partition, int(offset)
 
 
 @dataclass(frozen=True, slots=True)

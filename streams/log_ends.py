@@ -53,5 +53,10 @@ async def log_end_offsets(
     finally:
         probe.assign([])
     for tp in sorted(pending):
-        log.warning("%s: no high watermark within %.0f s; using ListOffsets' answer", tp, timeout)
+        log.error(
+            "%s: no high watermark within %.0f s; using ListOffsets' answer, which on the "
+            "embedded broker can be short of the log end (the table may miss its last batch)",
+            tp,
+            timeout,
+        )
     return result

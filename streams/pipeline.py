@@ -31,6 +31,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import faust
+import orjson
 import redis
 from aiokafka.partitioner import murmur2
 from faust.types import EventT, StreamT
@@ -267,17 +268,31 @@ def build_pipeline(settings: Settings) -> Pipeline:
         assessment = flow.score(decode(Cluster, event.value), catalogue, model)
         await assessments.send(key=event.key, value=encode(assessment))
 
-    clock = _EventClock()
+    clocks: dict[int, _EventClock] = {}  # per assessments partition: its own event time
+
+    def clock_of(partition: int) -> _EventClock:
+        """A partition's clock; after a restart, read back from the warnings table."""
+        found = clocks.get(partition)
+        if found is None:
+            stored = tables.warnings.get(f"~clock:{partition}")
+            found = clocks[partition] = _EventClock()
+            if stored:
+                found.saw(datetime.fromisoformat(loads(stored)["event"]))
+        return found
 
     async def escalate_one(event: EventT[bytes]) -> None:
         value = loads(event.value)
         record = from_dict(Tick, value) if "tick" in value else from_dict(Assessment, value)
-        if isinstance(record, Assessment):
-            clock.saw(record.as_of)
         partition = event.message.partition
+        if isinstance(record, Assessment):
+            clock = clock_of(partition)
+            if clock.saw(record.as_of):  # kept with the partition's tables, about hourly
+                key = f"~clock:{partition}"
+                tables.warnings[key] = orjson.dumps({"event": clock.event})
+        count = app.consumer.topic_partitions(t("assessments")) or settings.partitions
 
         def owns(cluster_id: str) -> bool:  # a tick lifts the warnings of its own partition
-            index: int = (murmur2(cluster_id.encode()) & 0x7FFFFFFF) % settings.partitions
+            index: int = (murmur2(cluster_id.encode()) & 0x7FFFFFFF) % count
             return index == partition
 
         await publish(flow.escalate(record, tables, catalogue, position(event), owns))
@@ -303,14 +318,15 @@ def build_pipeline(settings: Settings) -> Pipeline:
 
     async def send_ticks() -> None:
         """Event time for quiet feeds: the newest assessment time plus the wall time since."""
-        at = clock.now()
-        if at is None or app.rebalancing:
+        if app.rebalancing:
             return
         mine = sorted(
             tp.partition for tp in app.consumer.assignment() if tp.topic == t("assessments")
         )
         for p in mine:
-            await assessments.send(value=encode(Tick(tick=at)), partition=p)
+            at = clock_of(p).now()
+            if at is not None:
+                await assessments.send(value=encode(Tick(tick=at)), partition=p)
 
     async def target_one(event: EventT[bytes]) -> None:
         line = decode(Signal, event.value)
@@ -376,15 +392,25 @@ def build_pipeline(settings: Settings) -> Pipeline:
 
 @dataclass
 class _EventClock:
-    """Event time as a worker knows it: the newest assessment time seen, moved on by the wall
-    time since (a replay reads records much faster than they happened, so event time leads)."""
+    """Event time of one partition as a worker knows it: the newest assessment time seen, moved
+    on by the wall time since (a replay reads records much faster than they happened, so event
+    time leads). A time more than a day ahead of the wall clock is a mistyped date, not time:
+    it moves nothing (else one such record would lift every quiet warning of the partition)."""
 
     event: datetime | None = None
     wall: float = 0.0
+    noted: datetime | None = None  # the event time last written to the table
 
-    def saw(self, at: datetime) -> None:
+    def saw(self, at: datetime) -> bool:
+        """Note ``at``; whether the clock moved an hour or more since it was last kept."""
+        if at > datetime.now(UTC) + timedelta(days=1):
+            return False
         if self.event is None or at > self.event:
             self.event, self.wall = at, time.monotonic()
+        if self.noted is None or self.event - self.noted >= timedelta(hours=1):
+            self.noted = self.event
+            return True
+        return False
 
     def now(self) -> datetime | None:
         if self.event is None:

@@ -10,6 +10,7 @@ its log on recovery (:mod:`streams.log_ends`: Tansu's ListOffsets answer falls s
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Mapping
@@ -31,6 +32,7 @@ class _ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
     """Faust's consumer thread with a shorter fetch wait and recovery read to the true log end."""
 
     _probe: aiokafka.AIOKafkaConsumer | None = None
+    _probing: asyncio.Lock | None = None  # Faust can run two calls on this thread at once
 
     def _create_worker_consumer(self, transport: Any) -> aiokafka.AIOKafkaConsumer:
         consumer = super()._create_worker_consumer(transport)
@@ -43,13 +45,16 @@ class _ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
         ends: Mapping[TP, int] = await super()._highwaters(partitions)
         if self.consumer.in_transaction:
             return ends
-        if self._probe is None:
-            probe = self._create_client_consumer(self.transport)  # type: ignore[arg-type]
-            probe._enable_auto_commit = False
-            probe._fetch_max_wait_ms = self.app.conf.riskwire_fetch_max_wait_ms
-            await probe.start()
-            self._probe = probe
-        return await log_end_offsets(self._probe, ends)
+        if self._probing is None:
+            self._probing = asyncio.Lock()
+        async with self._probing:  # one probe, one assignment at a time
+            if self._probe is None:
+                probe = self._create_client_consumer(self.transport)  # type: ignore[arg-type]
+                probe._enable_auto_commit = False
+                probe._fetch_max_wait_ms = self.app.conf.riskwire_fetch_max_wait_ms
+                await probe.start()
+                self._probe = probe
+            return await log_end_offsets(self._probe, ends)
 
     async def on_thread_stop(self) -> None:
         await super().on_thread_stop()

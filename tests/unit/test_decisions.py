@@ -165,3 +165,26 @@ def test_an_analysts_grade_holds_until_the_evidence_grows_by_half(
     made = later(8, 90.0, 3)  # 8 >= 1.5 x 5 signals: the evidence outranks the decision
     assert [(w.change, w.grade) for w, _ in made] == [("upgraded", "I")]
     assert WarningState.of(table[evidenced.cluster_id]).pin is None
+
+
+def test_offsets_order_inputs_of_one_partition_only(
+    evidenced: Cluster, catalogue: Catalogue
+) -> None:
+    """An input from another partition (the topic re-partitioned, a record replayed without its
+    key) is a new input whatever its offset, not a re-read."""
+    table: dict[str, bytes] = {}
+    assert escalate(assessment(evidenced, 48.0), table, catalogue, "assessments:3:5000")
+    stronger = replace(evidenced, last_seen=AS_OF + timedelta(days=1))
+    made = escalate(assessment(stronger, 90.0), table, catalogue, "assessments:0:7")
+    assert [(w.change, w.grade) for w, _ in made] == [("upgraded", "I")]
+
+
+def test_a_date_from_the_future_does_not_move_a_partitions_clock() -> None:
+    from streams.pipeline import _EventClock
+
+    clock = _EventClock()
+    assert clock.saw(AS_OF) and clock.event == AS_OF
+    assert not clock.saw(datetime.now(UTC) + timedelta(days=400))  # a mistyped year
+    assert clock.event == AS_OF
+    assert not clock.saw(AS_OF + timedelta(minutes=20))  # moved, but not an hour: not kept
+    assert clock.saw(AS_OF + timedelta(hours=2)) and clock.event == AS_OF + timedelta(hours=2)
