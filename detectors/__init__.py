@@ -1,9 +1,13 @@
 """Pure risk logic: no I/O, no Faust. Deterministic functions the agents call."""
 
 from detectors.catalogue import Catalogue, load_catalogue
+from detectors.cluster_update import absorb, new_cluster
 from detectors.fingerprint import content_fingerprint
 from detectors.grading import decide, lift
-from detectors.linkage import absorb, block_key, link, new_cluster
+from detectors.linkage import (
+    block_key,
+    link,
+)
 from detectors.scoring import assess
 from detectors.targeting import Reference, control_for, instruct, matches
 

@@ -52,20 +52,11 @@ from schemas.records import (
 from streams import escalation, stages
 from streams.linking import LinkIndex, link_signal
 
-__all__ = [
-    "Deduplicated",
-    "FlowState",
-    "Linked",
-    "decide",
-    "deduplicate",
-    "escalate",
-    "link",
-    "score",
-    "target",
-    "validate",
-]
+__all__ = ["Deduplicated", "FlowState", "Linked", "decide", "deduplicate", "escalate", "link"]
+__all__ += ["score", "target", "validate"]
 
 State = MutableMapping[str, bytes]
+Versions = list[tuple[Warning, Control | None]]
 
 
 @dataclass
@@ -88,15 +79,10 @@ class FlowState:
 
 
 def validate(
-    feed: str | None,
-    raw: bytes,
-    source: SourceRef,
-    now: datetime,
-    catalogue: Catalogue,
-    max_bytes: int,
+    feed: str | None, raw: bytes, source: SourceRef, now: datetime, catalogue: Catalogue, limit: int
 ) -> Signal | DeadLetter:
     """A raw feed record as a normalised signal, or a dead letter saying why not."""
-    return ingest(feed, raw, source, now, catalogue, max_bytes)
+    return ingest(feed, raw, source, now, catalogue, limit)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,15 +97,7 @@ class Deduplicated:
 def deduplicate(signal: Signal, exact: Verdict, near: NearDupIndex) -> Deduplicated:
     """Exact repeat (``exact``, the index's verdict on this signal), then near duplicate."""
     if exact.duplicate_of:
-        return Deduplicated(
-            Duplicate(
-                signal_id=signal.signal_id,
-                duplicate_of=exact.duplicate_of,
-                feed=signal.feed,
-                reason=exact.reason,
-                event_time=signal.event_time,
-            )
-        )
+        return Deduplicated(stages.exact_duplicate(signal, exact))
     duplicate, verdict = stages.near_duplicate_verdict(signal, near)
     return Deduplicated(duplicate, verdict)
 
@@ -145,14 +123,9 @@ def link(
     """Join a unique signal to its product-hazard cluster (or found one, or wait)."""
     retired: list[Cluster] = []
     cluster, decision = link_signal(
-        signal,
-        state.clusters,
-        state.linking,
-        threshold,
-        areas=state.areas,
-        retired=retired,
+        signal, state.clusters, state.linking, threshold, areas=state.areas, retired=retired,
         position=position,
-    )
+    )  # fmt: skip
     return Linked(cluster, retired, decision)
 
 
@@ -167,7 +140,7 @@ def escalate(
     catalogue: Catalogue,
     position: str | None = None,
     owns: Callable[[str], bool] = lambda cluster_id: True,
-) -> list[tuple[Warning, Control | None]]:
+) -> Versions:
     """The versions of the cluster's warning an assessment makes (usually one or none), each
     with the port control it asks; for a clock tick, the lifts of the warnings ``owns`` selects
     that have been quiet too long."""
@@ -178,7 +151,7 @@ def escalate(
 
 def decide(
     decision: Decision, state: FlowState, position: str | None = None
-) -> tuple[list[tuple[Warning, Control | None]], DecisionResult]:
+) -> tuple[Versions, DecisionResult]:
     """An analyst's decision on a warning: the version it makes, or why it is refused."""
     return escalation.decide(decision, state.warnings, position)
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from detectors.area import add_to_series, area_key, cluster_province, province_of
+from detectors.cluster_update import absorb, merge, new_cluster
 from detectors.evidence import is_risk_evidence
 from detectors.expiring import ExpiringIndex
 from detectors.linkage import (
@@ -30,14 +31,11 @@ from detectors.linkage import (
     WINDOW,
     Candidate,
     LinkDecision,
-    absorb,
     block_key,
     candidate_keys,
     cluster_id_for,
     clusters_compatible,
     link,
-    merge,
-    new_cluster,
     seeds_clusters,
     signal_keys,
     similarity,

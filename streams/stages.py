@@ -15,6 +15,7 @@ from dataclasses import replace
 from typing import Any
 
 from detectors.catalogue import Catalogue
+from detectors.dedup import Verdict
 from detectors.model import WarningScorer
 from detectors.neardup import NearDupIndex, NearVerdict
 from detectors.scoring import assess
@@ -27,6 +28,7 @@ from schemas.records import (
 
 __all__ = [
     "NEAR_DUPLICATE",
+    "exact_duplicate",
     "near_duplicate_verdict",
     "score",
 ]
@@ -34,6 +36,18 @@ __all__ = [
 NEAR_DUPLICATE = "near duplicate"
 
 State = MutableMapping[str, bytes]
+
+
+def exact_duplicate(signal: Signal, exact: Verdict) -> Duplicate:
+    """The duplicate record of a signal the exact index recognised."""
+    assert exact.duplicate_of is not None
+    return Duplicate(
+        signal_id=signal.signal_id,
+        duplicate_of=exact.duplicate_of,
+        feed=signal.feed,
+        reason=exact.reason,
+        event_time=signal.event_time,
+    )
 
 
 def near_duplicate_verdict(

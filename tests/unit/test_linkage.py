@@ -7,16 +7,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from detectors.cluster_update import absorb, new_cluster
 from detectors.linkage import (
     NAME_THRESHOLD,
     PENDING_MAX,
     WINDOW,
     Candidate,
-    absorb,
     block_key,
     candidate_keys,
     link,
-    new_cluster,
     seeds_clusters,
     signal_keys,
     similarity,

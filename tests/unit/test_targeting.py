@@ -10,8 +10,8 @@ import pytest
 
 from detectors import targeting
 from detectors.catalogue import Catalogue
+from detectors.cluster_update import absorb, new_cluster
 from detectors.grading import decide
-from detectors.linkage import absorb, new_cluster
 from detectors.targeting import SAMPLING_RATIO, Reference, control_for, instruct, matches
 from schemas.records import Assessment, Cluster, Control, Signal, Warning, WarningKind
 
