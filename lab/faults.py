@@ -44,7 +44,9 @@ from connectors.registry import get_feed
 from lab.sample import FeedRecord, Sample
 from lab.scenario import WorkerProcess, send_reference
 from lab.verify import Expected, Report, RunOutputs, compare, read_run
-from schemas.records import FeedRole
+from schemas.codec import encode
+from schemas.records import Decision, FeedRole, Tick
+from streams.escalation import cluster_of_warning
 from streams.settings import Settings
 from streams.state import clear_namespace
 from streams.topics import create_topics, feed_topic
@@ -56,6 +58,7 @@ __all__ = [
     "ScenarioResult",
     "ScenarioRun",
     "hostile_records",
+    "lifecycle_order",
     "run",
 ]
 
@@ -180,6 +183,7 @@ class ScenarioRun:
     name: str
     actions: dict[int, list[Action]] = field(default_factory=dict)
     extra: list[tuple[int, str, bytes]] = field(default_factory=list)  # day, feed, raw bytes
+    lifecycle: list[tuple[int, Tick | Decision]] = field(default_factory=list)  # after that day
     env: dict[str, str] = field(default_factory=dict)
     redis: PrivateRedis | None = None
     checks: list[str] = field(default_factory=list)  # what the actions observed
@@ -228,6 +232,32 @@ def _produce(
             else:
                 out.expected_signals[signal_id] += 1
         _wait_read(probe, fleet, TopicPartition(topic, 0), last + 1)
+
+
+def _send_lifecycle(producer: KafkaProducer, settings: Settings, item: Tick | Decision) -> None:
+    """A clock tick to every assessments partition, or an analyst's decision to its warning's
+    partition of the decisions topic (as the worker's endpoint sends it)."""
+    if isinstance(item, Tick):
+        topic = settings.topic("assessments")
+        for p in sorted(producer.partitions_for(topic) or ()):
+            producer.send(topic, value=encode(item), partition=p)
+    else:
+        key = cluster_of_warning(item.warning_id).encode()
+        producer.send(settings.topic("decisions"), key=key, value=encode(item))
+    producer.flush()
+
+
+def lifecycle_order(
+    sample: Sample, lifecycle: list[tuple[int, Tick | Decision]]
+) -> list[FeedRecord | Tick | Decision]:
+    """:func:`wave_order` with the lifecycle inputs at the end of their days, as a scenario
+    sends them: the same input for the in-memory runner."""
+    ordered: list[FeedRecord | Tick | Decision] = []
+    for index, (_, records) in enumerate(sample.by_day()):
+        day: list[FeedRecord] = sorted(records, key=lambda rec: _wave_rank(rec.feed))
+        ordered += day
+        ordered += [item for when, item in lifecycle if when == index]
+    return ordered
 
 
 def _is_declarations(feed: str) -> bool:
@@ -320,6 +350,10 @@ def run(plan: ScenarioRun, sample: Sample, base: Settings, workdir: Path) -> Sce
             for action in plan.actions.get(index, []):
                 action(fleet)
             _drain(probe, fleet)
+            for day, item in plan.lifecycle:
+                if day == index:  # once the day is through every stage
+                    _send_lifecycle(producer, settings, item)
+                    _drain(probe, fleet)
         outputs = read_run(settings.bootstrap_servers, namespace)
     finally:
         producer.close()

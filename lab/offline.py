@@ -22,9 +22,12 @@ from schemas.records import (
     Cluster,
     Control,
     DeadLetter,
+    Decision,
+    DecisionResult,
     Duplicate,
     Instruction,
     Signal,
+    Tick,
     Warning,
 )
 from streams import flow
@@ -44,23 +47,46 @@ class OfflineRun:
     warnings: list[Warning] = field(default_factory=list)
     controls: list[Control] = field(default_factory=list)
     instructions: list[Instruction] = field(default_factory=list)
+    decision_results: list[DecisionResult] = field(default_factory=list)
 
 
 def run_offline(
-    records: Iterable[FeedRecord],
+    records: Iterable[FeedRecord | Tick | Decision],
     catalogue: Catalogue,
     reference: Reference,
     state: flow.FlowState | None = None,
 ) -> OfflineRun:
     """Push ``records`` through :mod:`streams.flow`, step by step, in the given order, with
-    ``state`` as the tables (new dicts by default)."""
+    ``state`` as the tables (new dicts by default). A :class:`Tick` or an analyst's
+    :class:`Decision` among the records is applied where it stands, as the worker applies one
+    read after the records before it."""
     run = OfflineRun()
     exact = MemoryExactIndex()
     if state is None:
         state = flow.FlowState(near=NearDupIndex(store={}))
     active: dict[str, Control] = {}
     now = datetime.now(UTC)
+
+    def publish(versions: list[tuple[Warning, Control | None]]) -> None:
+        for warning, control in versions:
+            run.warnings.append(warning)
+            if control is None:
+                continue
+            run.controls.append(control)
+            if control.status == "active":
+                active[control.control_id] = control
+            else:
+                active.pop(control.control_id, None)
+
     for offset, rec in enumerate(records):
+        if isinstance(rec, Tick):  # a clock tick, on every partition at once
+            publish(flow.escalate(rec, state, catalogue, f"{offset}"))
+            continue
+        if isinstance(rec, Decision):
+            versions, result = flow.decide(rec, state, f"{offset}")
+            run.decision_results.append(result)
+            publish(versions)
+            continue
         source = SourceRef(f"feed.{rec.feed}", 0, offset)
         out = flow.validate(rec.feed, rec.payload, source, now, catalogue, MAX_RECORD_BYTES)
         if isinstance(out, DeadLetter):
@@ -78,13 +104,5 @@ def run_offline(
             run.clusters[changed.cluster_id] = changed
             assessment = flow.score(changed, catalogue)
             run.assessments.append(assessment)
-            for warning, control in flow.escalate(assessment, state, catalogue, position):
-                run.warnings.append(warning)
-                if control is None:
-                    continue
-                run.controls.append(control)
-                if control.status == "active":
-                    active[control.control_id] = control
-                else:
-                    active.pop(control.control_id, None)
+            publish(flow.escalate(assessment, state, catalogue, position))
     return run

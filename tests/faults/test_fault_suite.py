@@ -20,6 +20,7 @@ import signal
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
+from datetime import datetime, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -30,7 +31,9 @@ from detectors.targeting import Reference
 from lab import faults
 from lab.offline import run_offline
 from lab.sample import Sample, generate
+from lab.sample_types import CST
 from lab.verify import Expected, Report, compare, format_table, offline_outputs
+from schemas.records import Decision, Tick
 from streams.settings import Settings
 
 SEED = 7
@@ -38,7 +41,42 @@ PARALLEL = int(os.environ.get("RISKWIRE_FAULT_PARALLEL", "3"))
 OUT = Path("var/faults")
 
 
-def _plans(sample: Sample) -> list[faults.ScenarioRun]:
+def _lifecycle(sample: Sample, reference: Reference) -> list[tuple[int, Tick | Decision]]:
+    """The same lifecycle inputs for every scenario: an analyst regrades the first warning at
+    the end of the day after it was issued, and a clock tick 31 days after the last record lifts
+    every warning still in force."""
+    dates = [d for d, _ in sample.by_day()]
+    run = run_offline(faults.wave_order(sample), load_catalogue(), reference)
+    first = run.warnings[0]
+    issued = dates.index(first.updated_time.astimezone(CST).date())
+    day = issued + 1
+    # the version in force once that day is through: versions are dated by their input's time
+    latest = max(
+        (
+            w
+            for w in run.warnings
+            if w.warning_id == first.warning_id
+            and w.updated_time.astimezone(CST).date() <= dates[day]
+        ),
+        key=lambda w: w.version,
+    )
+    decision = Decision(
+        decision_id="fault-suite-regrade",
+        warning_id=latest.warning_id,
+        version=latest.version,
+        action="regrade",
+        grade="II" if latest.grade != "II" else "I",
+        reason="fault suite: an analyst regrades the first warning",
+        decided_by="fault-suite",
+        at=datetime.combine(dates[day], time(23, 30), tzinfo=CST),
+    )
+    end = max(r.event_time for r in sample.records)
+    return [(day, decision), (len(dates) - 1, Tick(tick=end + timedelta(days=31)))]
+
+
+def _plans(
+    sample: Sample, lifecycle: list[tuple[int, Tick | Decision]]
+) -> list[faults.ScenarioRun]:
     rng = random.Random(SEED)
     days = len(list(sample.by_day()))
     restarts = faults.ScenarioRun("restarts")
@@ -64,7 +102,7 @@ def _plans(sample: Sample) -> list[faults.ScenarioRun]:
     hostile.extra = [(day, feed, raw) for feed, raw in faults.hostile_records(SEED)]
     hostile.extra.append((day, "complaints", faults.marked_complaint(template)))
     hostile.actions[day] = [faults.post_hostile(hostile)]
-    return [
+    plans = [
         faults.ScenarioRun("clean"),
         faults.ScenarioRun("clean-again"),
         restarts,
@@ -72,6 +110,9 @@ def _plans(sample: Sample) -> list[faults.ScenarioRun]:
         outage,
         hostile,
     ]
+    for plan in plans:
+        plan.lifecycle = list(lifecycle)
+    return plans
 
 
 @pytest.fixture(scope="module")
@@ -85,7 +126,10 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Repo
             base = replace(
                 Settings.from_env({}), broker=broker.url, redis_url=redis_url, partitions=4
             )
-            plans = _plans(sample)
+            ref = sample.reference
+            reference = Reference(ref.credit, frozenset(ref.blacklist), ref.origin_risk)
+            lifecycle = _lifecycle(sample, reference)
+            plans = _plans(sample, lifecycle)
             with ThreadPoolExecutor(max_workers=PARALLEL) as pool:
                 futures = [pool.submit(faults.run, p, sample, base, workdir) for p in plans]
                 outcomes = {p.name: _outcome(f) for p, f in zip(plans, futures, strict=True)}
@@ -94,30 +138,32 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Repo
             local_redis.stop()
     results = [r for r in outcomes.values() if isinstance(r, faults.ScenarioResult)]
     failed = {name: r for name, r in outcomes.items() if isinstance(r, str)}
-    reference = outcomes["clean"].outputs if "clean" not in failed else None  # type: ignore[union-attr]
-    out = {r.name: r.report(reference) for r in results}
+    clean = outcomes["clean"].outputs if "clean" not in failed else None  # type: ignore[union-attr]
+    out = {r.name: r.report(clean) for r in results}
     # the same input, in the same order, through the in-memory runner of the same flow
-    ref = sample.reference
-    offline = run_offline(
-        faults.wave_order(sample),
-        load_catalogue(),
-        Reference(ref.credit, frozenset(ref.blacklist), ref.origin_risk),
-    )
+    offline = run_offline(faults.lifecycle_order(sample, lifecycle), load_catalogue(), reference)
     in_memory = offline_outputs(offline)
     out["in-memory runner"] = compare(
         "in-memory runner",
         in_memory,
         Expected(results[0].expected.signals, frozenset()),
         results[0].records_in,
-        reference,
+        clean,
     )
     out["in-memory runner"].details["signal and duplicate differences"] = [
         f"{topic} {ident}"
         for topic in ("signals", "duplicates")
-        if reference is not None
-        for ident in sorted(set(in_memory.ids(topic)) | set(reference.ids(topic)))
-        if in_memory.ids(topic).get(ident) != reference.ids(topic).get(ident)
+        if clean is not None
+        for ident in sorted(set(in_memory.ids(topic)) | set(clean.ids(topic)))
+        if in_memory.ids(topic).get(ident) != clean.ids(topic).get(ident)
     ]
+    final = {w.warning_id: w for w in offline.warnings}  # versions come in order
+    out["in-memory runner"].details["lifecycle"] = [
+        *(f"{w.warning_id} v{w.version} {w.change} by {w.decided_by}" for w in offline.warnings
+          if w.change in ("regraded", "lifted")),
+        *(f"{r.decision_id}: {r.accepted} {r.reason}" for r in offline.decision_results),
+        *(f"{i} ends {w.status}" for i, w in sorted(final.items())),
+    ]  # fmt: skip
     for name, why in failed.items():
         out[name] = Report(name, 0, 0, 0, 0, 0, 0, 0, {"error": [why]})
     table = format_table(out.values())
@@ -177,6 +223,19 @@ def test_the_in_memory_runner_gives_the_workers_outputs(reports: dict[str, Repor
     assert report.details["differences"] == []
     assert report.details["signal and duplicate differences"] == []
     assert report.signals == reports["clean"].signals
+
+
+def test_an_analysts_regrade_and_a_clock_tick_went_through_the_lifecycle(
+    reports: dict[str, Report],
+) -> None:
+    """The lifecycle inputs every scenario gets: the worker's outputs equal the in-memory
+    runner's (above), whose lifecycle is this: the first warning regraded by the analyst, then
+    every warning lifted by the final tick, each once."""
+    lines = reports["in-memory runner"].details["lifecycle"]
+    assert any(" regraded by fault-suite" in line for line in lines), lines
+    assert any(line.startswith("fault-suite-regrade: True") for line in lines), lines
+    ends = [line for line in lines if " ends " in line]
+    assert ends and all(line.endswith("ends lifted") for line in ends), lines
 
 
 def test_two_clean_runs_are_byte_identical(reports: dict[str, Report]) -> None:
