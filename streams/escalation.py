@@ -85,7 +85,7 @@ def escalate(
     automatic upgrades and downgrades wait (see :mod:`detectors.decisions`).
     """
     cluster = assessment.cluster
-    stored = WarningState.of(warnings.get(cluster.cluster_id))
+    stored = WarningState.load(warnings, cluster.cluster_id)
     again = stored.decided_at(position)
     if again is not None:
         return again[0]
@@ -116,9 +116,7 @@ def escalate(
         "border": crosses_border(cluster) if active else stored.border,
         "template": _template(previous, cluster, catalogue) if active else None,
     }
-    updated = stored.updated(versions, position, None, **changes)
-    if updated != stored:
-        warnings[cluster.cluster_id] = updated.encode()
+    stored.updated(versions, position, None, **changes).save(warnings, cluster.cluster_id, stored)
     return versions
 
 
@@ -128,7 +126,8 @@ def lift_quiet(
     """A clock tick at event time ``now``: lift every warning of the clusters ``owns`` selects
     (those of the tick's partition) that has had no new signal for the quiet period."""
     lifted: list[Version] = []
-    for key in sorted(k for k in list(warnings.keys()) if k.startswith("K-") and owns(k)):
+    keys = (k for k in list(warnings.keys()) if k.startswith("K-") and "~" not in k)
+    for key in sorted(k for k in keys if owns(k)):
         lifted += lift_if_quiet(key, warnings, now, position)
     return lifted
 
@@ -136,7 +135,7 @@ def lift_quiet(
 def lift_if_quiet(cluster_id: str, warnings: State, now: datetime, position: str) -> list[Version]:
     """The lifted version of a cluster's warning if, by event time ``now`` (a clock tick), it
     has had no new signal for the quiet period; re-reads as in :func:`escalate`."""
-    stored = WarningState.of(warnings.get(cluster_id))
+    stored = WarningState.load(warnings, cluster_id)
     again = stored.decided_at(position)
     if again is not None:
         return again[0]
@@ -146,7 +145,7 @@ def lift_if_quiet(cluster_id: str, warnings: State, now: datetime, position: str
     updated = stored.updated(
         [quiet], position, None, warning=quiet[0], hold=None, seen=None, pin=None, template=None
     )
-    warnings[cluster_id] = updated.encode()
+    updated.save(warnings, cluster_id, stored)
     return [quiet]
 
 
@@ -157,7 +156,7 @@ def decide(
     reason; either way recorded with the warning (a refusal is never silent)."""
     key = cluster_of_warning(decision.warning_id)
     raw = warnings.get(key)
-    stored = WarningState.of(raw)
+    stored = WarningState.load(warnings, key)
     again = stored.decided_at(position)
     if again is not None and again[1] is not None:
         return again[0], again[1]
@@ -165,7 +164,7 @@ def decide(
     if outcome.version is None:
         result = _result(decision, False, outcome.refused or "refused", None)
         if raw is not None:  # an unknown id has nothing to record it with
-            warnings[key] = stored.updated([], position, result).encode()
+            stored.updated([], position, result).save(warnings, key, stored)
         return [], result
     warning = outcome.version
     control = _decided_control(warning, stored)
@@ -179,7 +178,7 @@ def decide(
     if not active:
         changes.update(seen=None, template=None)
     result = _result(decision, True, f"{decision.action}: version {warning.version}", warning)
-    warnings[key] = stored.updated(versions, position, result, **changes).encode()
+    stored.updated(versions, position, result, **changes).save(warnings, key, stored)
     return versions, result
 
 
@@ -307,22 +306,45 @@ class WarningState:
             changes["control"] = controls[-1]
         return replace(self, decided=decided, **changes)
 
-    def encode(self) -> bytes:
-        """One value, so one changelog record."""
-        value = {
+    def _main(self) -> dict[str, Any]:
+        return {
             "warning": self.warning,
             "decided": [
                 [p, [[w, c] for w, c in versions], result]
                 for p, (versions, result) in self.decided.items()
             ],
             "hold": self.hold,
-            "seen": self.seen,
             "control": self.control,
-            "template": self.template,
-            "border": self.border,
             "pin": self.pin,
         }
-        return dumps(value)
+
+    def _live(self) -> dict[str, Any]:
+        return {"seen": self.seen, "template": self.template, "border": self.border}
+
+    def save(self, warnings: State, key: str, before: WarningState) -> None:
+        """Write what changed since ``before``, as at most two values: the versions, decisions
+        and clocks under ``key`` (rarely), and what every assessment of a warning in force
+        moves (the latest signal's time, the alert's control template) under ``key~live``, so
+        a signal rewrites a small value, not the warning's history."""
+        if self._main() != before._main():
+            warnings[key] = dumps(self._main())
+        if self._live() != before._live():
+            warnings[f"{key}~live"] = dumps(self._live())
+
+    @classmethod
+    def load(cls, warnings: State, key: str) -> WarningState:
+        """The state of ``key``'s warning, from its two values."""
+        state = cls.of(warnings.get(key))
+        live = warnings.get(f"{key}~live")
+        if not live:
+            return state
+        value = loads(live)
+        return replace(
+            state,
+            seen=datetime.fromisoformat(value["seen"]) if value.get("seen") else None,
+            template=from_dict(Control, value["template"]) if value.get("template") else None,
+            border=bool(value.get("border", False)),
+        )
 
     @classmethod
     def of(cls, raw: bytes | None) -> WarningState:
