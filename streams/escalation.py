@@ -2,8 +2,9 @@
 analysts' decisions, over the ``warnings`` table (keyed by cluster id, partitioned like
 ``riskwire.assessments`` and ``riskwire.decisions``).
 
-One stored value per cluster (:class:`WarningState`) holds everything a version depends on,
-so a worker restarted on the recovered table decides what the lost one would have: the latest
+One state per cluster (:class:`WarningState`, two stored values: see :meth:`WarningState.save`)
+holds everything a version depends on, so a worker restarted on the recovered table decides
+what the lost one would have: the latest
 version, the downgrade clock (:class:`detectors.grading.Hold`), the time of the latest signal
 (the quiet period), the latest control and the control an alert would ask (for versions made
 without the cluster at hand: lifts on a tick, analysts' regrades), whether the goods cross the
