@@ -49,6 +49,7 @@ __all__ = [
     "lift",
     "measures_for",
     "retire",
+    "state_for",
     "title_for",
     "warning_id_for",
 ]
@@ -172,7 +173,11 @@ def _build(
         peak_grade=peak.value,
         previous_grade=previous.grade if previous else None,
         merged_from=cluster.merged_from,
-        state="approved",  # no grade of this standard waits for an analyst's approval
+        state=(
+            previous.state  # approved at this grade already: an update stays approved
+            if previous and previous.status == "active" and previous.grade == grade.value
+            else state_for(grade)
+        ),
         reason=reason,
         decided_by="riskwire",
         standard_version=STANDARD.version,
@@ -262,6 +267,13 @@ def evolve(previous: Warning | None, assessment: Assessment, hold: Hold | None =
 def decide(previous: Warning | None, assessment: Assessment) -> Warning | None:
     """The next version of a cluster's warning without a downgrade clock (a first look)."""
     return evolve(previous, assessment).warning
+
+
+def state_for(grade: Grade) -> str:
+    """A new version's state: a candidate when its grade waits for an analyst's approval
+    (:attr:`GradingStandard.approval_from`), else approved (published at once)."""
+    gate = STANDARD.approval_from
+    return "candidate" if gate is not None and grade.rank >= gate.rank else "approved"
 
 
 def warning_id_for(cluster_id: str) -> str:

@@ -36,6 +36,7 @@ class GradingStandard:
     home_country: str  # goods from elsewhere, or declared imports, cross the border
     alert_from: Grade  # lowest grade of an alert notification to customs (border goods)
     announcement_from: Grade  # lowest grade of a public announcement
+    approval_from: Grade | None  # lowest grade that waits for an analyst's approval (None: none)
     authorities: Mapping[Grade, str]
     measures: Mapping[WarningKind, Mapping[Grade, tuple[str, ...]]]
 
@@ -102,6 +103,7 @@ STANDARD = GradingStandard(
     home_country="CN",
     alert_from=Grade.III,
     announcement_from=Grade.II,
+    approval_from=None,
     authorities={
         Grade.I: "national authority empowered by the State Council",
         Grade.II: "competent quality-safety authority",

@@ -219,7 +219,10 @@ def _withdrawn(control: Control | None, warning: Warning) -> Control | None:
 def _control(
     warning: Warning, previous: Warning | None, cluster: Cluster, catalogue: Catalogue
 ) -> Control | None:
-    """The control ``warning`` asks; the lifting of ``previous``'s when it asks none any more."""
+    """The control ``warning`` asks; the lifting of ``previous``'s when it asks none any more.
+    A candidate asks nothing yet: the control in force stays until an analyst approves."""
+    if warning.state == "candidate":
+        return None
     control = control_for(warning, cluster, catalogue)
     if control is None and previous and previous.kind == ALERT and previous.status == "active":
         was = replace(previous, status="lifted", version=warning.version)

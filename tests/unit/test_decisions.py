@@ -13,7 +13,7 @@ import pytest
 from detectors.catalogue import Catalogue
 from detectors.decisions import apply_decision
 from detectors.grading import decide as first_version
-from schemas.records import Assessment, Cluster, Decision, Warning
+from schemas.records import Assessment, Cluster, Decision, Grade, Warning
 from streams.escalation import WarningState, decide, escalate
 
 AS_OF = datetime(2026, 9, 30, 6, 30, tzinfo=UTC)
@@ -188,3 +188,36 @@ def test_a_date_from_the_future_does_not_move_a_partitions_clock() -> None:
     assert clock.event == AS_OF
     assert not clock.saw(AS_OF + timedelta(minutes=20))  # moved, but not an hour: not kept
     assert clock.saw(AS_OF + timedelta(hours=2)) and clock.event == AS_OF + timedelta(hours=2)
+
+
+def test_a_grade_that_waits_for_approval_is_a_candidate_until_an_analyst_approves(
+    evidenced: Cluster, catalogue: Catalogue, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With a standard whose grade I waits for approval: the upgrade to I is a candidate and
+    the grade II port control stays in force; approving it publishes it and puts the grade I
+    control in force; a rejected candidate is lifted with its control."""
+    import detectors.grading as grading
+
+    monkeypatch.setattr(grading, "STANDARD", replace(grading.STANDARD, approval_from=Grade.I))
+    imported = replace(evidenced, origins=("VN",))
+    table: dict[str, bytes] = {}
+    ((issued, control),) = escalate(assessment(imported, 48.0), table, catalogue, "assessments:0:1")
+    assert (issued.state, control and control.action) == ("approved", "hold")
+    stronger = replace(imported, last_seen=AS_OF + timedelta(days=1))
+    ((candidate, none),) = escalate(assessment(stronger, 90.0), table, catalogue, "assessments:0:2")
+    assert (candidate.grade, candidate.state, none) == ("I", "candidate", None)
+    versions, result = decide(_decision(candidate, "approve"), table, "decisions:0:1")
+    ((approved, grade_i),) = versions
+    assert result.accepted and (approved.state, approved.change) == ("approved", "approved")
+    assert grade_i is not None and (grade_i.grade, grade_i.status) == ("I", "active")
+    again = replace(stronger, signal_count=9, last_seen=AS_OF + timedelta(days=2))
+    made = escalate(assessment(again, 95.0), table, catalogue, "assessments:0:3")
+    assert made and all(w.state == "approved" for w, _ in made)  # an update keeps approval
+
+    other: dict[str, bytes] = {}
+    escalate(assessment(imported, 48.0), other, catalogue, "assessments:0:1")
+    ((candidate, _),) = escalate(assessment(stronger, 90.0), other, catalogue, "assessments:0:2")
+    versions, result = decide(_decision(candidate, "reject"), other, "decisions:0:1")
+    ((rejected, withdrawn),) = versions
+    assert (rejected.status, rejected.state, rejected.change) == ("lifted", "rejected", "rejected")
+    assert withdrawn is not None and withdrawn.status == "lifted"
