@@ -19,6 +19,7 @@ nothing; deciding anew against the newer version would publish versions that nev
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -49,6 +50,7 @@ __all__ = [
     "cluster_of_warning",
     "decide",
     "escalate",
+    "latest_version",
     "lift_if_quiet",
     "lift_quiet",
 ]
@@ -57,6 +59,15 @@ State = MutableMapping[str, bytes]
 Version = tuple[Warning, Control | None]
 DECISIONS_KEPT = 16  # far more than one cluster's inputs between two commits
 ALERT = WarningKind.ALERT_NOTIFICATION.value
+
+
+WARNING_ID = re.compile(r"W-[0-9A-Za-z_-]{1,64}")
+
+
+def latest_version(warnings: State, warning_id: str) -> int:
+    """The latest version of a warning in the table (0: none)."""
+    state = WarningState.of(warnings.get(cluster_of_warning(warning_id)))
+    return state.warning.version if state.warning else 0
 
 
 def cluster_of_warning(warning_id: str) -> str:
@@ -88,7 +99,14 @@ def escalate(
     cluster = assessment.cluster
     stored = WarningState.load(warnings, cluster.cluster_id)
     again = stored.decided_at(position)
-    if again is not None:
+    if again is not None:  # a re-read: what it decided, and what it moves (idempotent)
+        if stored.warning is not None and stored.warning.status == "active":
+            live: dict[str, Any] = {
+                "seen": max(stored.seen or assessment.as_of, assessment.as_of),
+                "template": _template(stored.warning, cluster, catalogue),
+                "border": crosses_border(cluster),
+            }
+            replace(stored, **live).save(warnings, cluster.cluster_id, stored)
         return again[0]
     previous, hold, pin = stored.warning, stored.hold, stored.pin
     versions: list[Version] = []
@@ -155,6 +173,8 @@ def decide(
 ) -> tuple[list[Version], DecisionResult]:
     """An analyst's decision applied to the latest version of its warning, or refused with the
     reason; either way recorded with the warning (a refusal is never silent)."""
+    if not WARNING_ID.fullmatch(decision.warning_id):
+        return [], _result(decision, False, f"not a warning id: {decision.warning_id!r}", None)
     key = cluster_of_warning(decision.warning_id)
     raw = warnings.get(key)
     stored = WarningState.load(warnings, key)

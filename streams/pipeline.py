@@ -55,7 +55,7 @@ from schemas.records import (
     Tick,
     Warning,
 )
-from streams import flow
+from streams import escalation, flow
 from streams.broker_watch import INTERVAL as BROKER_CHECK_INTERVAL
 from streams.broker_watch import BrokerWatch
 from streams.readiness import readiness
@@ -309,8 +309,11 @@ def build_pipeline(settings: Settings) -> Pipeline:
         # retried, so a Redis outage here cannot make the retry see its own warning as old news.
         for warning, control in versions:
             body = encode(warning)
-            await warnings.send(key=warning.warning_id.encode(), value=body)
             await history.send(key=warning.warning_id.encode(), value=body)
+            latest = escalation.latest_version(tables.warnings, warning.warning_id)
+            if warning.version < latest:  # a re-read replaying a version a newer one followed:
+                continue  # into the history, never over the newer one on the compacted topics
+            await warnings.send(key=warning.warning_id.encode(), value=body)
             await until_redis_answers("escalate", _call(state.put_warning, warning))
             if control is not None:
                 await controls.send(key=control.control_id.encode(), value=encode(control))

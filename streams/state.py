@@ -74,6 +74,23 @@ redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
 return 1
 """
 
+# KEYS: active controls hash, versions hash, view version; ARGV: id, version, body or "".
+# A control version read again after a crash never replaces a newer one (nor revives a lifted one).
+_CONTROL_LUA = """
+local seen = redis.call('HGET', KEYS[2], ARGV[1])
+if seen and tonumber(seen) > tonumber(ARGV[2]) then
+  return 0
+end
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+if ARGV[3] == '' then
+  redis.call('HDEL', KEYS[1], ARGV[1])
+else
+  redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+end
+redis.call('INCR', KEYS[3])
+return 1
+"""
+
 
 class RedisState:
     """Async access to riskwire's Redis keys for one namespace."""
@@ -91,6 +108,7 @@ class RedisState:
         self.ttl = int(dedup_ttl.total_seconds())
         self._exact = client.register_script(_EXACT_LUA)
         self._warning = client.register_script(_WARNING_LUA)
+        self._control = client.register_script(_CONTROL_LUA)
         self._cache_version: int | None = None
         self._cache_checked = 0.0
         self._controls: list[Control] = []
@@ -143,15 +161,11 @@ class RedisState:
         return sorted((decode(Warning, body) for body in found), key=lambda w: w.version)
 
     async def put_control(self, control: Control) -> None:
-        """Add an active control to the view, or drop a lifted one."""
-        key = f"{self.ns}:controls"
-        pipe = self.client.pipeline()
-        if control.status == "active":
-            pipe.hset(key, control.control_id, encode(control))
-        else:
-            pipe.hdel(key, control.control_id)
-        pipe.incr(f"{self.ns}:version")
-        await pipe.execute()
+        """Add an active control to the view, or drop a lifted one; an older version than the
+        one recorded changes nothing."""
+        keys = [f"{self.ns}:controls", f"{self.ns}:control-versions", f"{self.ns}:version"]
+        body = encode(control) if control.status == "active" else b""
+        await self._control(keys=keys, args=[control.control_id, control.version, body])
 
     async def _refresh(self, max_age: float) -> None:
         now = time.monotonic()

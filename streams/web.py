@@ -45,7 +45,7 @@ from schemas.codec import encode, to_dict
 from schemas.records import Decision as AnalystDecision
 from schemas.records import Grade, Warning
 from streams.auth import Decision, Role, TokenStore, authorize, load_tokens
-from streams.escalation import cluster_of_warning
+from streams.escalation import WARNING_ID, cluster_of_warning
 from streams.feed_endpoint import check_batch, content_type_problem
 from streams.settings import Settings
 from streams.state import RedisState
@@ -299,7 +299,8 @@ def _guard_faust_pages(app: faust.App, tokens: TokenStore) -> None:
     web_app.middlewares.append(admin_only)
 
 
-_DECISION_KEYS = frozenset({"action", "version", "reason", "grade", "decision_id"})
+_DECISION_KEYS = frozenset({"action", "version", "reason", "grade"})
+MAX_REASON_CHARS = 2000
 
 
 def decision_from(body: Any, warning_id: str, who: str) -> AnalystDecision:
@@ -316,14 +317,15 @@ def decision_from(body: Any, warning_id: str, who: str) -> AnalystDecision:
         raise ValueError("version must be the warning version decided on (an integer >= 1)")
     if not isinstance(reason, str) or not reason.strip():
         raise ValueError("a decision needs a reason")
+    if len(reason) > MAX_REASON_CHARS:
+        raise ValueError(f"a reason has at most {MAX_REASON_CHARS} characters")
+    if not WARNING_ID.fullmatch(warning_id):
+        raise ValueError(f"not a warning id: {warning_id!r}")
     grade = body.get("grade")
     if action == "regrade" and grade not in {g.value for g in Grade}:
         raise ValueError(f"regrade needs a grade of {', '.join(g.value for g in Grade)}")
-    ident = body.get("decision_id") or uuid.uuid4().hex
-    if not isinstance(ident, str) or not 8 <= len(ident) <= 64:
-        raise ValueError("decision_id must be a string of 8-64 characters")
     return AnalystDecision(
-        decision_id=ident,
+        decision_id=uuid.uuid4().hex,  # the server's: a client cannot reuse another's id
         warning_id=warning_id,
         version=version,
         action=action,

@@ -154,3 +154,30 @@ async def test_the_command_line_reads_through_the_endpoint(
     assert "why: version 1" in shown and "measure: port targeting" in shown
     as_json = orjson.loads(await asyncio.to_thread(run, show_warning, "W-aaa", True))
     assert as_json["warning"]["warning_id"] == "W-aaa"
+
+
+async def test_a_control_read_again_never_revives_a_lifted_one(redis_url: str) -> None:
+    from schemas.records import Control
+
+    namespace = f"rwview-{uuid.uuid4().hex[:8]}"
+    state = RedisState.from_url(redis_url, namespace)
+    active = Control(
+        control_id="C-aaa",
+        version=1,
+        warning_id="W-aaa",
+        status="active",
+        action="hold",
+        grade="II",
+        reason="t",
+        hs_prefixes=("950300",),
+        valid_from=T0,
+    )
+    try:
+        await state.put_control(active)
+        assert [c.control_id for c in (await state.targeting_view())[0]] == ["C-aaa"]
+        await state.put_control(replace(active, version=2, status="lifted"))
+        await state.put_control(active)  # version 1 read again after a crash
+        assert (await state.targeting_view())[0] == []
+    finally:
+        await state.close()
+        clear_namespace(redis.Redis.from_url(redis_url), namespace)

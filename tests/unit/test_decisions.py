@@ -221,3 +221,54 @@ def test_a_grade_that_waits_for_approval_is_a_candidate_until_an_analyst_approve
     ((rejected, withdrawn),) = versions
     assert (rejected.status, rejected.state, rejected.change) == ("lifted", "rejected", "rejected")
     assert withdrawn is not None and withdrawn.status == "lifted"
+
+
+def test_a_re_read_after_a_crash_between_the_two_values_restores_what_the_input_moved(
+    evidenced: Cluster, catalogue: Catalogue
+) -> None:
+    table: dict[str, bytes] = {}
+    escalate(assessment(evidenced, 48.0), table, catalogue, "assessments:0:1")
+    later = replace(evidenced, last_seen=AS_OF + timedelta(days=3))
+    escalate(assessment(later, 48.5), table, catalogue, "assessments:0:2")
+    clean = WarningState.load(table, evidenced.cluster_id)
+    crashed = dict(table)
+    crashed[f"{evidenced.cluster_id}~live"] = table[f"{evidenced.cluster_id}~live"]
+    escalate(assessment(evidenced, 48.0), crashed, catalogue, "assessments:0:1")  # prior state
+    crashed.pop(f"{evidenced.cluster_id}~live")  # the kill came between the two writes
+    escalate(assessment(later, 48.5), crashed, catalogue, "assessments:0:2")  # read again
+    assert WarningState.load(crashed, evidenced.cluster_id).seen == clean.seen
+
+
+def test_a_decision_body_is_checked_and_its_id_is_the_servers() -> None:
+    from streams.web import MAX_REASON_CHARS, decision_from
+
+    body = {"action": "lift", "version": 2, "reason": "recall done"}
+    first = decision_from(body, "W-0123456789ab", "li.wei")
+    again = decision_from(body, "W-0123456789ab", "li.wei")
+    assert first.decision_id != again.decision_id and first.decided_by == "li.wei"
+    bad = [
+        ({**body, "decision_id": "mine"}, "W-0123456789ab", "unknown fields"),
+        ({**body, "decided_by": "boss"}, "W-0123456789ab", "unknown fields"),
+        ({**body, "reason": "x" * (MAX_REASON_CHARS + 1)}, "W-0123456789ab", "at most"),
+        (body, "W-0123456789ab~live", "not a warning id"),
+        ({**body, "version": True}, "W-0123456789ab", "version must be"),
+    ]
+    for payload, wid, why in bad:
+        with pytest.raises(ValueError, match=why):
+            decision_from(payload, wid, "li.wei")
+
+
+def test_a_decision_on_a_key_that_is_not_a_warning_is_refused(catalogue: Catalogue) -> None:
+    table: dict[str, bytes] = {"K-0123456789ab~live": b'{"seen": null}'}
+    odd = Decision(
+        decision_id="d1",
+        warning_id="W-0123456789ab~live",
+        version=1,
+        action="lift",
+        reason="r",
+        decided_by="x",
+        at=AT,
+    )
+    versions, result = decide(odd, table, "decisions:0:1")
+    assert versions == [] and "not a warning id" in result.reason
+    assert table == {"K-0123456789ab~live": b'{"seen": null}'}  # untouched
