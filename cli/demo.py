@@ -8,7 +8,6 @@ prints each warning as it escalates, and ends with one summary line.
 from __future__ import annotations
 
 import os
-import sys
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import Any
 import redis
 from tqdm import tqdm
 
+from cli.colour import badge, colour_enabled
 from cli.embedded import EmbeddedBroker, ensure_redis, free_port
 from lab.sample import generate
 from lab.scenario import WorkerProcess, check_incidents, replay
@@ -27,26 +27,12 @@ from streams.topics import create_topics
 
 __all__ = ["format_warning", "run_demo"]
 
-_ANSI = {
-    "red": "\033[1;97;41m",
-    "orange": "\033[1;30;48;5;208m",
-    "yellow": "\033[1;30;43m",
-    "blue": "\033[1;97;44m",
-}
-_RESET = "\033[0m"
-
-
-def _colour_enabled() -> bool:
-    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
-
 
 def format_warning(w: Warning, colour: bool = False) -> str:
     """One line per warning version: grade in its colour, change, kind, product, score."""
-    badge = f" {w.grade:<3} {w.colour:<6} "
-    if colour:
-        badge = f"{_ANSI.get(w.colour, '')}{badge}{_RESET}"
     return (
-        f"{w.updated_time:%Y-%m-%d} {badge} {w.change:<10} {w.warning_id} v{w.version} "
+        f"{w.updated_time:%Y-%m-%d} {badge(w.grade, w.colour, colour)} {w.change:<10} "
+        f"{w.warning_id} v{w.version} "
         f"{w.kind:<20} {w.product} [{w.hazard_class}] "
         f"H{w.hazard}xU{w.urgency}xS{w.scope}={w.score:.0f}"
     )
@@ -87,7 +73,7 @@ def run_demo(
         worker = WorkerProcess(settings, workdir / "worker.log")
         say(f"worker started (log: {worker.log_path}); generating sample feeds (seed {seed})")
         sample = generate(seed=seed, days=days)
-        colour = _colour_enabled()
+        colour = colour_enabled()
         with tqdm(
             total=len(sample.records),
             unit="rec",

@@ -8,7 +8,6 @@ the token is ``RISKWIRE_API_TOKEN`` (an ``analyst`` or ``admin`` token when toke
 from __future__ import annotations
 
 import os
-import sys
 import time
 import urllib.error
 import urllib.parse
@@ -17,13 +16,11 @@ from typing import Any
 
 import orjson
 
+from cli.colour import badge, colour_enabled
 from schemas.errors import ConfigError
 from streams.settings import Settings
 
 __all__ = ["decide_warning", "fetch", "format_row", "list_warnings", "show_warning"]
-
-_ANSI = {"red": "\033[1;97;41m", "orange": "\033[1;30;48;5;208m", "yellow": "\033[1;30;43m"}
-_ANSI["blue"] = "\033[1;97;44m"
 
 
 def _base_url(settings: Settings) -> str:
@@ -56,18 +53,12 @@ def fetch(settings: Settings, path: str, body: Any = None) -> Any:
 
 def format_row(w: dict[str, Any], colour: bool) -> str:
     """One line per warning (or version): grade in its colour, state, change, product."""
-    badge = f" {w['grade']:<3} {w['colour']:<6} "
-    if colour:
-        badge = f"{_ANSI.get(w['colour'], '')}{badge}\033[0m"
     return (
-        f"{w['warning_id']} v{w['version']:<3} {badge} {w['status']:<6} {w['change']:<10} "
+        f"{w['warning_id']} v{w['version']:<3} {badge(w['grade'], w['colour'], colour)} "
+        f"{w['status']:<6} {w['change']:<10} "
         f"{w['updated_time'][:10]}  {w['kind']:<20} {w['product']} "
         f"[{w['hazard_class']}] score {w['score']:g}, {w['signals']} signals"
     )
-
-
-def _colour() -> bool:
-    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
 
 
 def list_warnings(settings: Settings, status: str | None, as_json: bool) -> int:
@@ -78,7 +69,7 @@ def list_warnings(settings: Settings, status: str | None, as_json: bool) -> int:
         print(orjson.dumps(found).decode())
         return 0
     for w in found:
-        print(format_row(w, _colour()))
+        print(format_row(w, colour_enabled()))
     print(f"{len(found)} warnings")
     return 0
 
@@ -104,7 +95,7 @@ def show_warning(settings: Settings, warning_id: str, as_json: bool) -> int:
     print(f"  evidence: {len(w['evidence'])} signals, by feed {w['feed_counts']}")
     print("history:")
     for version in found["history"]:
-        print(f"  {format_row(version, _colour())}")
+        print(f"  {format_row(version, colour_enabled())}")
         if version["reason"]:
             print(f"      why: {version['reason']} ({version['decided_by']})")
     return 0

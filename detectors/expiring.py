@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import bisect
 import heapq
-from collections.abc import Callable, Iterable, Iterator, MutableMapping, Sequence
+from collections.abc import Callable, Iterable, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -104,10 +104,6 @@ class ExpiringIndex(Generic[T]):
 
     def __len__(self) -> int:
         return sum(len(p.entries) for p in self._all().values())
-
-    def __iter__(self) -> Iterator[Entry[T]]:
-        for p in self._all().values():
-            yield from p.entries.values()
 
     # -- writing -----------------------------------------------------------------------------
 

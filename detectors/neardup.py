@@ -461,10 +461,6 @@ class NearDupIndex:
         self.index.expire(part, key.day)
         self.index.put(part, key.signal_id, key.day, keys, key)
 
-    def sweep(self, part: str, day: float) -> int:
-        """Forget, in category ``part``, the reports that left the window by ``day``."""
-        return len(self.index.expire(part, day))
-
     def invalidate(self) -> None:
         """The store changed underneath (a recovery): rebuild the lists on next use."""
         self.index.invalidate()

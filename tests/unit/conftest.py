@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -114,3 +114,24 @@ def recording_store() -> tuple[dict[str, bytes], list[str]]:
     """An empty store and the list of keys written to it, in order."""
     written: list[str] = []
     return _RecordingStore(written), written
+
+
+@pytest.fixture
+def evidenced(make_cluster: Callable[..., Cluster]) -> Cluster:
+    """Five risk signals from two feeds, domestic goods, children harmed; last seen at
+    2026-09-30 06:30 UTC (the grading and decision tests' ``AS_OF``)."""
+    as_of = datetime(2026, 9, 30, 6, 30, tzinfo=UTC)
+    return make_cluster(
+        first_seen=as_of - timedelta(days=6),
+        last_seen=as_of,
+        signal_count=5,
+        member_ids=(*(f"complaints:CP{i}" for i in range(4)), "injuries:IR1"),
+        risk_counts={"complaints": 4, "injuries": 1},
+        feed_counts={"complaints": 4, "injuries": 1},
+        region_counts={"上海": 3, "江苏": 2},
+        worst_outcome="hospitalised",
+        hospitalised=1,
+        cases=1,
+        vulnerable_groups=("children",),
+        origins=("CN",),
+    )

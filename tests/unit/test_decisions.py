@@ -4,7 +4,6 @@ until the evidence changes materially."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -23,25 +22,6 @@ AT = AS_OF + timedelta(hours=5)
 def assessment(cluster: Cluster, score: float) -> Assessment:
     return Assessment(
         cluster=cluster, as_of=cluster.last_seen, hazard=4, urgency=3, scope=3, score=score
-    )
-
-
-@pytest.fixture
-def evidenced(make_cluster: Callable[..., Cluster]) -> Cluster:
-    """Five risk signals from two feeds, domestic goods, children harmed."""
-    return make_cluster(
-        first_seen=AS_OF - timedelta(days=6),
-        last_seen=AS_OF,
-        signal_count=5,
-        member_ids=(*(f"complaints:CP{i}" for i in range(4)), "injuries:IR1"),
-        risk_counts={"complaints": 4, "injuries": 1},
-        feed_counts={"complaints": 4, "injuries": 1},
-        region_counts={"上海": 3, "江苏": 2},
-        worst_outcome="hospitalised",
-        hospitalised=1,
-        cases=1,
-        vulnerable_groups=("children",),
-        origins=("CN",),
     )
 
 

@@ -342,25 +342,6 @@ def assessment(cluster: Cluster, score: float, urgency: int = 3) -> Assessment:
     )
 
 
-@pytest.fixture
-def evidenced(make_cluster: MakeCluster) -> Cluster:
-    """Five risk signals from two feeds, domestic goods, children harmed."""
-    return make_cluster(
-        first_seen=AS_OF - timedelta(days=6),
-        last_seen=AS_OF,
-        signal_count=5,
-        member_ids=(*(f"complaints:CP{i}" for i in range(4)), "injuries:IR1"),
-        risk_counts={"complaints": 4, "injuries": 1},
-        feed_counts={"complaints": 4, "injuries": 1},
-        region_counts={"上海": 3, "江苏": 2},
-        worst_outcome="hospitalised",
-        hospitalised=1,
-        cases=1,
-        vulnerable_groups=("children",),
-        origins=("CN",),
-    )
-
-
 def test_urgency_gate(evidenced: Cluster) -> None:
     assert warrants_warning(assessment(evidenced, 100, urgency=2))
     assert not warrants_warning(assessment(evidenced, 100, urgency=1))
