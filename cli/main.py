@@ -14,6 +14,7 @@ from kafka.errors import KafkaError
 from redis.exceptions import RedisError
 
 from connectors.feeds.base import FeedAdapter
+from detectors.decisions import ACTIONS
 from schemas.errors import ConfigError
 
 __all__ = ["main"]
@@ -157,12 +158,21 @@ def _cmd_warnings(args: argparse.Namespace) -> int:
     if args.action == "show":
         return show_warning(settings, args.warning_id, args.json)
     if not args.decision or not args.reason:
-        raise ConfigError(
-            "warnings decide ID approve|reject|regrade|lift --reason TEXT [--grade G]"
-        )
+        raise ConfigError(f"warnings decide ID {'|'.join(ACTIONS)} --reason TEXT [--grade G]")
     return decide_warning(
         settings, args.warning_id, args.decision, args.reason, args.grade, args.version
     )
+
+
+def _cmd_standard(args: argparse.Namespace) -> int:
+    from cli.standard import publish_standard, show_standard
+    from streams.settings import Settings
+
+    if args.action == "show":
+        return show_standard()
+    if args.file is None:
+        raise ConfigError("standard publish needs a file (start from: riskwire standard show)")
+    return publish_standard(Settings.from_env(), args.file)
 
 
 def _cmd_lag(args: argparse.Namespace) -> int:
@@ -379,15 +389,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     warnings.add_argument("action", choices=["list", "show", "decide"])
     warnings.add_argument("warning_id", nargs="?", help="show, decide: the warning's id (W-...)")
-    warnings.add_argument(
-        "decision", nargs="?", choices=["approve", "reject", "regrade", "lift"], help="decide"
-    )
+    warnings.add_argument("decision", nargs="?", choices=ACTIONS, help="decide")
     warnings.add_argument("--grade", choices=["I", "II", "III", "IV"], help="regrade: to this")
     warnings.add_argument("--reason", help="decide: why (recorded with the version)")
     warnings.add_argument("--version", type=int, help="decide: on this version (default latest)")
     warnings.add_argument("--status", choices=["active", "lifted"], help="list: only these")
     warnings.add_argument("--json", action="store_true")
     warnings.set_defaults(func=_cmd_warnings)
+
+    standard = sub.add_parser(
+        "standard", help="show the grading standard, or publish a new version of it"
+    )
+    standard.add_argument("action", choices=["show", "publish"])
+    standard.add_argument("file", nargs="?", type=Path, help="publish: the JSON document")
+    standard.set_defaults(func=_cmd_standard)
 
     lag = sub.add_parser("lag", help="consumer lag of the pipeline, per topic")
     lag.set_defaults(func=_cmd_lag)

@@ -3,7 +3,7 @@
 from detectors.catalogue import Catalogue, load_catalogue
 from detectors.cluster_update import absorb, new_cluster
 from detectors.fingerprint import content_fingerprint
-from detectors.grading import decide, lift
+from detectors.grading import clock_steps, decide
 from detectors.linkage import (
     block_key,
     link,
@@ -17,11 +17,11 @@ __all__ = [
     "absorb",
     "assess",
     "block_key",
+    "clock_steps",
     "content_fingerprint",
     "control_for",
     "decide",
     "instruct",
-    "lift",
     "link",
     "load_catalogue",
     "matches",

@@ -9,6 +9,10 @@ in-memory runner and the tests, and a refusal must say why (it is recorded, neve
   follow the new grade. The analyst's grade then holds against automatic changes until the
   cluster's evidence has grown by ``update_growth`` (x1.5 signals) since the decision: evidence
   that changed materially outranks the decision again.
+* ``extend``: a published warning (approved, or under effect evaluation) stays in force: the
+  quiet period starts again from the decision.
+* ``request_evidence``: any warning in force is flagged ``evidence requested`` until a new
+  version rests on new evidence.
 * ``lift``: any warning in force.
 * A decision on another version than the latest is stale; on a lifted warning, too late; on an
   unknown id, refused as such.
@@ -19,13 +23,21 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from detectors.grading import authority_for, kind_of, measures_for, title_for
-from detectors.standard import STANDARD
+from detectors.grading import (
+    EVIDENCE_REQUESTED,
+    IN_FORCE,
+    authority_for,
+    kind_of,
+    measures_for,
+    title_for,
+    with_deadlines,
+)
+from detectors.standard import STANDARD, GradingStandard
 from schemas.records import Decision, Grade, Warning
 
 __all__ = ["ACTIONS", "Outcome", "apply_decision"]
 
-ACTIONS = ("approve", "reject", "regrade", "lift")
+ACTIONS = ("approve", "reject", "regrade", "extend", "request_evidence", "lift")
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,9 +52,23 @@ def _refuse(why: str) -> Outcome:
     return Outcome(None, why)
 
 
-def apply_decision(previous: Warning | None, decision: Decision, border: bool) -> Outcome:
+def apply_decision(
+    previous: Warning | None,
+    decision: Decision,
+    border: bool,
+    std: GradingStandard = STANDARD,
+) -> Outcome:
     """The outcome of ``decision`` on the latest version ``previous`` of its warning;
     ``border``: whether the goods cross the border (alert notifications are for those)."""
+    outcome = _apply(previous, decision, border, std)
+    if outcome.version is None:
+        return outcome
+    return Outcome(with_deadlines(previous, outcome.version, std))
+
+
+def _apply(
+    previous: Warning | None, decision: Decision, border: bool, std: GradingStandard
+) -> Outcome:
     d = decision
     if d.action not in ACTIONS:
         return _refuse(f"unknown action {d.action!r}; actions are {', '.join(ACTIONS)}")
@@ -60,7 +86,7 @@ def apply_decision(previous: Warning | None, decision: Decision, border: bool) -
         "version": previous.version + 1,
         "reason": d.reason,
         "decided_by": d.decided_by,
-        "standard_version": STANDARD.version,
+        "standard_version": std.version,
         "updated_time": max(previous.updated_time, d.at),
         "previous_grade": previous.grade,
     }
@@ -77,13 +103,25 @@ def apply_decision(previous: Warning | None, decision: Decision, border: bool) -
         )
     if d.action == "lift":
         return Outcome(replace(previous, **base, status="lifted", state="lifted", change="lifted"))
+    if d.action == "extend":
+        if previous.state not in IN_FORCE:
+            return _refuse(
+                f"cannot extend {d.warning_id}: it is {previous.state}; only a published "
+                "warning is extended (approve a candidate first)"
+            )
+        return Outcome(replace(previous, **base, state="approved", change="extended"))
+    if d.action == "request_evidence":
+        if EVIDENCE_REQUESTED in previous.flags:
+            return _refuse(f"evidence for {d.warning_id} is requested already")
+        flags = (*previous.flags, EVIDENCE_REQUESTED)
+        return Outcome(replace(previous, **base, change="evidence requested", flags=flags))
     try:
         grade = Grade(d.grade or "")
     except ValueError:
         return _refuse(f"regrade needs a grade of {', '.join(g.value for g in Grade)}")
     if grade.value == previous.grade:
         return _refuse(f"{d.warning_id} is grade {grade.value} already")
-    kind = kind_of(grade, border)
+    kind = kind_of(grade, border, std)
     peak = previous.peak_grade or previous.grade
     regraded = replace(
         previous,
@@ -93,8 +131,8 @@ def apply_decision(previous: Warning | None, decision: Decision, border: bool) -
         grade=grade.value,
         colour=grade.colour,
         kind=kind.value,
-        authority=authority_for(grade),
-        measures=measures_for(grade, kind),
+        authority=authority_for(grade, std),
+        measures=measures_for(grade, kind, std),
         title=title_for(grade, previous.hazard_class, previous.product),
         peak_grade=grade.value if grade.rank > Grade(peak).rank else peak,
     )

@@ -11,13 +11,16 @@ in force; :mod:`detectors.grading` applies it.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
+from schemas.errors import SchemaError
 from schemas.records import Grade, WarningKind
 
-__all__ = ["STANDARD", "GradingStandard"]
+__all__ = ["STANDARD", "GradingStandard", "standard_from_dict", "standard_to_dict"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +42,9 @@ class GradingStandard:
     approval_from: Grade | None  # lowest grade that waits for an analyst's approval (None: none)
     authorities: Mapping[Grade, str]
     measures: Mapping[WarningKind, Mapping[Grade, tuple[str, ...]]]
+    decision_limits: Mapping[Grade, timedelta]  # a candidate not decided by then is overdue
+    evaluation_period: timedelta  # a quiet warning is under effect evaluation this long
+    reply_window: timedelta  # producers may reply to a notice this long
 
 
 _MEASURES: dict[WarningKind, dict[Grade, tuple[str, ...]]] = {
@@ -111,4 +117,133 @@ STANDARD = GradingStandard(
         Grade.IV: "competent quality-safety authority",
     },
     measures=_MEASURES,
+    decision_limits={
+        Grade.I: timedelta(hours=24),
+        Grade.II: timedelta(hours=48),
+        Grade.III: timedelta(days=3),
+        Grade.IV: timedelta(days=7),
+    },
+    evaluation_period=timedelta(days=7),
+    reply_window=timedelta(days=15),
 )
+
+
+_DURATIONS = ("downgrade_hold", "quiet_period", "evaluation_period", "reply_window")
+_COUNTS = ("floor_signals", "floor_feeds", "floor_one_feed", "urgency_gate")
+
+
+def standard_to_dict(std: GradingStandard) -> dict[str, Any]:
+    """The standard as the JSON document published on ``riskwire.config`` (durations in hours)."""
+    hours = 3600.0
+    return {
+        "version": std.version,
+        "thresholds": {g.value: v for g, v in std.thresholds.items()},
+        **{name: getattr(std, name).total_seconds() / hours for name in _DURATIONS},
+        "update_growth": std.update_growth,
+        **{name: getattr(std, name) for name in _COUNTS},
+        "home_country": std.home_country,
+        "alert_from": std.alert_from.value,
+        "announcement_from": std.announcement_from.value,
+        "approval_from": std.approval_from.value if std.approval_from else None,
+        "authorities": {g.value: v for g, v in std.authorities.items()},
+        "measures": {
+            k.value: {g.value: list(m) for g, m in by_grade.items()}
+            for k, by_grade in std.measures.items()
+        },
+        "decision_limits": {
+            g.value: d.total_seconds() / hours for g, d in std.decision_limits.items()
+        },
+    }
+
+
+def standard_from_dict(doc: Any) -> GradingStandard:
+    """A standard from its published document; :class:`SchemaError` names the first wrong field.
+
+    Every field must be there (a standard is a whole policy, not a patch on another), grades are
+    ``I``-``IV``, thresholds strictly fall from grade I to IV, durations are hours >= 0.
+    """
+    if not isinstance(doc, dict):
+        raise SchemaError("a grading standard is a JSON object", "$")
+
+    def field_(name: str) -> Any:
+        if name not in doc:
+            raise SchemaError("missing", f"$.{name}")
+        return doc[name]
+
+    def number(value: Any, path: str, low: float = 0.0) -> float:
+        if isinstance(value, bool) or not isinstance(value, int | float) or not value >= low:
+            raise SchemaError(f"must be a number >= {low:g}", path)
+        return float(value)
+
+    def grade(value: Any, path: str) -> Grade:
+        try:
+            return Grade(value)
+        except ValueError:
+            raise SchemaError("must be one of I, II, III, IV", path) from None
+
+    def per_grade(name: str, convert: Any) -> dict[Grade, Any]:
+        value = field_(name)
+        if not isinstance(value, dict) or sorted(value) != sorted(g.value for g in Grade):
+            raise SchemaError("must give each grade I, II, III, IV", f"$.{name}")
+        return {g: convert(value[g.value], f"$.{name}.{g.value}") for g in Grade}
+
+    def text(value: Any, path: str) -> str:
+        if not isinstance(value, str) or not value.strip():
+            raise SchemaError("must be a non-empty string", path)
+        return value
+
+    def hours(value: Any, path: str) -> timedelta:
+        return timedelta(hours=number(value, path))
+
+    version = text(field_("version"), "$.version")
+    thresholds = per_grade("thresholds", number)
+    ordered = [thresholds[g] for g in Grade]
+    if any(a <= b for a, b in itertools.pairwise(ordered)) or ordered[-1] <= 0:
+        raise SchemaError("must fall strictly from grade I to grade IV, all > 0", "$.thresholds")
+    raw_measures = field_("measures")
+    if not isinstance(raw_measures, dict) or sorted(raw_measures) != sorted(
+        k.value for k in WarningKind
+    ):
+        raise SchemaError(
+            f"must give each kind: {', '.join(k.value for k in WarningKind)}", "$.measures"
+        )
+    measures: dict[WarningKind, dict[Grade, tuple[str, ...]]] = {}
+    for kind in WarningKind:
+        by_grade = raw_measures[kind.value]
+        path = f"$.measures.{kind.value}"
+        if not isinstance(by_grade, dict) or sorted(by_grade) != sorted(g.value for g in Grade):
+            raise SchemaError("must give each grade I, II, III, IV", path)
+        measures[kind] = {}
+        for g in Grade:
+            items = by_grade[g.value]
+            if not isinstance(items, list) or not items:
+                raise SchemaError("must be a non-empty list of measures", f"{path}.{g.value}")
+            measures[kind][g] = tuple(text(m, f"{path}.{g.value}") for m in items)
+    counts = {}
+    for name in _COUNTS:
+        value = field_(name)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise SchemaError("must be a whole number >= 1", f"$.{name}")
+        counts[name] = value
+    approval = field_("approval_from")
+    durations = {name: hours(field_(name), f"$.{name}") for name in _DURATIONS}
+    return GradingStandard(
+        version=version,
+        thresholds=thresholds,
+        downgrade_hold=durations["downgrade_hold"],
+        update_growth=number(field_("update_growth"), "$.update_growth", 1.0),
+        quiet_period=durations["quiet_period"],
+        floor_signals=counts["floor_signals"],
+        floor_feeds=counts["floor_feeds"],
+        floor_one_feed=counts["floor_one_feed"],
+        urgency_gate=counts["urgency_gate"],
+        home_country=text(field_("home_country"), "$.home_country"),
+        alert_from=grade(field_("alert_from"), "$.alert_from"),
+        announcement_from=grade(field_("announcement_from"), "$.announcement_from"),
+        approval_from=None if approval is None else grade(approval, "$.approval_from"),
+        authorities=per_grade("authorities", text),
+        measures=measures,
+        decision_limits=per_grade("decision_limits", hours),
+        evaluation_period=durations["evaluation_period"],
+        reply_window=durations["reply_window"],
+    )

@@ -44,16 +44,17 @@ from connectors.registry import get_feed
 from lab.sample import FeedRecord, Sample
 from lab.scenario import WorkerProcess, send_reference
 from lab.verify import Expected, Report, RunOutputs, compare, read_run
-from schemas.codec import encode
-from schemas.records import Decision, FeedRole, Tick
+from schemas.codec import dumps, encode
+from schemas.records import Decision, FeedRole, Reply, StandardChange, Tick
 from streams.escalation import cluster_of_warning
 from streams.settings import Settings
 from streams.state import clear_namespace
-from streams.topics import create_topics, feed_topic
+from streams.topics import CONFIG_KEY, create_topics, feed_topic
 
 __all__ = [
     "FAULT_MARKER",
     "Fleet",
+    "Lifecycle",
     "PrivateRedis",
     "ScenarioResult",
     "ScenarioRun",
@@ -62,6 +63,7 @@ __all__ = [
     "run",
 ]
 
+Lifecycle = Tick | Decision | StandardChange | Reply  # inputs besides the feeds
 FAULT_MARKER = "RISKWIRE-FAULT-RAISE"  # a record whose text holds it makes a stage raise
 
 
@@ -183,7 +185,7 @@ class ScenarioRun:
     name: str
     actions: dict[int, list[Action]] = field(default_factory=dict)
     extra: list[tuple[int, str, bytes]] = field(default_factory=list)  # day, feed, raw bytes
-    lifecycle: list[tuple[int, Tick | Decision]] = field(default_factory=list)  # after that day
+    lifecycle: list[tuple[int, Lifecycle]] = field(default_factory=list)  # after that day
     env: dict[str, str] = field(default_factory=dict)
     redis: PrivateRedis | None = None
     checks: list[str] = field(default_factory=list)  # what the actions observed
@@ -234,25 +236,29 @@ def _produce(
         _wait_read(probe, fleet, TopicPartition(topic, 0), last + 1)
 
 
-def _send_lifecycle(producer: KafkaProducer, settings: Settings, item: Tick | Decision) -> None:
-    """A clock tick to every assessments partition, or an analyst's decision to its warning's
-    partition of the decisions topic (as the worker's endpoint sends it)."""
+def _send_lifecycle(producer: KafkaProducer, settings: Settings, item: Lifecycle) -> None:
+    """A clock tick to every assessments partition; a grading-standard version to the config
+    topic (as ``riskwire standard publish`` sends it); an analyst's decision or a producer's
+    reply to its warning's partition of its topic (as the worker's endpoints send them)."""
     if isinstance(item, Tick):
         topic = settings.topic("assessments")
         for p in sorted(producer.partitions_for(topic) or ()):
             producer.send(topic, value=encode(item), partition=p)
+    elif isinstance(item, StandardChange):
+        producer.send(settings.topic("config"), key=CONFIG_KEY, value=dumps(item.standard))
     else:
         key = cluster_of_warning(item.warning_id).encode()
-        producer.send(settings.topic("decisions"), key=key, value=encode(item))
+        topic = settings.topic("decisions" if isinstance(item, Decision) else "replies")
+        producer.send(topic, key=key, value=encode(item))
     producer.flush()
 
 
 def lifecycle_order(
-    sample: Sample, lifecycle: list[tuple[int, Tick | Decision]]
-) -> list[FeedRecord | Tick | Decision]:
+    sample: Sample, lifecycle: list[tuple[int, Lifecycle]]
+) -> list[FeedRecord | Lifecycle]:
     """:func:`wave_order` with the lifecycle inputs at the end of their days, as a scenario
     sends them: the same input for the in-memory runner."""
-    ordered: list[FeedRecord | Tick | Decision] = []
+    ordered: list[FeedRecord | Lifecycle] = []
     for index, (_, records) in enumerate(sample.by_day()):
         day: list[FeedRecord] = sorted(records, key=lambda rec: _wave_rank(rec.feed))
         ordered += day

@@ -26,7 +26,9 @@ from schemas.records import (
     DecisionResult,
     Duplicate,
     Instruction,
+    Reply,
     Signal,
+    StandardChange,
     Tick,
     Warning,
 )
@@ -51,15 +53,16 @@ class OfflineRun:
 
 
 def run_offline(
-    records: Iterable[FeedRecord | Tick | Decision],
+    records: Iterable[FeedRecord | Tick | Decision | StandardChange | Reply],
     catalogue: Catalogue,
     reference: Reference,
     state: flow.FlowState | None = None,
 ) -> OfflineRun:
     """Push ``records`` through :mod:`streams.flow`, step by step, in the given order, with
-    ``state`` as the tables (new dicts by default). A :class:`Tick` or an analyst's
-    :class:`Decision` among the records is applied where it stands, as the worker applies one
-    read after the records before it."""
+    ``state`` as the tables (new dicts by default). A :class:`Tick`, a grading-standard version
+    (:class:`StandardChange`), an analyst's :class:`Decision` or a producer's :class:`Reply`
+    among the records is applied where it stands, as the worker applies one read after the
+    records before it."""
     run = OfflineRun()
     exact = MemoryExactIndex()
     if state is None:
@@ -79,8 +82,11 @@ def run_offline(
                 active.pop(control.control_id, None)
 
     for offset, rec in enumerate(records):
-        if isinstance(rec, Tick):  # a clock tick, on every partition at once
+        if isinstance(rec, Tick | StandardChange):  # on every partition at once
             publish(flow.escalate(rec, state, catalogue, f"{offset}"))
+            continue
+        if isinstance(rec, Reply):
+            publish(flow.reply(rec, state, f"{offset}"))
             continue
         if isinstance(rec, Decision):
             versions, result = flow.decide(rec, state, f"{offset}")

@@ -321,6 +321,39 @@ class Warning:
     reason: str = ""  # why this version: the evidence that moved it, or the decision
     decided_by: str = "riskwire"  # who or what decided this version
     standard_version: str = ""  # the grading standard in force when it was decided
+    decide_by: datetime | None = None  # a candidate: an analyst's decision is due by then
+    reply_by: datetime | None = None  # a notice: producers may reply until then
+    replies: int = 0  # replies received to this notice
+    flags: tuple[str, ...] = ()  # "decision overdue", "reply overdue", "evidence requested"
+    schema_version: int = 1
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StandardChange:
+    """A version of the grading standard reaching a partition of ``riskwire.assessments``.
+
+    ``standard`` is the document published on ``riskwire.config``
+    (:func:`detectors.standard.standard_from_dict`). The worker that reads the config topic sends
+    one to every partition, so each partition switches at one place in its ordered input: a
+    replay grades every assessment with the version the first run used.
+    """
+
+    standard: dict[str, Any]
+    schema_version: int = 1
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Reply:
+    """A producer's reply to a warning notice, on ``riskwire.replies`` (keyed by cluster id).
+
+    ``replied_by`` is the principal of the token (or broker credentials) it came with.
+    """
+
+    reply_id: str
+    warning_id: str
+    text: str
+    replied_by: str
+    at: datetime
     schema_version: int = 1
 
 

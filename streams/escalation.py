@@ -27,8 +27,9 @@ from typing import Any
 
 from detectors.catalogue import Catalogue
 from detectors.decisions import apply_decision
-from detectors.grading import QUIET_PERIOD, Hold, crosses_border, evolve, lift, retire
-from detectors.standard import STANDARD
+from detectors.effect import Baseline, evaluate_effect
+from detectors.grading import IN_FORCE, Hold, clock_steps, crosses_border, evolve, retire
+from detectors.standard import STANDARD, GradingStandard, standard_from_dict
 from detectors.targeting import GRADE_ACTIONS, control_for
 from schemas.codec import dumps, from_dict, loads
 from schemas.records import (
@@ -38,6 +39,8 @@ from schemas.records import (
     Decision,
     DecisionResult,
     Grade,
+    Reply,
+    StandardChange,
     Warning,
     WarningKind,
 )
@@ -47,12 +50,15 @@ __all__ = [
     "Pin",
     "Version",
     "WarningState",
+    "adopt_standard",
     "cluster_of_warning",
     "decide",
     "escalate",
     "latest_version",
-    "lift_if_quiet",
-    "lift_quiet",
+    "on_tick",
+    "reply",
+    "standard_in_force",
+    "tick_warning",
 ]
 
 State = MutableMapping[str, bytes]
@@ -83,41 +89,71 @@ class Pin:
     until: float
 
 
+def standard_in_force(warnings: State, position: str | None) -> GradingStandard:
+    """The grading standard in force on the partition of ``position`` (the default until a
+    version from ``riskwire.config`` reached it)."""
+    raw = warnings.get(_standard_key(position))
+    if not raw:
+        return STANDARD
+    found = _STANDARDS.get(raw)
+    if found is None:
+        if len(_STANDARDS) > 64:  # versions are few; a bound all the same
+            _STANDARDS.clear()
+        found = _STANDARDS[raw] = standard_from_dict(loads(raw))
+    return found
+
+
+def adopt_standard(change: StandardChange, warnings: State, position: str | None) -> None:
+    """A standard version reaching a partition: it grades the partition's inputs from here on.
+    An invalid one raises :class:`schemas.errors.SchemaError` (and is dead-lettered)."""
+    standard_from_dict(change.standard)
+    key = _standard_key(position)
+    raw = dumps(change.standard)
+    if warnings.get(key) != raw:
+        warnings[key] = raw
+
+
+_STANDARDS: dict[bytes, GradingStandard] = {}
+
+
+def _standard_key(position: str | None) -> str:
+    """Per partition number: assessments, decisions and replies of partition p share it."""
+    if position is None or position.count(":") < 2:
+        return "~standard:"
+    return f"~standard:{position.rsplit(':', 2)[1]}"
+
+
 def escalate(
     assessment: Assessment, warnings: State, catalogue: Catalogue, position: str | None = None
 ) -> list[Version]:
     """The warning versions an assessment makes, each with the control it asks of customs.
 
-    Usually one version or none. When the cluster's warning has had no new signal for the quiet
-    period (:data:`detectors.grading.QUIET_PERIOD`) before this assessment, it is lifted first
-    (as of the end of its quiet period, whenever the lift is noticed), then the assessment is
-    judged against the lifted warning. When a warning stops being an alert notification, its
-    earlier control is lifted. The warning of a cluster merged away is lifted as ``merged``
+    Usually one version or none. The clock first catches up to the assessment's time
+    (:func:`detectors.grading.clock_steps`: a warning quiet too long is under effect evaluation
+    or lifted, dated when its quiet period ended, whenever that is noticed), then the assessment
+    is judged against the result. When a warning stops being an alert notification, its earlier
+    control is lifted. The warning of a cluster merged away is lifted as ``merged``
     (:func:`detectors.grading.retire`), with its control. While an analyst's grade is pinned,
     automatic upgrades and downgrades wait (see :mod:`detectors.decisions`).
     """
     cluster = assessment.cluster
+    std = standard_in_force(warnings, position)
     stored = WarningState.load(warnings, cluster.cluster_id)
     again = stored.decided_at(position)
     if again is not None:  # a re-read: what it decided, and what it moves (idempotent)
         if stored.warning is not None and stored.warning.status == "active":
-            live: dict[str, Any] = {
-                "seen": max(stored.seen or assessment.as_of, assessment.as_of),
-                "template": _template(stored.warning, cluster, catalogue),
-                "border": crosses_border(cluster),
-            }
+            live = _live(stored, stored.warning, assessment, catalogue, std)
             replace(stored, **live).save(warnings, cluster.cluster_id, stored)
         return again[0]
-    previous, hold, pin = stored.warning, stored.hold, stored.pin
-    versions: list[Version] = []
-    quiet = _quiet_lift(previous, stored.seen, assessment.as_of, stored.control)
-    if quiet is not None:
-        versions.append(quiet)
-        previous, hold, pin = quiet[0], None, None
+    versions = _clocked(stored, assessment.as_of, std)
+    previous = versions[-1][0] if versions else stored.warning
+    hold, pin = (
+        (None, None) if previous and previous.status != "active" else (stored.hold, stored.pin)
+    )
     if cluster.merged_into is not None:
-        warning = retire(previous, cluster) if previous else None
+        warning = retire(previous, cluster, std) if previous else None
     else:
-        step = evolve(previous, assessment, hold)
+        step = evolve(previous, assessment, hold, std)
         warning, hold = step.warning, step.hold
         if pin is not None and cluster.signal_count >= pin.until:
             pin = None  # the evidence changed materially: it outranks the analyst again
@@ -131,41 +167,84 @@ def escalate(
         "warning": previous,
         "hold": hold,
         "pin": pin if active else None,
-        "seen": max(stored.seen or assessment.as_of, assessment.as_of) if active else None,
-        "border": crosses_border(cluster) if active else stored.border,
-        "template": _template(previous, cluster, catalogue) if active else None,
+        "base": _baseline(stored.base, previous, cluster) if active else None,
+        **(_live(stored, previous, assessment, catalogue, std) if active else _gone()),
     }
+    changes["border"] = changes["border"] if active else stored.border
     stored.updated(versions, position, None, **changes).save(warnings, cluster.cluster_id, stored)
     return versions
 
 
-def lift_quiet(
+def _live(
+    stored: WarningState,
+    warning: Warning | None,
+    assessment: Assessment,
+    catalogue: Catalogue,
+    std: GradingStandard,
+) -> dict[str, Any]:
+    """What every assessment of ``warning`` (in force) moves (the ``~live`` value)."""
+    cluster = assessment.cluster
+    return {
+        "seen": max(stored.seen or assessment.as_of, assessment.as_of),
+        "template": _template(warning, cluster, catalogue),
+        "border": crosses_border(cluster, std),
+        "counts": dict(sorted(cluster.feed_counts.items())),
+    }
+
+
+def _gone() -> dict[str, Any]:
+    return {"seen": None, "template": None, "border": False, "counts": {}}
+
+
+def _baseline(base: Baseline | None, warning: Warning | None, cluster: Cluster) -> Baseline | None:
+    """The evidence when the measures started: kept from the first published version on."""
+    if base is not None or warning is None or warning.state not in IN_FORCE:
+        return base
+    counts = dict(sorted(cluster.feed_counts.items()))
+    return Baseline(warning.updated_time, cluster.first_seen, counts)
+
+
+def _clocked(stored: WarningState, now: datetime, std: GradingStandard) -> list[Version]:
+    """The versions event time ``now`` makes of the stored warning, each with its control."""
+    base = stored.base
+
+    def effect(at: datetime) -> dict[str, Any]:
+        return evaluate_effect(base, stored.counts, at) if base else {}
+
+    steps = clock_steps(stored.warning, stored.seen, now, std, effect if base else None)
+    return [(w, _withdrawn(stored.control, w) if w.status != "active" else None) for w in steps]
+
+
+def on_tick(
     warnings: State, now: datetime, position: str, owns: Callable[[str], bool]
 ) -> list[Version]:
-    """A clock tick at event time ``now``: lift every warning of the clusters ``owns`` selects
-    (those of the tick's partition) that has had no new signal for the quiet period."""
-    lifted: list[Version] = []
+    """A clock tick at event time ``now``: the clock's versions (overdue flags, effect
+    evaluations, lifts) of every warning of the clusters ``owns`` selects (those of the tick's
+    partition)."""
+    made: list[Version] = []
     keys = (k for k in list(warnings.keys()) if k.startswith("K-") and "~" not in k)
     for key in sorted(k for k in keys if owns(k)):
-        lifted += lift_if_quiet(key, warnings, now, position)
-    return lifted
+        made += tick_warning(key, warnings, now, position)
+    return made
 
 
-def lift_if_quiet(cluster_id: str, warnings: State, now: datetime, position: str) -> list[Version]:
-    """The lifted version of a cluster's warning if, by event time ``now`` (a clock tick), it
-    has had no new signal for the quiet period; re-reads as in :func:`escalate`."""
+def tick_warning(cluster_id: str, warnings: State, now: datetime, position: str) -> list[Version]:
+    """The clock's versions of one cluster's warning by event time ``now``; re-reads as in
+    :func:`escalate`."""
     stored = WarningState.load(warnings, cluster_id)
     again = stored.decided_at(position)
     if again is not None:
         return again[0]
-    quiet = _quiet_lift(stored.warning, stored.seen, now, stored.control)
-    if quiet is None:
+    versions = _clocked(stored, now, std=standard_in_force(warnings, position))
+    if not versions:
         return []
-    updated = stored.updated(
-        [quiet], position, None, warning=quiet[0], hold=None, seen=None, pin=None, template=None
-    )
-    updated.save(warnings, cluster_id, stored)
-    return [quiet]
+    latest = versions[-1][0]
+    changes: dict[str, Any] = {"warning": latest}
+    if latest.status != "active":
+        changes.update(hold=None, pin=None, base=None, **_gone())
+        changes["border"] = stored.border
+    stored.updated(versions, position, None, **changes).save(warnings, cluster_id, stored)
+    return versions
 
 
 def decide(
@@ -175,13 +254,16 @@ def decide(
     reason; either way recorded with the warning (a refusal is never silent)."""
     if not WARNING_ID.fullmatch(decision.warning_id):
         return [], _result(decision, False, f"not a warning id: {decision.warning_id!r}", None)
+    std = standard_in_force(warnings, position)
     key = cluster_of_warning(decision.warning_id)
     raw = warnings.get(key)
     stored = WarningState.load(warnings, key)
     again = stored.decided_at(position)
     if again is not None and again[1] is not None:
         return again[0], again[1]
-    outcome = apply_decision(stored.warning, decision, stored.border)
+    outcome = apply_decision(stored.warning, decision, stored.border, std)
+    if outcome.version is not None and decision.action == "reject" and stored.base is not None:
+        outcome = replace(outcome, version=None, refused=_published_already(stored))
     if outcome.version is None:
         result = _result(decision, False, outcome.refused or "refused", None)
         if raw is not None:  # an unknown id has nothing to record it with
@@ -193,14 +275,66 @@ def decide(
     active = warning.status == "active"
     pin = None
     if decision.action == "regrade":
-        growth = STANDARD.update_growth * max(1, len(warning.evidence))
+        growth = std.update_growth * max(1, len(warning.evidence))
         pin = Pin(warning.grade, growth)
     changes: dict[str, Any] = {"warning": warning, "hold": None, "pin": pin}
+    if decision.action == "extend":  # the quiet period starts again from the decision
+        changes["seen"] = max(stored.seen or decision.at, decision.at)
+    if active and stored.base is None and warning.state in IN_FORCE and stored.seen:
+        first = min(stored.seen, warning.updated_time)  # the cluster's start is not at hand
+        changes["base"] = Baseline(warning.updated_time, first, dict(stored.counts))
     if not active:
-        changes.update(seen=None, template=None)
+        changes.update(base=None, **_gone())
+        changes["border"] = stored.border
     result = _result(decision, True, f"{decision.action}: version {warning.version}", warning)
     stored.updated(versions, position, result, **changes).save(warnings, key, stored)
     return versions, result
+
+
+def _published_already(stored: WarningState) -> str:
+    w = stored.warning
+    assert w is not None
+    return (
+        f"cannot reject {w.warning_id}: it was published before this proposal of grade "
+        f"{w.grade}; regrade it to keep a grade, or lift it"
+    )
+
+
+def reply(answer: Reply, warnings: State, position: str | None = None) -> list[Version]:
+    """A producer's reply to a notice: a version that records it in the warning's history (the
+    text, who, when); a reply to anything but a notice in force is refused as a dead letter
+    (:class:`ValueError`)."""
+    if not WARNING_ID.fullmatch(answer.warning_id):
+        raise ValueError(f"not a warning id: {answer.warning_id!r}")
+    std = standard_in_force(warnings, position)
+    key = cluster_of_warning(answer.warning_id)
+    stored = WarningState.load(warnings, key)
+    again = stored.decided_at(position)
+    if again is not None:
+        return again[0]
+    w = stored.warning
+    if w is None or w.status != "active" or w.reply_by is None:
+        state = "no such warning" if w is None else f"{w.state} {w.kind}, no reply window open"
+        raise ValueError(f"a reply to {answer.warning_id}: {state}")
+    text = " ".join(answer.text.split())[:REPLY_EXCERPT]
+    version = replace(
+        w,
+        version=w.version + 1,
+        change="replied",
+        replies=w.replies + 1,
+        flags=tuple(f for f in w.flags if f != "reply overdue"),
+        updated_time=max(w.updated_time, answer.at),
+        reason=f"reply {answer.reply_id} from {answer.replied_by}: {text}",
+        decided_by=answer.replied_by,
+        standard_version=std.version,
+        previous_grade=w.grade,
+    )
+    versions: list[Version] = [(version, None)]
+    stored.updated(versions, position, None, warning=version).save(warnings, key, stored)
+    return versions
+
+
+REPLY_EXCERPT = 500  # characters of a reply kept in its version's reason
 
 
 def _result(d: Decision, ok: bool, why: str, made: Warning | None) -> DecisionResult:
@@ -212,20 +346,6 @@ def _result(d: Decision, ok: bool, why: str, made: Warning | None) -> DecisionRe
         decided_by=d.decided_by,
         version=made.version if made else None,
     )
-
-
-def _quiet_lift(
-    previous: Warning | None, seen: datetime | None, now: datetime, control: Control | None
-) -> Version | None:
-    """The lift of a warning quiet since ``seen`` by ``now``, dated the end of its quiet period
-    (so the same bytes whenever it is noticed), with its control withdrawn."""
-    if previous is None or previous.status != "active" or seen is None:
-        return None
-    lifted = lift(previous, seen, now)
-    if lifted is None:
-        return None
-    lifted = replace(lifted, updated_time=seen + QUIET_PERIOD)
-    return lifted, _withdrawn(control, lifted)
 
 
 def _withdrawn(control: Control | None, warning: Warning) -> Control | None:
@@ -295,6 +415,8 @@ class WarningState:
     template: Control | None = None  # the control an alert version would ask
     border: bool = False  # the goods cross the border
     pin: Pin | None = None
+    base: Baseline | None = None  # the evidence when the measures started (effect evaluation)
+    counts: dict[str, int] = field(default_factory=dict)  # the cluster's reports by feed
 
     def decided_at(
         self, position: str | None
@@ -340,10 +462,16 @@ class WarningState:
             "hold": self.hold,
             "control": self.control,
             "pin": self.pin,
+            "base": self.base,
         }
 
     def _live(self) -> dict[str, Any]:
-        return {"seen": self.seen, "template": self.template, "border": self.border}
+        return {
+            "seen": self.seen,
+            "template": self.template,
+            "border": self.border,
+            "counts": self.counts,
+        }
 
     def save(self, warnings: State, key: str, before: WarningState) -> None:
         """Write what changed since ``before``, as at most two values: the versions, decisions
@@ -368,6 +496,7 @@ class WarningState:
             seen=datetime.fromisoformat(value["seen"]) if value.get("seen") else None,
             template=from_dict(Control, value["template"]) if value.get("template") else None,
             border=bool(value.get("border", False)),
+            counts=dict(value.get("counts") or {}),
         )
 
     @classmethod
@@ -400,4 +529,5 @@ class WarningState:
             template=read(Control, "template"),
             border=bool(value.get("border", False)),
             pin=read(Pin, "pin"),
+            base=read(Baseline, "base"),
         )

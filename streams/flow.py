@@ -10,9 +10,12 @@ measures what the worker does.
     link         unique Signal -> the clusters it changed   signals.unique -> clusters
     score        Cluster -> Assessment                      clusters -> assessments
     escalate     Assessment -> Warning versions, Controls   assessments -> warnings, controls
-                 (a clock Tick: lift the warnings quiet too long)
+                 (a clock Tick: overdue flags, effect evaluations, lifts; a StandardChange:
+                 the grading standard for the partition's next inputs)
     decide       Decision -> Warning version | refusal     decisions -> warnings, controls,
                  (an analyst's; see detectors.decisions)               decisions.results
+    reply        Reply -> Warning version                   replies -> warnings
+                 (a producer's, to a notice)
     target       declaration line -> Instruction            declarations -> instructions
 
 Each step is a function of one record and the state it needs; a step never does I/O. What needs
@@ -45,7 +48,9 @@ from schemas.records import (
     DecisionResult,
     Duplicate,
     Instruction,
+    Reply,
     Signal,
+    StandardChange,
     Tick,
     Warning,
 )
@@ -53,7 +58,7 @@ from streams import escalation, stages
 from streams.linking import LinkIndex, link_signal
 
 __all__ = ["Deduplicated", "FlowState", "Linked", "decide", "deduplicate", "escalate", "link"]
-__all__ += ["score", "target", "validate"]
+__all__ += ["reply", "score", "target", "validate"]
 
 State = MutableMapping[str, bytes]
 Versions = list[tuple[Warning, Control | None]]
@@ -135,17 +140,21 @@ def score(cluster: Cluster, catalogue: Catalogue, model: WarningScorer | None = 
 
 
 def escalate(
-    assessment: Assessment | Tick,
+    assessment: Assessment | Tick | StandardChange,
     state: FlowState,
     catalogue: Catalogue,
     position: str | None = None,
     owns: Callable[[str], bool] = lambda cluster_id: True,
 ) -> Versions:
     """The versions of the cluster's warning an assessment makes (usually one or none), each
-    with the port control it asks; for a clock tick, the lifts of the warnings ``owns`` selects
-    that have been quiet too long."""
+    with the port control it asks; for a clock tick, the clock's versions of the warnings
+    ``owns`` selects (overdue flags, effect evaluations, lifts); a grading-standard version
+    makes none: it grades what follows it on the partition."""
     if isinstance(assessment, Tick):
-        return escalation.lift_quiet(state.warnings, assessment.tick, position or "", owns)
+        return escalation.on_tick(state.warnings, assessment.tick, position or "", owns)
+    if isinstance(assessment, StandardChange):
+        escalation.adopt_standard(assessment, state.warnings, position)
+        return []
     return escalation.escalate(assessment, state.warnings, catalogue, position)
 
 
@@ -154,6 +163,11 @@ def decide(
 ) -> tuple[Versions, DecisionResult]:
     """An analyst's decision on a warning: the version it makes, or why it is refused."""
     return escalation.decide(decision, state.warnings, position)
+
+
+def reply(answer: Reply, state: FlowState, position: str | None = None) -> Versions:
+    """A producer's reply to a notice, as a version in its history."""
+    return escalation.reply(answer, state.warnings, position)
 
 
 def target(line: Signal, controls: Iterable[Control], reference: Reference) -> Instruction:

@@ -43,6 +43,7 @@ from detectors.catalogue import Catalogue, load_catalogue
 from detectors.linkage import block_key
 from detectors.model import WarningModel
 from detectors.neardup import NearDupIndex
+from detectors.standard import standard_from_dict
 from schemas.codec import decode, encode, from_dict, loads
 from schemas.errors import SchemaError
 from schemas.records import (
@@ -51,7 +52,9 @@ from schemas.records import (
     Control,
     DeadLetter,
     Decision,
+    Reply,
     Signal,
+    StandardChange,
     Tick,
     Warning,
 )
@@ -155,6 +158,8 @@ def build_pipeline(settings: Settings) -> Pipeline:
     controls = _raw_topic(app, t("controls"))
     decisions = _raw_topic(app, t("decisions"))
     results = _raw_topic(app, t("decisions.results"))
+    replies = _raw_topic(app, t("replies"))
+    config = _raw_topic(app, t("config"))
     instructions = _raw_topic(app, t("instructions"))
 
     def table(name: str) -> StateTable:
@@ -282,7 +287,13 @@ def build_pipeline(settings: Settings) -> Pipeline:
 
     async def escalate_one(event: EventT[bytes]) -> None:
         value = loads(event.value)
-        record = from_dict(Tick, value) if "tick" in value else from_dict(Assessment, value)
+        record: Assessment | Tick | StandardChange
+        if "tick" in value:
+            record = from_dict(Tick, value)
+        elif "standard" in value:
+            record = from_dict(StandardChange, value)
+        else:
+            record = from_dict(Assessment, value)
         partition = event.message.partition
         if isinstance(record, Assessment):
             clock = clock_of(partition)
@@ -303,6 +314,28 @@ def build_pipeline(settings: Settings) -> Pipeline:
         body = encode(result)
         await results.send(key=result.decision_id.encode(), value=body)
         await until_redis_answers("decide", _call(state.put_decision_result, result))
+
+    async def reply_one(event: EventT[bytes]) -> None:
+        await publish(flow.reply(decode(Reply, event.value), tables, position(event)))
+
+    async def configure_one(event: EventT[bytes]) -> None:
+        """A grading-standard version: checked, then sent to every assessments partition, where
+        each partition's escalation takes it up in order with its other inputs."""
+        msg = event.message
+        raw = msg.value if isinstance(msg.value, bytes) else b""
+        try:
+            document = loads(raw)
+            standard = standard_from_dict(document)
+        except SchemaError as exc:
+            source = SourceRef(msg.topic, msg.partition, msg.offset)
+            letter = dead_letter("config", raw, exc.reason, exc.path or "$", source, now())
+            await send_dead_letter(letter)
+            return
+        body = encode(StandardChange(standard=document))
+        count = app.consumer.topic_partitions(t("assessments")) or settings.partitions
+        for p in range(count):
+            await assessments.send(value=body, partition=p)
+        log.info("grading standard %s sent to %d partitions", standard.version, count)
 
     async def publish(versions: list[tuple[Warning, Control | None]]) -> None:
         # The decision is taken (and the table written) once; only the side effects below are
@@ -366,6 +399,8 @@ def build_pipeline(settings: Settings) -> Pipeline:
     stage("score", clusters, score_one)
     stage("escalate", assessments, escalate_one)
     stage("decide", decisions, decide_one)
+    stage("reply", replies, reply_one)
+    stage("configure", config, configure_one)
     stage("target", declarations, target_one)
     stage("reference", reference, reference_one)
 

@@ -16,6 +16,7 @@ from connectors.registry import feed_names
 from streams.settings import Settings
 
 __all__ = [
+    "CONFIG_KEY",
     "STAGE_TOPICS",
     "TopicSpec",
     "consumed_topics",
@@ -55,6 +56,16 @@ STAGE_TOPICS: dict[str, tuple[bool, str, str]] = {
         "DecisionResult: each decision applied (the version it made) or refused (why)",
         "decision id",
     ),
+    "replies": (
+        False,
+        "Reply: producers' replies to notices (via POST /warnings/<id>/replies)",
+        "cluster id of the warning",
+    ),
+    "config": (
+        True,
+        "the grading standard's versions (detectors/standard.py; riskwire standard publish)",
+        "grading-standard",
+    ),
     "controls": (True, "Control: block-and-control messages for port systems", "control id"),
     "instructions": (True, "Instruction: one per declaration line", "declaration line id"),
     "reference": (
@@ -63,6 +74,8 @@ STAGE_TOPICS: dict[str, tuple[bool, str, str]] = {
         "kind:key",
     ),
 }
+CONFIG_KEY = b"grading-standard"  # the key of the grading standard's versions on config
+
 # Topics the worker's consumer group reads: what a lag measurement has to cover.
 _CONSUMED = (
     "signals",
@@ -71,6 +84,8 @@ _CONSUMED = (
     "clusters",
     "assessments",
     "decisions",
+    "replies",
+    "config",
     "reference",
 )
 

@@ -10,6 +10,7 @@ endpoint               answer                                                   
 ``GET /warnings/<id>`` one warning by its id: latest version and its history        analyst
 ``POST /warnings/<id>/decisions``  approve, reject, regrade or lift (``202``)      analyst
 ``GET /decisions/<id>``  what became of a decision: applied or refused, and why     analyst
+``POST /warnings/<id>/replies``  a producer's reply to a notice (``202``)          partner
 =====================  ===========================================================  ============
 
 With tokens configured (:mod:`streams.auth`), a write needs a token whose principal has the
@@ -43,7 +44,7 @@ from detectors.catalogue import Catalogue
 from detectors.decisions import ACTIONS
 from schemas.codec import encode, to_dict
 from schemas.records import Decision as AnalystDecision
-from schemas.records import Grade, Warning
+from schemas.records import Grade, Reply, Warning
 from streams.auth import Decision, Role, TokenStore, authorize, load_tokens
 from streams.escalation import WARNING_ID, cluster_of_warning
 from streams.feed_endpoint import check_batch, content_type_problem
@@ -177,13 +178,8 @@ def install_web(
                 made = decision_from(body, warning_id, decision.principal.name)
             except (orjson.JSONDecodeError, ValueError) as exc:
                 return self.json({"error": str(exc)}, status=400)
-            outlet = outlets.get(t_decisions)
-            if outlet is None:
-                outlet = outlets[t_decisions] = app.topic(
-                    t_decisions, key_type=bytes, value_type=bytes
-                )
             key = cluster_of_warning(warning_id).encode()
-            await (await outlet.send(key=key, value=encode(made)))
+            await (await outlet(t_decisions).send(key=key, value=encode(made)))
             where = f"/decisions/{made.decision_id}"
             return self.json({"decision_id": made.decision_id, "result": where}, status=202)
 
@@ -200,8 +196,37 @@ def install_web(
                 return self.json({"error": f"decision {decision_id!r} not taken yet"}, status=404)
             return self.json(to_dict(result))
 
+    @app.page("/warnings/{warning_id}/replies")
+    class ReplyEndpoint(faust.web.View):
+        """A producer's reply to a notice: it joins the notice's history (a reply to anything
+        but a notice in force is dead-lettered with the reason by the worker that owns it)."""
+
+        async def post(self, request: Any, warning_id: str) -> Any:
+            decision = check(request, "partner", True)
+            if not decision.allowed:
+                return _denied(self, decision)
+            if decision.principal is None:
+                why = "replies record who replied: configure API tokens (RISKWIRE_TOKENS)"
+                return self.json({"error": why}, status=403)
+            try:
+                made = reply_from(
+                    orjson.loads(await request.read()), warning_id, decision.principal.name
+                )
+            except (orjson.JSONDecodeError, ValueError) as exc:
+                return self.json({"error": str(exc)}, status=400)
+            key = cluster_of_warning(warning_id).encode()
+            await (await outlet(t_replies).send(key=key, value=encode(made)))
+            return self.json({"reply_id": made.reply_id}, status=202)
+
     t_decisions = settings.topic("decisions")
+    t_replies = settings.topic("replies")
     outlets: dict[str, faust.TopicT] = {}
+
+    def outlet(name: str) -> faust.TopicT:
+        found = outlets.get(name)
+        if found is None:
+            found = outlets[name] = app.topic(name, key_type=bytes, value_type=bytes)
+        return found
 
     @app.page("/feeds/{name}")
     class FeedEndpoint(faust.web.View):
@@ -336,6 +361,29 @@ def decision_from(body: Any, warning_id: str, who: str) -> AnalystDecision:
     )
 
 
+MAX_REPLY_CHARS = 5000
+
+
+def reply_from(body: Any, warning_id: str, who: str) -> Reply:
+    """A reply from a request body (``{"text": ...}``), or ``ValueError`` saying what is wrong."""
+    if not isinstance(body, dict) or set(body) != {"text"}:
+        raise ValueError('expected {"text": "..."}')
+    text = body["text"]
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError("a reply needs a text")
+    if len(text) > MAX_REPLY_CHARS:
+        raise ValueError(f"a reply has at most {MAX_REPLY_CHARS} characters")
+    if not WARNING_ID.fullmatch(warning_id):
+        raise ValueError(f"not a warning id: {warning_id!r}")
+    return Reply(
+        reply_id=uuid.uuid4().hex,
+        warning_id=warning_id,
+        text=text.strip(),
+        replied_by=who,
+        at=datetime.now(UTC),
+    )
+
+
 def _summary(warning: Warning) -> dict[str, Any]:
     """What a list of warnings shows of each version."""
     w = warning
@@ -356,4 +404,7 @@ def _summary(warning: Warning) -> dict[str, Any]:
         "reason": w.reason,
         "decided_by": w.decided_by,
         "signals": len(w.evidence),
+        "decide_by": w.decide_by.isoformat() if w.decide_by else None,
+        "reply_by": w.reply_by.isoformat() if w.reply_by else None,
+        "flags": list(w.flags),
     }

@@ -1,17 +1,22 @@
-"""A warning with no new signal for the quiet period is lifted by a clock tick, on the real
-broker, after a kill -9 of the worker that issued it: the time of its last signal is state."""
+"""A warning with no new signal for the quiet period goes under effect evaluation and is then
+lifted by clock ticks, on the real broker, after a kill -9 of the worker that issued it: the
+time of its last signal and the evidence when its measures started are state."""
 
 from __future__ import annotations
 
 import signal
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from cli.producer import kafka_producer
+from detectors.effect import Baseline, evaluate_effect
 from detectors.grading import QUIET_PERIOD
+from detectors.standard import STANDARD
 from lab.faults import Fleet
 from schemas.codec import encode
 from schemas.records import Assessment, Tick
@@ -54,6 +59,11 @@ def test_a_tick_past_the_quiet_period_lifts_the_warning_after_a_kill_9(
             assert all(v["status"] == "active" for v in versions)  # not quiet long enough
             tick(last + QUIET_PERIOD + timedelta(days=2))
             versions = read_until(
+                settings, history, lambda seen: any(v["state"] == "evaluating" for v in seen)
+            )
+            assert all(v["status"] == "active" for v in versions)  # evaluated, not lifted yet
+            tick(last + QUIET_PERIOD + STANDARD.evaluation_period + timedelta(days=2))
+            versions = read_until(
                 settings, history, lambda seen: any(v["status"] == "lifted" for v in seen)
             )
         finally:
@@ -65,9 +75,29 @@ def test_a_tick_past_the_quiet_period_lifts_the_warning_after_a_kill_9(
     (done,) = lifted
     assert (done["change"], done["state"]) == ("lifted", "lifted")
     assert done["version"] == max(v["version"] for v in versions)
-    # dated the end of its quiet period, not the tick: the same bytes whenever it is noticed
-    assert done["updated_time"] == (last + QUIET_PERIOD).isoformat().replace("+00:00", "Z")
+    # dated when the quiet period and the evaluation ended, not by the tick: the same bytes
+    # whenever it is noticed
+    (evaluating,) = [v for v in versions if v["state"] == "evaluating"]
+    assert evaluating["updated_time"] == _z(last + QUIET_PERIOD)
+    assert done["updated_time"] == _z(last + QUIET_PERIOD + STANDARD.evaluation_period)
+    # the effect evaluation, from the evidence when the measures started (the first version)
+    # and at the end, both kept across the kill -9
+    first = min(versions, key=lambda v: v["version"])
+    base = Baseline(
+        datetime.fromisoformat(first["updated_time"]),
+        assessments[0].cluster.first_seen,
+        first["feed_counts"],
+    )
+    final_counts = max(assessments, key=lambda a: a.as_of).cluster.feed_counts
+    at = last + QUIET_PERIOD + STANDARD.evaluation_period
+    expected = orjson.loads(orjson.dumps(evaluate_effect(base, final_counts, at)))
+    assert done["explanation"]["effect"] == expected
+    assert expected["verdict"] in ("effective", "partly effective")  # quiet for 37 days
     # an alert notification's port control is withdrawn with it
     controls = read_until(settings, "controls", lambda seen: False, timeout=5.0)
     final = max(controls, key=lambda c: c["version"])
     assert (final["status"], final["version"]) == ("lifted", done["version"])
+
+
+def _z(at: datetime) -> str:
+    return at.isoformat().replace("+00:00", "Z")

@@ -12,8 +12,9 @@ import pytest
 from detectors.catalogue import Catalogue
 from detectors.decisions import apply_decision
 from detectors.grading import decide as first_version
-from schemas.records import Assessment, Cluster, Decision, Grade, Warning
-from streams.escalation import WarningState, decide, escalate
+from detectors.standard import STANDARD, standard_to_dict
+from schemas.records import Assessment, Cluster, Decision, Grade, StandardChange, Warning
+from streams.escalation import WarningState, adopt_standard, decide, escalate
 
 AS_OF = datetime(2026, 9, 30, 6, 30, tzinfo=UTC)
 AT = AS_OF + timedelta(hours=5)
@@ -170,37 +171,51 @@ def test_a_date_from_the_future_does_not_move_a_partitions_clock() -> None:
     assert clock.saw(AS_OF + timedelta(hours=2)) and clock.event == AS_OF + timedelta(hours=2)
 
 
-def test_a_grade_that_waits_for_approval_is_a_candidate_until_an_analyst_approves(
-    evidenced: Cluster, catalogue: Catalogue, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """With a standard whose grade I waits for approval: the upgrade to I is a candidate and
-    the grade II port control stays in force; approving it publishes it and puts the grade I
-    control in force; a rejected candidate is lifted with its control."""
-    import detectors.grading as grading
+def _approval_from(grade: Grade, table: dict[str, bytes], position: str) -> None:
+    """A grading standard whose grades from ``grade`` wait for approval, adopted by the
+    partition of ``position`` as a worker adopts one from ``riskwire.config``."""
+    std = replace(STANDARD, version=f"test-approval-{grade.value}", approval_from=grade)
+    adopt_standard(StandardChange(standard=standard_to_dict(std)), table, position)
 
-    monkeypatch.setattr(grading, "STANDARD", replace(grading.STANDARD, approval_from=Grade.I))
+
+def test_a_grade_that_waits_for_approval_is_a_candidate_until_an_analyst_approves(
+    evidenced: Cluster, catalogue: Catalogue
+) -> None:
+    """With a standard whose grade I waits for approval: the upgrade to I is a proposal (a
+    candidate) and the grade II port control stays in force; approving it publishes it and puts
+    the grade I control in force. A proposal on a published warning cannot be rejected (regrade
+    it instead); a fresh candidate rejected is lifted."""
     imported = replace(evidenced, origins=("VN",))
     table: dict[str, bytes] = {}
+    _approval_from(Grade.I, table, "assessments:0:0")
     ((issued, control),) = escalate(assessment(imported, 48.0), table, catalogue, "assessments:0:1")
     assert (issued.state, control and control.action) == ("approved", "hold")
+    assert issued.standard_version == "test-approval-I"
     stronger = replace(imported, last_seen=AS_OF + timedelta(days=1))
     ((candidate, none),) = escalate(assessment(stronger, 90.0), table, catalogue, "assessments:0:2")
     assert (candidate.grade, candidate.state, none) == ("I", "candidate", None)
-    versions, result = decide(_decision(candidate, "approve"), table, "decisions:0:1")
+    assert candidate.decide_by == stronger.last_seen + STANDARD.decision_limits[Grade.I]
+    versions, refused = decide(_decision(candidate, "reject"), table, "decisions:0:1")
+    assert versions == [] and not refused.accepted and "regrade it" in refused.reason
+    versions, result = decide(_decision(candidate, "approve"), table, "decisions:0:2")
     ((approved, grade_i),) = versions
     assert result.accepted and (approved.state, approved.change) == ("approved", "approved")
+    assert approved.decide_by is None
     assert grade_i is not None and (grade_i.grade, grade_i.status) == ("I", "active")
     again = replace(stronger, signal_count=9, last_seen=AS_OF + timedelta(days=2))
     made = escalate(assessment(again, 95.0), table, catalogue, "assessments:0:3")
     assert made and all(w.state == "approved" for w, _ in made)  # an update keeps approval
 
     other: dict[str, bytes] = {}
-    escalate(assessment(imported, 48.0), other, catalogue, "assessments:0:1")
-    ((candidate, _),) = escalate(assessment(stronger, 90.0), other, catalogue, "assessments:0:2")
-    versions, result = decide(_decision(candidate, "reject"), other, "decisions:0:1")
-    ((rejected, withdrawn),) = versions
+    _approval_from(Grade.I, other, "assessments:0:0")
+    ((fresh, no_control),) = escalate(
+        assessment(stronger, 90.0), other, catalogue, "assessments:0:1"
+    )
+    assert (fresh.state, no_control) == ("candidate", None)
+    versions, result = decide(_decision(fresh, "reject"), other, "decisions:0:1")
+    ((rejected, nothing),) = versions
     assert (rejected.status, rejected.state, rejected.change) == ("lifted", "rejected", "rejected")
-    assert withdrawn is not None and withdrawn.status == "lifted"
+    assert nothing is None  # a candidate never had a control in force
 
 
 def test_a_re_read_after_a_crash_between_the_two_values_restores_what_the_input_moved(

@@ -18,12 +18,12 @@ from detectors.grading import (
     THRESHOLDS,
     Hold,
     authority_for,
+    clock_steps,
     decide,
     evidence_floor,
     evolve,
     grade_for,
     kind_for,
-    lift,
     measures_for,
     retire,
     warrants_warning,
@@ -39,7 +39,7 @@ from detectors.scoring import (
 from detectors.standard import STANDARD
 from schemas.codec import dumps
 from schemas.records import Assessment, Cluster, Grade, Tick, Warning, WarningKind
-from streams.escalation import escalate, lift_quiet
+from streams.escalation import escalate, on_tick
 from streams.stages import score
 
 AS_OF = datetime(2026, 9, 30, 6, 30, tzinfo=UTC)
@@ -541,26 +541,43 @@ def test_update_when_the_kind_changes(evidenced: Cluster, grade_ii: Warning) -> 
     assert w.measures[0] == "port targeting: hold matching lines"
 
 
-def test_lift_after_the_quiet_period(grade_ii: Warning) -> None:
+def test_quiet_too_long_a_warning_is_evaluated_then_lifted(grade_ii: Warning) -> None:
     last = AS_OF
-    assert timedelta(days=30) == QUIET_PERIOD
-    assert lift(grade_ii, last, last + timedelta(days=29, hours=23)) is None
-    lifted = lift(grade_ii, last, last + timedelta(days=30))
-    assert lifted is not None
-    assert (lifted.status, lifted.change, lifted.version) == ("lifted", "lifted", 2)
+    evaluation = STANDARD.evaluation_period
+    assert timedelta(days=30) == QUIET_PERIOD and timedelta(days=7) == evaluation
+    assert clock_steps(grade_ii, last, last + timedelta(days=29, hours=23)) == []
+    (evaluating,) = clock_steps(grade_ii, last, last + timedelta(days=30))
+    assert (evaluating.status, evaluating.state, evaluating.change) == (
+        "active",
+        "evaluating",
+        "evaluating",
+    )
+    assert evaluating.updated_time == last + QUIET_PERIOD
+    assert clock_steps(evaluating, last, last + timedelta(days=36)) == []
+    (lifted,) = clock_steps(evaluating, last, last + timedelta(days=40))
+    assert (lifted.status, lifted.change, lifted.state, lifted.version) == (
+        "lifted",
+        "lifted",
+        "lifted",
+        3,
+    )
     assert lifted.previous_grade == "II"
-    assert lifted.updated_time == last + timedelta(days=30)
+    assert lifted.updated_time == last + QUIET_PERIOD + evaluation
     assert lifted.start_time == grade_ii.start_time
-    assert lift(lifted, last, last + timedelta(days=90)) is None  # only once
+    assert clock_steps(lifted, last, last + timedelta(days=90)) == []  # only once
+    # one late tick makes both versions, dated as if noticed on time
+    both = clock_steps(grade_ii, last, last + timedelta(days=90))
+    assert [w.change for w in both] == ["evaluating", "lifted"]
+    assert both == [evaluating, lifted]
 
 
 def test_a_lifted_warning_can_be_issued_again(evidenced: Cluster, grade_ii: Warning) -> None:
-    lifted = lift(grade_ii, AS_OF, AS_OF + timedelta(days=31))
-    assert lifted is not None
+    *_, lifted = clock_steps(grade_ii, AS_OF, AS_OF + timedelta(days=38))
+    assert lifted.status == "lifted"
     again = replace(evidenced, last_seen=AS_OF + timedelta(days=40))
     w = decide(lifted, assessment(again, 30.0))
     assert w is not None
-    assert (w.change, w.status, w.grade, w.version) == ("issued", "active", "III", 3)
+    assert (w.change, w.status, w.grade, w.version) == ("issued", "active", "III", 4)
     assert w.start_time == AS_OF + timedelta(days=40)  # a new start
     assert w.peak_grade == "II"
     assert decide(lifted, assessment(again, 5.0)) is None
@@ -812,33 +829,42 @@ def test_escalate_keeps_the_downgrade_clock_in_its_table_across_a_restart(
 def test_quiet_too_long_a_warning_is_lifted_by_a_tick_or_by_its_next_assessment_alike(
     evidenced: Cluster, catalogue: Catalogue
 ) -> None:
-    """Lifting is dated the end of the quiet period, so whether a clock tick or a late report
-    notices it first, the lifted version has the same bytes; the control is withdrawn with it."""
+    """The clock's versions are dated when their deadline passed, so whether a clock tick or a
+    late report notices them first, they have the same bytes; the control is withdrawn with the
+    lift, and the effect evaluation compares the reports a day before and since the measures."""
     imported = replace(evidenced, origins=("CN", "VN"))
-    late = assessment(replace(imported, last_seen=AS_OF + QUIET_PERIOD + timedelta(days=3)), 50.0)
+    gone = QUIET_PERIOD + STANDARD.evaluation_period
+    late = assessment(replace(imported, last_seen=AS_OF + gone + timedelta(days=3)), 50.0)
 
     by_tick: dict[str, bytes] = {}
     escalate(assessment(imported, 48.0), by_tick, catalogue, "assessments:0:1")
     early = Tick(tick=AS_OF + QUIET_PERIOD - timedelta(hours=1))
-    assert lift_quiet(by_tick, early.tick, "assessments:0:2", lambda k: True) == []
-    not_mine = lift_quiet(by_tick, late.as_of, "assessments:0:3", lambda k: False)
+    assert on_tick(by_tick, early.tick, "assessments:0:2", lambda k: True) == []
+    not_mine = on_tick(by_tick, late.as_of, "assessments:0:3", lambda k: False)
     assert not_mine == []  # another partition's tick
-    ((lifted, withdrawn),) = lift_quiet(by_tick, late.as_of, "assessments:0:4", lambda k: True)
+    (evaluating, kept), (lifted, withdrawn) = on_tick(
+        by_tick, late.as_of, "assessments:0:4", lambda k: True
+    )
+    assert (evaluating.state, evaluating.version, kept) == ("evaluating", 2, None)
     assert (lifted.status, lifted.change, lifted.state, lifted.version) == (
         "lifted",
         "lifted",
         "lifted",
-        2,
+        3,
     )
-    assert lifted.updated_time == AS_OF + QUIET_PERIOD
-    assert withdrawn is not None and (withdrawn.status, withdrawn.version) == ("lifted", 2)
-    again = lift_quiet(by_tick, late.as_of, "assessments:0:4", lambda k: True)
-    assert dumps(again) == dumps([(lifted, withdrawn)])  # a tick read again after a crash
+    assert lifted.updated_time == AS_OF + gone
+    effect = lifted.explanation["effect"]
+    assert effect["verdict"] == "effective" and effect["per_day_since"] == 0
+    assert effect["measures_since"] == AS_OF.isoformat()
+    assert withdrawn is not None and (withdrawn.status, withdrawn.version) == ("lifted", 3)
+    again = on_tick(by_tick, late.as_of, "assessments:0:4", lambda k: True)
+    made_by_tick = [(evaluating, kept), (lifted, withdrawn)]
+    assert dumps(again) == dumps(made_by_tick)  # a tick read again after a crash
     after_tick = escalate(late, by_tick, catalogue, "assessments:0:5")
 
     by_report: dict[str, bytes] = {}
     escalate(assessment(imported, 48.0), by_report, catalogue, "assessments:0:1")
     made = escalate(late, by_report, catalogue, "assessments:0:5")
-    assert dumps(made[0]) == dumps((lifted, withdrawn))  # the late report lifts it the same way
-    assert dumps(made[1:]) == dumps(after_tick)  # and is then judged as a new warning
-    assert [w.change for w, _ in made] == ["lifted", "issued"]
+    assert dumps(made[:2]) == dumps(made_by_tick)  # the late report makes them the same way
+    assert dumps(made[2:]) == dumps(after_tick)  # and is then judged as a new warning
+    assert [w.change for w, _ in made] == ["evaluating", "lifted", "issued"]
