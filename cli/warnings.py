@@ -52,12 +52,14 @@ def fetch(settings: Settings, path: str, body: Any = None) -> Any:
 
 
 def format_row(w: dict[str, Any], colour: bool) -> str:
-    """One line per warning (or version): grade in its colour, state, change, product."""
+    """One line per warning (or version): grade in its colour, state, change, product, and
+    what is flagged (a decision or a reply overdue, evidence requested)."""
+    flags = f"  !{', '.join(w['flags'])}" if w.get("flags") else ""
     return (
         f"{w['warning_id']} v{w['version']:<3} {badge(w['grade'], w['colour'], colour)} "
-        f"{w['status']:<6} {w['change']:<10} "
+        f"{w['state']:<10} {w['change']:<13} "
         f"{w['updated_time'][:10]}  {w['kind']:<20} {w['product']} "
-        f"[{w['hazard_class']}] score {w['score']:g}, {w['signals']} signals"
+        f"[{w['hazard_class']}] score {w['score']:g}, {w['signals']} signals{flags}"
     )
 
 
@@ -93,6 +95,22 @@ def show_warning(settings: Settings, warning_id: str, as_json: bool) -> int:
     for measure in w["measures"]:
         print(f"  measure: {measure}")
     print(f"  evidence: {len(w['evidence'])} signals, by feed {w['feed_counts']}")
+    reports = sorted(found.get("reports", []), key=lambda r: r.get("event_time") or "")
+    for r in reports:
+        if r.get("expired"):
+            print(f"    {r['signal_id']}: no longer kept")
+            continue
+        print(
+            f"    {r['event_time'][:16]} {r['feed']:<12} {r.get('region') or '-':<6} "
+            f"{r['signal_id']}: {r['excerpt']}"
+        )
+    if found.get("reports_not_shown"):
+        print(f"    ... and {found['reports_not_shown']} earlier reports not shown")
+    if w.get("flags"):
+        print(f"  flags: {', '.join(w['flags'])}")
+    for label, key in (("decide by", "decide_by"), ("replies until", "reply_by")):
+        if w.get(key):
+            print(f"  {label}: {w[key]}")
     print("history:")
     for version in found["history"]:
         print(f"  {format_row(version, colour_enabled())}")

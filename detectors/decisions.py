@@ -4,7 +4,10 @@ Why a pure module: a decision is refused or applied by the same rules in the wor
 in-memory runner and the tests, and a refusal must say why (it is recorded, never silent).
 
 * ``approve`` / ``reject``: only a candidate waits for approval (``state == "candidate"``);
-  rejecting it lifts it (``state == "rejected"``).
+  rejecting it lifts it (``state == "rejected"``), and the cluster is not warned of again until
+  its evidence has grown by ``update_growth`` (the escalation stage holds that). A proposal on a
+  warning published before cannot be rejected (that would lift the published warning): the
+  analyst regrades it to the grade to keep, or lifts it.
 * ``regrade``: any warning in force, to another grade; kind, authority, measures and title
   follow the new grade. The analyst's grade then holds against automatic changes until the
   cluster's evidence has grown by ``update_growth`` (x1.5 signals) since the decision: evidence

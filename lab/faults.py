@@ -42,14 +42,12 @@ from cli.lag import LagProbe
 from cli.producer import kafka_producer
 from connectors.registry import get_feed
 from lab.sample import FeedRecord, Sample
-from lab.scenario import WorkerProcess, send_reference
+from lab.scenario import Lifecycle, WorkerProcess, send_lifecycle, send_reference
 from lab.verify import Expected, Report, RunOutputs, compare, read_run
-from schemas.codec import dumps, encode
-from schemas.records import Decision, FeedRole, Reply, StandardChange, Tick
-from streams.escalation import cluster_of_warning
+from schemas.records import FeedRole
 from streams.settings import Settings
 from streams.state import clear_namespace
-from streams.topics import CONFIG_KEY, create_topics, feed_topic
+from streams.topics import create_topics, feed_topic
 
 __all__ = [
     "FAULT_MARKER",
@@ -63,7 +61,6 @@ __all__ = [
     "run",
 ]
 
-Lifecycle = Tick | Decision | StandardChange | Reply  # inputs besides the feeds
 FAULT_MARKER = "RISKWIRE-FAULT-RAISE"  # a record whose text holds it makes a stage raise
 
 
@@ -236,23 +233,6 @@ def _produce(
         _wait_read(probe, fleet, TopicPartition(topic, 0), last + 1)
 
 
-def _send_lifecycle(producer: KafkaProducer, settings: Settings, item: Lifecycle) -> None:
-    """A clock tick to every assessments partition; a grading-standard version to the config
-    topic (as ``riskwire standard publish`` sends it); an analyst's decision or a producer's
-    reply to its warning's partition of its topic (as the worker's endpoints send them)."""
-    if isinstance(item, Tick):
-        topic = settings.topic("assessments")
-        for p in sorted(producer.partitions_for(topic) or ()):
-            producer.send(topic, value=encode(item), partition=p)
-    elif isinstance(item, StandardChange):
-        producer.send(settings.topic("config"), key=CONFIG_KEY, value=dumps(item.standard))
-    else:
-        key = cluster_of_warning(item.warning_id).encode()
-        topic = settings.topic("decisions" if isinstance(item, Decision) else "replies")
-        producer.send(topic, key=key, value=encode(item))
-    producer.flush()
-
-
 def lifecycle_order(
     sample: Sample, lifecycle: list[tuple[int, Lifecycle]]
 ) -> list[FeedRecord | Lifecycle]:
@@ -358,7 +338,7 @@ def run(plan: ScenarioRun, sample: Sample, base: Settings, workdir: Path) -> Sce
             _drain(probe, fleet)
             for day, item in plan.lifecycle:
                 if day == index:  # once the day is through every stage
-                    _send_lifecycle(producer, settings, item)
+                    send_lifecycle(producer, settings, item)
                     _drain(probe, fleet)
         outputs = read_run(settings.bootstrap_servers, namespace)
     finally:

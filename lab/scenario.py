@@ -15,6 +15,7 @@ import sys
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime, time
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -24,22 +25,29 @@ from cli.lag import LagProbe
 from cli.producer import kafka_producer, send_all
 from connectors.reference import reference_messages
 from lab.sample import FeedRecord, ReferenceData, Sample
-from schemas.codec import decode
+from lab.sample_types import CST
+from schemas.codec import decode, dumps, encode
 from schemas.records import (
     Assessment,
     Control,
     DeadLetter,
+    Decision,
     Duplicate,
     Grade,
     Instruction,
+    Reply,
     Signal,
+    StandardChange,
+    Tick,
     Warning,
 )
+from streams.escalation import cluster_of_warning
 from streams.settings import Settings
-from streams.topics import feed_topic
+from streams.topics import CONFIG_KEY, feed_topic
 
 __all__ = [
     "IncidentReport",
+    "Lifecycle",
     "Outputs",
     "TopicReader",
     "WorkerProcess",
@@ -47,8 +55,12 @@ __all__ = [
     "produce",
     "read_outputs",
     "replay",
+    "send_lifecycle",
     "send_reference",
 ]
+
+Lifecycle = Tick | Decision | StandardChange | Reply  # inputs besides the feeds
+LIFECYCLE_STATES = ("candidate", "approved", "evaluating", "rejected", "lifted")
 
 T = TypeVar("T")
 
@@ -178,7 +190,8 @@ class Outputs:
         final = self.final_warnings.values()
         now = Counter(w.grade for w in final if w.status == "active")
         peaks = Counter(w.peak_grade or w.grade for w in final)
-        states = Counter(w.status for w in final)
+        states = Counter(w.state for w in final)
+        by_state = ", ".join(f"{s} {states[s]}" for s in LIFECYCLE_STATES if states.get(s))
 
         def by_grade(counts: Counter[str]) -> str:
             return " ".join(f"{g.value}:{counts.get(g.value, 0)}" for g in Grade)
@@ -186,8 +199,7 @@ class Outputs:
         return (
             f"demo: {len(self.signals)} signals, {len(self.duplicates)} duplicates, "
             f"{len(self.dead_letters)} dead letters, {len(self.final_warnings)} warnings "
-            f"(now {by_grade(now)}; peak {by_grade(peaks)}; "
-            f"active {states.get('active', 0)}, lifted {states.get('lifted', 0)}), "
+            f"(now {by_grade(now)}; peak {by_grade(peaks)}; {by_state or 'none'}), "
             f"{len(self.final_controls)} controls, {len(self.final_instructions)} instructions"
         )
 
@@ -209,7 +221,9 @@ def read_outputs(settings: Settings) -> Outputs:
     for attr, (name, cls) in _OUTPUT_TOPICS.items():
         reader = TopicReader(settings, settings.topic(name))
         try:
-            values = (v for v in reader.read_new() if not v.startswith(b'{"tick"'))  # clock ticks
+            values = (  # not the clock ticks and standard versions on assessments
+                v for v in reader.read_new() if not v.startswith((b'{"tick"', b'{"standard"'))
+            )
             getattr(out, attr).extend(decode(cls, v) for v in values)
         finally:
             reader.close()
@@ -223,28 +237,65 @@ def replay(
     on_warning: Callable[[Warning], None] | None = None,
     on_records: Callable[[int], None] | None = None,
     drain_timeout: float = 180.0,
+    first: Iterable[Lifecycle] = (),
+    after_day: Callable[[datetime], Iterable[Lifecycle]] | None = None,
+    last: Iterable[Lifecycle] = (),
 ) -> Outputs:
     """Publish the sample's reference data, then its feeds day by day, draining the pipeline
-    after each day; return its outputs."""
+    after each day; return its outputs. Lifecycle inputs (:data:`Lifecycle`) go in ``first``
+    (before the feeds), after each day (``after_day(end of the day)``, which sees the warning
+    versions through ``on_warning`` first) and ``last``, each drained before the next."""
     producer = kafka_producer(settings)
     probe = LagProbe(settings)
     tail = TopicReader(settings, settings.topic("warnings"))
+
+    def send(items: Iterable[Lifecycle]) -> None:
+        for item in items:
+            send_lifecycle(producer, settings, item)
+            _drain(probe, worker, drain_timeout)
+            surface()
+
+    def surface() -> None:
+        for raw in tail.read_new():
+            if on_warning:
+                on_warning(decode(Warning, raw))
+
     try:
         send_reference(settings, sample.reference)
         _drain(probe, worker, drain_timeout)
-        for _, records in sample.by_day():
+        send(first)
+        for day, records in sample.by_day():
             produce(producer, settings, records)
             if on_records:
                 on_records(len(records))
             _drain(probe, worker, drain_timeout)
-            for raw in tail.read_new():
-                if on_warning:
-                    on_warning(decode(Warning, raw))
+            surface()
+            if after_day:
+                end = datetime.combine(day, time(23, 30), tzinfo=CST)
+                send(after_day(end))
+        send(last)
     finally:
         producer.close()
         probe.close()
         tail.close()
     return read_outputs(settings)
+
+
+def send_lifecycle(producer: KafkaProducer, settings: Settings, item: Lifecycle) -> None:
+    """A clock tick to every assessments partition; a grading-standard version to the config
+    topic (as ``riskwire standard publish`` sends it); an analyst's decision or a producer's
+    reply to its warning's partition of its topic (as the worker's endpoints send them)."""
+    if isinstance(item, Tick):
+        topic = settings.topic("assessments")
+        for p in sorted(producer.partitions_for(topic) or ()):
+            producer.send(topic, value=encode(item), partition=p)
+    elif isinstance(item, StandardChange):
+        producer.send(settings.topic("config"), key=CONFIG_KEY, value=dumps(item.standard))
+    else:
+        key = cluster_of_warning(item.warning_id).encode()
+        topic = settings.topic("decisions" if isinstance(item, Decision) else "replies")
+        producer.send(topic, key=key, value=encode(item))
+    producer.flush()
 
 
 def _drain(probe: LagProbe, worker: WorkerProcess | None, timeout: float) -> None:

@@ -354,6 +354,7 @@ class Reply:
     text: str
     replied_by: str
     at: datetime
+    enterprise: str | None = None  # the replying partner's enterprise id
     schema_version: int = 1
 
 

@@ -83,10 +83,18 @@ def cluster_of_warning(warning_id: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Pin:
-    """An analyst's grade, holding until the cluster has ``until`` signals."""
+    """An analyst's grade, holding until the cluster has ``until`` signals; :data:`REJECTED`:
+    no warning at all (a rejected candidate is not raised again on the same evidence)."""
 
     grade: str
     until: float
+
+
+REJECTED = ""  # the grade of a Pin that holds a rejection
+
+
+def _rejected(warning: Warning | None) -> bool:
+    return warning is not None and warning.state == "rejected"
 
 
 def standard_in_force(warnings: State, position: str | None) -> GradingStandard:
@@ -147,9 +155,9 @@ def escalate(
         return again[0]
     versions = _clocked(stored, assessment.as_of, std)
     previous = versions[-1][0] if versions else stored.warning
-    hold, pin = (
-        (None, None) if previous and previous.status != "active" else (stored.hold, stored.pin)
-    )
+    ended = previous is not None and previous.status != "active"
+    hold = None if ended else stored.hold
+    pin = None if ended and not _rejected(previous) else stored.pin
     if cluster.merged_into is not None:
         warning = retire(previous, cluster, std) if previous else None
     else:
@@ -166,7 +174,7 @@ def escalate(
     changes: dict[str, Any] = {
         "warning": previous,
         "hold": hold,
-        "pin": pin if active else None,
+        "pin": pin if active or _rejected(previous) else None,
         "base": _baseline(stored.base, previous, cluster) if active else None,
         **(_live(stored, previous, assessment, catalogue, std) if active else _gone()),
     }
@@ -274,9 +282,9 @@ def decide(
     versions: list[Version] = [(warning, control)]
     active = warning.status == "active"
     pin = None
-    if decision.action == "regrade":
+    if decision.action in ("regrade", "reject"):  # holds until the evidence grows materially
         growth = std.update_growth * max(1, len(warning.evidence))
-        pin = Pin(warning.grade, growth)
+        pin = Pin(warning.grade if decision.action == "regrade" else REJECTED, growth)
     changes: dict[str, Any] = {"warning": warning, "hold": None, "pin": pin}
     if decision.action == "extend":  # the quiet period starts again from the decision
         changes["seen"] = max(stored.seen or decision.at, decision.at)
@@ -317,6 +325,7 @@ def reply(answer: Reply, warnings: State, position: str | None = None) -> list[V
         state = "no such warning" if w is None else f"{w.state} {w.kind}, no reply window open"
         raise ValueError(f"a reply to {answer.warning_id}: {state}")
     text = " ".join(answer.text.split())[:REPLY_EXCERPT]
+    of = f" (enterprise {answer.enterprise})" if answer.enterprise else ""
     version = replace(
         w,
         version=w.version + 1,
@@ -324,7 +333,7 @@ def reply(answer: Reply, warnings: State, position: str | None = None) -> list[V
         replies=w.replies + 1,
         flags=tuple(f for f in w.flags if f != "reply overdue"),
         updated_time=max(w.updated_time, answer.at),
-        reason=f"reply {answer.reply_id} from {answer.replied_by}: {text}",
+        reason=f"reply {answer.reply_id} from {answer.replied_by}{of}: {text}",
         decided_by=answer.replied_by,
         standard_version=std.version,
         previous_grade=w.grade,

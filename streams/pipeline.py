@@ -261,6 +261,7 @@ def build_pipeline(settings: Settings) -> Pipeline:
             await duplicates.send(key=signal.signal_id.encode(), value=encode(duplicate))
             return
         await unique.send(key=event.key, value=event.value)
+        await state.put_report(signal)  # what an analyst reads of the evidence
         if signal.is_declaration:
             await declarations.send(key=signal.signal_id.encode(), value=event.value)
 
@@ -340,12 +341,15 @@ def build_pipeline(settings: Settings) -> Pipeline:
     async def publish(versions: list[tuple[Warning, Control | None]]) -> None:
         # The decision is taken (and the table written) once; only the side effects below are
         # retried, so a Redis outage here cannot make the retry see its own warning as old news.
+        made: dict[str, int] = {}  # the newest version of each warning among these
+        for warning, _ in versions:
+            made[warning.warning_id] = max(made.get(warning.warning_id, 0), warning.version)
         for warning, control in versions:
             body = encode(warning)
             await history.send(key=warning.warning_id.encode(), value=body)
             latest = escalation.latest_version(tables.warnings, warning.warning_id)
-            if warning.version < latest:  # a re-read replaying a version a newer one followed:
-                continue  # into the history, never over the newer one on the compacted topics
+            if latest > made[warning.warning_id]:  # a re-read replaying versions a newer one
+                continue  # followed: into the history, never over it on the compacted topics
             await warnings.send(key=warning.warning_id.encode(), value=body)
             await until_redis_answers("escalate", _call(state.put_warning, warning))
             if control is not None:

@@ -20,8 +20,9 @@ Keys are prefixed with the namespace, so several pipelines (and tests) share one
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import timedelta
+from typing import Any
 
 import redis
 import redis.asyncio as aioredis
@@ -29,10 +30,17 @@ import redis.asyncio as aioredis
 from connectors.reference import ReferenceUpdate
 from detectors.dedup import RESENT, SAME_CONTENT, Verdict
 from detectors.targeting import Reference
-from schemas.codec import decode, encode
+from schemas.codec import decode, dumps, encode, loads
 from schemas.records import Control, DecisionResult, Signal, Warning
 
-__all__ = ["RedisState", "apply_reference", "clear_namespace", "store_reference"]
+__all__ = [
+    "EXCERPT_CHARS",
+    "RedisState",
+    "apply_reference",
+    "clear_namespace",
+    "excerpt",
+    "store_reference",
+]
 
 _EXACT_LUA = """
 local seen = redis.call('GET', KEYS[1])
@@ -92,6 +100,15 @@ return 1
 """
 
 
+EXCERPT_CHARS = 160  # of a report's text, in an analyst's view of a warning
+
+
+def excerpt(text: str) -> str:
+    """The start of a report's text, whitespace folded, cut at :data:`EXCERPT_CHARS`."""
+    folded = " ".join(text.split())
+    return folded if len(folded) <= EXCERPT_CHARS else folded[: EXCERPT_CHARS - 1] + "…"
+
+
 class RedisState:
     """Async access to riskwire's Redis keys for one namespace."""
 
@@ -134,6 +151,29 @@ class RedisState:
         dup_of = dup.decode() if isinstance(dup, bytes) else str(dup)
         reason = _REASONS.get(code.decode() if isinstance(code, bytes) else str(code), "")
         return Verdict(dup_of or None, reason)
+
+    async def put_report(self, signal: Signal) -> None:
+        """Keep what an analyst reads of a unique report (feed, time, region, product, a text
+        excerpt) for ``warnings show``, as long as the exact-duplicate index keeps it."""
+        report = {
+            "signal_id": signal.signal_id,
+            "feed": signal.feed,
+            "event_time": signal.event_time,
+            "region": signal.region,
+            "product": signal.product_name,
+            "excerpt": excerpt(signal.text),
+        }
+        await self.client.set(f"{self.ns}:report:{signal.signal_id}", dumps(report), ex=self.ttl)
+
+    async def reports(self, signal_ids: Sequence[str]) -> list[dict[str, Any]]:
+        """The reports kept of ``signal_ids``, in that order; an expired one says so."""
+        if not signal_ids:
+            return []
+        found = await self.client.mget([f"{self.ns}:report:{i}" for i in signal_ids])
+        return [
+            loads(raw) if raw else {"signal_id": i, "expired": True}
+            for i, raw in zip(signal_ids, found, strict=True)
+        ]
 
     async def put_warning(self, warning: Warning) -> None:
         """Record a version of a warning in the view: every version, and the latest."""

@@ -7,7 +7,7 @@ endpoint               answer                                                   
 ``GET /ready``         ``200`` with the readiness details when ready, else ``503``  read
 ``POST /feeds/<name>`` records of a feed (:mod:`streams.feed_endpoint`)            feed_writer
 ``GET /warnings``      the latest version of each warning (``?status=active``)      analyst
-``GET /warnings/<id>`` one warning by its id: latest version and its history        analyst
+``GET /warnings/<id>`` one warning by its id: latest version, history, its reports    analyst
 ``POST /warnings/<id>/decisions``  approve, reject, regrade or lift (``202``)      analyst
 ``GET /decisions/<id>``  what became of a decision: applied or refused, and why     analyst
 ``POST /warnings/<id>/replies``  a producer's reply to a notice (``202``)          partner
@@ -154,10 +154,14 @@ def install_web(
             versions = await state.warning_versions(warning_id)
             if not versions:
                 return self.json({"error": f"no warning {warning_id!r}"}, status=404)
+            latest = versions[-1]
+            shown = latest.evidence[-MAX_REPORTS_SHOWN:]  # ids sort by feed, then source id
             return self.json(
                 {
-                    "warning": to_dict(versions[-1]),
+                    "warning": to_dict(latest),
                     "history": [_summary(w) for w in versions],
+                    "reports": await state.reports(shown),
+                    "reports_not_shown": len(latest.evidence) - len(shown),
                 }
             )
 
@@ -209,8 +213,9 @@ def install_web(
                 why = "replies record who replied: configure API tokens (RISKWIRE_TOKENS)"
                 return self.json({"error": why}, status=403)
             try:
+                who = decision.principal
                 made = reply_from(
-                    orjson.loads(await request.read()), warning_id, decision.principal.name
+                    orjson.loads(await request.read()), warning_id, who.name, who.enterprise
                 )
             except (orjson.JSONDecodeError, ValueError) as exc:
                 return self.json({"error": str(exc)}, status=400)
@@ -362,9 +367,10 @@ def decision_from(body: Any, warning_id: str, who: str) -> AnalystDecision:
 
 
 MAX_REPLY_CHARS = 5000
+MAX_REPORTS_SHOWN = 200  # of a warning's evidence, with feed, time, region and an excerpt
 
 
-def reply_from(body: Any, warning_id: str, who: str) -> Reply:
+def reply_from(body: Any, warning_id: str, who: str, enterprise: str | None = None) -> Reply:
     """A reply from a request body (``{"text": ...}``), or ``ValueError`` saying what is wrong."""
     if not isinstance(body, dict) or set(body) != {"text"}:
         raise ValueError('expected {"text": "..."}')
@@ -381,6 +387,7 @@ def reply_from(body: Any, warning_id: str, who: str) -> Reply:
         text=text.strip(),
         replied_by=who,
         at=datetime.now(UTC),
+        enterprise=enterprise,
     )
 
 

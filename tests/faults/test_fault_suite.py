@@ -27,13 +27,14 @@ import pytest
 
 from cli.embedded import EmbeddedBroker, ensure_redis
 from detectors.catalogue import load_catalogue
+from detectors.standard import STANDARD, standard_to_dict
 from detectors.targeting import Reference
 from lab import faults
 from lab.offline import run_offline
 from lab.sample import Sample, generate
 from lab.sample_types import CST
 from lab.verify import Expected, Report, compare, format_table, offline_outputs
-from schemas.records import Decision, Tick
+from schemas.records import Decision, Grade, Reply, StandardChange, Tick, Warning
 from streams.settings import Settings
 
 SEED = 7
@@ -41,42 +42,85 @@ PARALLEL = int(os.environ.get("RISKWIRE_FAULT_PARALLEL", "3"))
 OUT = Path("var/faults")
 
 
-def _lifecycle(sample: Sample, reference: Reference) -> list[tuple[int, Tick | Decision]]:
-    """The same lifecycle inputs for every scenario: an analyst regrades the first warning at
-    the end of the day after it was issued, and a clock tick 31 days after the last record lifts
-    every warning still in force."""
+APPROVAL = replace(STANDARD, version="fault-suite-approval", approval_from=Grade.IV)
+Plan = list[tuple[int, faults.Lifecycle]]
+
+
+def _lifecycle(sample: Sample, reference: Reference) -> Plan:
+    """The same lifecycle inputs for every scenario, each planned on an in-memory run of the
+    plan so far (so it decides on the version then in force):
+
+    * after the first day, a grading-standard version whose every grade waits for approval,
+      published on ``riskwire.config``;
+    * the analyst approves the first candidate, rejects the second and regrades the third (to
+      grade IV: a notice), each at the end of the day after it was issued;
+    * the producers of the first published notice reply to it;
+    * a week before the end, a version whose grades I-II only wait for approval;
+    * a clock tick past the last record's quiet period and effect evaluation lifts every
+      warning still in force.
+    """
     dates = [d for d, _ in sample.by_day()]
-    run = run_offline(faults.wave_order(sample), load_catalogue(), reference)
-    first = run.warnings[0]
-    issued = dates.index(first.updated_time.astimezone(CST).date())
-    day = issued + 1
-    # the version in force once that day is through: versions are dated by their input's time
-    latest = max(
-        (
-            w
-            for w in run.warnings
-            if w.warning_id == first.warning_id
-            and w.updated_time.astimezone(CST).date() <= dates[day]
-        ),
-        key=lambda w: w.version,
+    plan: Plan = [(0, StandardChange(standard=standard_to_dict(APPROVAL)))]
+
+    def versions() -> list[Warning]:
+        order = faults.lifecycle_order(sample, plan)
+        return run_offline(order, load_catalogue(), reference).warnings
+
+    def day_of(at: datetime) -> int:
+        return dates.index(at.astimezone(CST).date())
+
+    def latest(warning_id: str, day: int, made: list[Warning]) -> Warning:
+        """The version in force once ``day`` is through (versions are dated by their input)."""
+        return max(
+            (
+                w
+                for w in made
+                if w.warning_id == warning_id
+                and w.updated_time.astimezone(CST).date() <= dates[day]
+            ),
+            key=lambda w: w.version,
+        )
+
+    def decision(target: Warning, day: int, action: str, **kw: str) -> tuple[int, Decision]:
+        return day, Decision(
+            decision_id=f"fault-suite-{action}",
+            warning_id=target.warning_id,
+            version=target.version,
+            action=action,
+            reason=f"fault suite: an analyst decides to {action}",
+            decided_by="fault-suite",
+            at=datetime.combine(dates[day], time(23, 30), tzinfo=CST),
+            **kw,  # type: ignore[arg-type]
+        )
+
+    made = versions()
+    fresh = [w.warning_id for w in made if w.version == 1 and w.state == "candidate"]
+    for warning_id, action in zip(fresh, ("approve", "reject", "regrade"), strict=False):
+        made = versions()
+        day = day_of(next(w for w in made if w.warning_id == warning_id).updated_time) + 1
+        target = latest(warning_id, day, made)
+        grade = {"grade": "IV" if target.grade != "IV" else "III"} if action == "regrade" else {}
+        plan.append(decision(target, day, action, **grade))
+    lax = replace(STANDARD, version="fault-suite-approval-from-II", approval_from=Grade.II)
+    plan.append((len(dates) - 7, StandardChange(standard=standard_to_dict(lax))))
+    made = versions()
+    notice = next(w for w in made if w.reply_by is not None)
+    day = day_of(notice.updated_time) + 1
+    answer = Reply(
+        reply_id="fault-suite-reply",
+        warning_id=notice.warning_id,
+        text="fault suite: the producer withdrew the batch and reports back",
+        replied_by="fault-suite-producer",
+        at=datetime.combine(dates[day], time(23, 40), tzinfo=CST),
     )
-    decision = Decision(
-        decision_id="fault-suite-regrade",
-        warning_id=latest.warning_id,
-        version=latest.version,
-        action="regrade",
-        grade="II" if latest.grade != "II" else "I",
-        reason="fault suite: an analyst regrades the first warning",
-        decided_by="fault-suite",
-        at=datetime.combine(dates[day], time(23, 30), tzinfo=CST),
-    )
+    plan.append((day, answer))
     end = max(r.event_time for r in sample.records)
-    return [(day, decision), (len(dates) - 1, Tick(tick=end + timedelta(days=31)))]
+    gone = APPROVAL.quiet_period + APPROVAL.evaluation_period + timedelta(days=1)
+    plan.append((len(dates) - 1, Tick(tick=end + gone)))
+    return sorted(plan, key=lambda item: item[0])
 
 
-def _plans(
-    sample: Sample, lifecycle: list[tuple[int, Tick | Decision]]
-) -> list[faults.ScenarioRun]:
+def _plans(sample: Sample, lifecycle: Plan) -> list[faults.ScenarioRun]:
     rng = random.Random(SEED)
     days = len(list(sample.by_day()))
     restarts = faults.ScenarioRun("restarts")
@@ -159,8 +203,8 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Repo
     ]
     final = {w.warning_id: w for w in offline.warnings}  # versions come in order
     out["in-memory runner"].details["lifecycle"] = [
-        *(f"{w.warning_id} v{w.version} {w.change} by {w.decided_by}" for w in offline.warnings
-          if w.change in ("regraded", "lifted")),
+        *(f"{w.warning_id} v{w.version} {w.change} ({w.state}) by {w.decided_by}"
+          for w in offline.warnings if w.decided_by != "riskwire" or w.state != "approved"),
         *(f"{r.decision_id}: {r.accepted} {r.reason}" for r in offline.decision_results),
         *(f"{i} ends {w.status}" for i, w in sorted(final.items())),
     ]  # fmt: skip
@@ -225,15 +269,19 @@ def test_the_in_memory_runner_gives_the_workers_outputs(reports: dict[str, Repor
     assert report.signals == reports["clean"].signals
 
 
-def test_an_analysts_regrade_and_a_clock_tick_went_through_the_lifecycle(
-    reports: dict[str, Report],
-) -> None:
+def test_the_lifecycle_went_through_every_state(reports: dict[str, Report]) -> None:
     """The lifecycle inputs every scenario gets: the worker's outputs equal the in-memory
-    runner's (above), whose lifecycle is this: the first warning regraded by the analyst, then
-    every warning lifted by the final tick, each once."""
+    runner's (above), whose lifecycle is this: a new grading standard makes every grade a
+    candidate; the analyst approves one, rejects one and regrades one; a notice is replied to;
+    warnings go under effect evaluation and are lifted by the final tick, each once."""
     lines = reports["in-memory runner"].details["lifecycle"]
-    assert any(" regraded by fault-suite" in line for line in lines), lines
-    assert any(line.startswith("fault-suite-regrade: True") for line in lines), lines
+    for made in ("approved (approved)", "rejected (rejected)", "regraded (approved)"):
+        assert any(f" {made} by fault-suite" in line for line in lines), (made, lines)
+    assert any(" replied " in line and "by fault-suite-producer" in line for line in lines)
+    assert any(" (candidate) by riskwire" in line for line in lines), lines
+    assert any(" evaluating (evaluating) by riskwire" in line for line in lines), lines
+    for action in ("approve", "reject", "regrade"):
+        assert any(line.startswith(f"fault-suite-{action}: True") for line in lines), lines
     ends = [line for line in lines if " ends " in line]
     assert ends and all(line.endswith("ends lifted") for line in ends), lines
 

@@ -16,7 +16,7 @@ from streams.state import clear_namespace
 SUMMARY = re.compile(
     r"^demo: (\d+) signals, (\d+) duplicates, (\d+) dead letters, (\d+) warnings "
     r"\(now I:(\d+) II:(\d+) III:(\d+) IV:(\d+); peak I:(\d+) II:(\d+) III:(\d+) IV:(\d+); "
-    r"active (\d+), lifted (\d+)\), (\d+) controls, (\d+) instructions$"
+    r"([a-z ,0-9]+)\), (\d+) controls, (\d+) instructions$"
 )
 
 
@@ -38,13 +38,31 @@ def test_demo_ends_with_the_summary_line_and_exit_0(redis_url: str, tmp_path: Pa
     lines = done.stdout.strip().splitlines()
     match = SUMMARY.match(lines[-1])
     assert match, f"last line is not the summary: {lines[-1]!r}"
-    signals, dups, dead, warnings, *now, pi, pii, piii, piv, active, lifted = map(
-        int, match.groups()[:-2]
-    )
-    controls, instructions = map(int, match.groups()[-2:])
-    assert warnings == pi + pii + piii + piv == active + lifted == 3  # the planted incidents
-    assert sum(now) == active
-    assert pi == 3 and now[0] < 3  # all three peak at grade I; evidence that thins lowers some
+    groups = match.groups()
+    signals, dups, dead, warnings, *now = map(int, groups[:8])
+    peaks = list(map(int, groups[8:12]))
+    states = {state: int(n) for n, state in (p.split()[::-1] for p in groups[12].split(", "))}
+    controls, instructions = map(int, groups[-2:])
+    assert warnings == sum(peaks) == sum(states.values()) == 3  # the planted incidents
+    assert peaks[0] == 3  # all three peak at grade I
+    # the scripted analyst rejected, regraded and approved candidates; a quiet month and a
+    # week after the last record, every warning was evaluated and lifted
+    assert states == {"lifted": 3}, states
+    assert sum(now) == 0
+    for made in ("analyst: approve", "analyst: regrade to grade", "analyst: reject"):
+        assert made in done.stdout, made
+    changes = [line.split()[3:5] for line in lines if line[:4].isdigit()]
+    for change, state in (
+        ("issued", "candidate"),
+        ("rejected", "rejected"),
+        ("approved", "approved"),
+        ("regraded", "approved"),
+        ("upgraded", "candidate"),
+        ("downgraded", "approved"),
+        ("evaluating", "evaluating"),
+        ("lifted", "lifted"),
+    ):
+        assert [change, state] in changes, (change, state, changes)
     assert signals > 1000 and dups > 0 and dead > 0 and controls > 0 and instructions > 0
     assert "MISSED" not in done.stdout
     assert "warnings from noise alone" not in done.stdout

@@ -21,10 +21,10 @@ from aiohttp.test_utils import TestClient, TestServer
 from cli.warnings import list_warnings, show_warning
 from detectors.catalogue import load_catalogue
 from schemas.errors import ConfigError
-from schemas.records import Warning
+from schemas.records import Signal, Warning
 from streams.pipeline import create_app
 from streams.settings import Settings
-from streams.state import RedisState, clear_namespace
+from streams.state import EXCERPT_CHARS, RedisState, clear_namespace
 from streams.web import install_web
 
 ANALYST = "analyst-token-0123456789"
@@ -38,6 +38,16 @@ TOKENS = orjson.dumps(
     }
 ).decode()
 T0 = datetime(2026, 9, 12, 8, tzinfo=UTC)
+REPORT = Signal(
+    signal_id="complaints:C1",
+    feed="complaints",
+    source_id="C1",
+    event_time=T0,
+    ingest_time=T0,
+    product_name="乐途儿童滑板车",
+    text="孩子玩滑板车时折叠处夹到手指，\n流了很多血。" * 12,
+    region="上海",
+)
 
 
 def _version(warning_id: str, version: int, grade: str, colour: str, **kw: Any) -> Warning:
@@ -82,6 +92,7 @@ async def served(redis_url: str) -> AsyncIterator[tuple[TestClient[Any, Any], Se
     for version in [*scooter, heater]:
         await state.put_warning(version)
     await state.put_warning(scooter[0])  # version 1 read again after a crash
+    await state.put_report(REPORT)  # the other report of W-aaa's evidence is not kept
     app = create_app(settings)
     install_web(app, settings, load_catalogue(), state, lambda: {"ready": True})
     app.web.init_server()
@@ -127,6 +138,16 @@ async def test_one_warning_by_its_id_with_its_history(
         (1, "version 1"),
         (2, "version 2"),
     ]
+    # the reports behind it: feed, time, region and a text excerpt (whitespace folded, cut)
+    first, second = body["reports"]
+    assert (first["signal_id"], first["feed"], first["region"]) == (
+        "complaints:C1",
+        "complaints",
+        "上海",
+    )
+    assert first["excerpt"].startswith("孩子玩滑板车时折叠处夹到手指， 流了很多血。")
+    assert len(first["excerpt"]) == EXCERPT_CHARS and first["excerpt"].endswith("…")
+    assert second == {"signal_id": "injuries:I1", "expired": True}
     missing = await client.get("/warnings/W-nope", headers=_auth(ANALYST))
     assert missing.status == 404 and "W-nope" in (await missing.json())["error"]
 
@@ -152,6 +173,8 @@ async def test_the_command_line_reads_through_the_endpoint(
     assert listed.splitlines()[0].startswith("W-aaa v2") and "2 warnings" in listed
     shown = await asyncio.to_thread(run, show_warning, "W-aaa", False)
     assert "why: version 1" in shown and "measure: port targeting" in shown
+    assert "complaints   上海     complaints:C1: 孩子玩滑板车" in shown
+    assert "injuries:I1: no longer kept" in shown
     as_json = orjson.loads(await asyncio.to_thread(run, show_warning, "W-aaa", True))
     assert as_json["warning"]["warning_id"] == "W-aaa"
 

@@ -215,3 +215,19 @@ def test_effect_is_judged_by_reports_a_day_before_and_since_the_measures() -> No
         "not effective"
     )
     assert evaluate_effect(base, {}, AS_OF)["verdict"] == "too early"
+
+
+def test_a_rejected_candidate_is_not_raised_again_until_the_evidence_grows(
+    evidenced: Cluster, catalogue: Catalogue
+) -> None:
+    table: dict[str, bytes] = {}
+    adopt(replace(STANDARD, approval_from=Grade.IV), table)
+    ((candidate, _),) = escalate(assessment(evidenced, 48.0), table, catalogue, "assessments:0:1")
+    at = AS_OF + timedelta(hours=1)
+    ((rejected, _),), result = decide(analyst(candidate, "reject", at), table, "decisions:0:1")
+    assert result.accepted and rejected.state == "rejected"
+    same = replace(evidenced, last_seen=AS_OF + timedelta(hours=2), signal_count=7)
+    assert escalate(assessment(same, 48.0), table, catalogue, "assessments:0:2") == []
+    grown = replace(evidenced, last_seen=AS_OF + timedelta(hours=3), signal_count=8)
+    ((again, _),) = escalate(assessment(grown, 48.0), table, catalogue, "assessments:0:3")
+    assert (again.change, again.state, again.version) == ("issued", "candidate", 3)
