@@ -145,12 +145,14 @@ def _cmd_topics(args: argparse.Namespace) -> int:
 
 
 def _cmd_warnings(args: argparse.Namespace) -> int:
-    from cli.warnings import decide_warning, list_warnings, show_warning
+    from cli.warnings import decide_warning, list_warnings, show_warning, watch_warnings
     from streams.settings import Settings
 
     settings = Settings.from_env()
     if args.action == "list":
         return list_warnings(settings, args.status, args.json)
+    if args.action == "watch":
+        return watch_warnings(settings, args.every)
     if not args.warning_id:
         raise ConfigError(
             f"warnings {args.action} needs a warning id (see: riskwire warnings list)"
@@ -385,9 +387,10 @@ def build_parser() -> argparse.ArgumentParser:
     topics.set_defaults(func=_cmd_topics)
 
     warnings = sub.add_parser(
-        "warnings", help="list warnings, show one with its history, or decide on one"
+        "warnings", help="list or watch warnings, show one with its history, or decide on one"
     )
-    warnings.add_argument("action", choices=["list", "show", "decide"])
+    warnings.add_argument("action", choices=["list", "watch", "show", "decide"])
+    warnings.add_argument("--every", type=float, default=2.0, help="watch: seconds between looks")
     warnings.add_argument("warning_id", nargs="?", help="show, decide: the warning's id (W-...)")
     warnings.add_argument("decision", nargs="?", choices=ACTIONS, help="decide")
     warnings.add_argument("--grade", choices=["I", "II", "III", "IV"], help="regrade: to this")

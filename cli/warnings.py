@@ -1,5 +1,6 @@
-"""``riskwire warnings list|show ID``: what an analyst sees of the warnings, through a worker's
-authenticated endpoint (``GET /warnings``, ``GET /warnings/<id>``), never straight off a topic.
+"""``riskwire warnings list|watch|show ID|decide``: what an analyst sees of the warnings,
+through a worker's authenticated endpoint (``GET /warnings``, ``GET /warnings/<id>``), never
+straight off a topic.
 
 The worker is ``RISKWIRE_API_URL`` (default: this machine's worker, ``RISKWIRE_WEB_PORT``);
 the token is ``RISKWIRE_API_TOKEN`` (an ``analyst`` or ``admin`` token when tokens are set).
@@ -20,7 +21,14 @@ from cli.colour import badge, colour_enabled
 from schemas.errors import ConfigError
 from streams.settings import Settings
 
-__all__ = ["decide_warning", "fetch", "format_row", "list_warnings", "show_warning"]
+__all__ = [
+    "decide_warning",
+    "fetch",
+    "format_row",
+    "list_warnings",
+    "show_warning",
+    "watch_warnings",
+]
 
 
 def _base_url(settings: Settings) -> str:
@@ -73,6 +81,40 @@ def list_warnings(settings: Settings, status: str | None, as_json: bool) -> int:
     for w in found:
         print(format_row(w, colour_enabled()))
     print(f"{len(found)} warnings")
+    return 0
+
+
+def watch_warnings(
+    settings: Settings,
+    every: float = 2.0,
+    rounds: int | None = None,
+    sleep: Any = time.sleep,
+) -> int:
+    """Print every warning once, then each new version as it comes (polling ``GET /warnings``
+    every ``every`` seconds; ``rounds``: stop after that many polls, for tests). A version
+    seen is never printed twice; a worker that stops answering is waited for, and said so."""
+    shown: dict[str, int] = {}
+    colour = colour_enabled()
+    down = False
+    polls = 0
+    while rounds is None or polls < rounds:
+        polls += 1
+        try:
+            found = fetch(settings, "/warnings")["warnings"]
+        except ConfigError as exc:
+            if "401" in str(exc) or "403" in str(exc):
+                raise
+            if not down:
+                print(f"waiting for the worker: {exc}", flush=True)
+            down = True
+            sleep(every)
+            continue
+        down = False
+        for w in sorted(found, key=lambda w: (w["updated_time"], w["warning_id"])):
+            if shown.get(w["warning_id"], 0) < w["version"]:
+                shown[w["warning_id"]] = w["version"]
+                print(format_row(w, colour), flush=True)
+        sleep(every)
     return 0
 
 

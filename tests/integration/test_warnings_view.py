@@ -18,7 +18,7 @@ import pytest
 import redis
 from aiohttp.test_utils import TestClient, TestServer
 
-from cli.warnings import list_warnings, show_warning
+from cli.warnings import list_warnings, show_warning, watch_warnings
 from detectors.catalogue import load_catalogue
 from schemas.errors import ConfigError
 from schemas.records import Signal, Warning
@@ -175,6 +175,9 @@ async def test_the_command_line_reads_through_the_endpoint(
     assert "why: version 1" in shown and "measure: port targeting" in shown
     assert "complaints   上海     complaints:C1: 孩子玩滑板车" in shown
     assert "injuries:I1: no longer kept" in shown
+    watched = await asyncio.to_thread(run, watch_warnings, 0.0, 2, lambda _: None)
+    # oldest change first; the second look prints nothing again
+    assert [line.split()[:2] for line in watched.splitlines()] == [["W-bbb", "v1"], ["W-aaa", "v2"]]
     as_json = orjson.loads(await asyncio.to_thread(run, show_warning, "W-aaa", True))
     assert as_json["warning"]["warning_id"] == "W-aaa"
 
