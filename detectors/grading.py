@@ -174,6 +174,10 @@ def _build(
         category=cluster.category,
         hazard_class=cluster.hazard_class,
         scope_regions=tuple(sorted(cluster.region_counts)),
+        enterprises=tuple(sorted(cluster.enterprises)),
+        origins=tuple(sorted(cluster.origins)),
+        hs_codes=tuple(sorted(cluster.hs_codes)),
+        recurrence_of=previous.recurrence_of if previous and previous.status == "active" else (),
         warning_items=_items(assessment),
         measures=measures_for(grade, kind, std),
         start_time=previous.start_time

@@ -33,6 +33,7 @@ from schemas.records import (
     Warning,
 )
 from streams import flow
+from streams.topics import partition_of
 
 __all__ = ["OfflineRun", "run_offline"]
 
@@ -57,12 +58,14 @@ def run_offline(
     catalogue: Catalogue,
     reference: Reference,
     state: flow.FlowState | None = None,
+    partitions: int = 1,
 ) -> OfflineRun:
     """Push ``records`` through :mod:`streams.flow`, step by step, in the given order, with
     ``state`` as the tables (new dicts by default). A :class:`Tick`, a grading-standard version
     (:class:`StandardChange`), an analyst's :class:`Decision` or a producer's :class:`Reply`
     among the records is applied where it stands, as the worker applies one read after the
-    records before it."""
+    records before it. ``partitions``: of the worker's assessments topic, for what is looked
+    for within a partition (recurrence), so that a run matches a worker's byte for byte."""
     run = OfflineRun()
     exact = MemoryExactIndex()
     if state is None:
@@ -110,5 +113,10 @@ def run_offline(
             run.clusters[changed.cluster_id] = changed
             assessment = flow.score(changed, catalogue)
             run.assessments.append(assessment)
-            publish(flow.escalate(assessment, state, catalogue, position))
+            home = partition_of(changed.cluster_id, partitions)
+
+            def owns(cluster_id: str, home: int = home) -> bool:
+                return partition_of(cluster_id, partitions) == home
+
+            publish(flow.escalate(assessment, state, catalogue, position, owns))
     return run

@@ -325,6 +325,10 @@ class Warning:
     reply_by: datetime | None = None  # a notice: producers may reply until then
     replies: int = 0  # replies received to this notice
     flags: tuple[str, ...] = ()  # "decision overdue", "reply overdue", "evidence requested"
+    enterprises: tuple[str, ...] = ()  # scope: the enterprises named by its reports
+    origins: tuple[str, ...] = ()  # scope: countries of origin of the goods
+    hs_codes: tuple[str, ...] = ()  # scope: HS codes of the goods declared
+    recurrence_of: tuple[str, ...] = ()  # earlier warnings this one repeats (detectors.recurrence)
     schema_version: int = 1
 
 

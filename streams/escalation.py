@@ -29,6 +29,7 @@ from detectors.catalogue import Catalogue
 from detectors.decisions import apply_decision
 from detectors.effect import Baseline, evaluate_effect
 from detectors.grading import IN_FORCE, Hold, clock_steps, crosses_border, evolve, retire
+from detectors.recurrence import recurrences
 from detectors.standard import STANDARD, GradingStandard, standard_from_dict
 from detectors.targeting import GRADE_ACTIONS, control_for
 from schemas.codec import dumps, from_dict, loads
@@ -132,7 +133,11 @@ def _standard_key(position: str | None) -> str:
 
 
 def escalate(
-    assessment: Assessment, warnings: State, catalogue: Catalogue, position: str | None = None
+    assessment: Assessment,
+    warnings: State,
+    catalogue: Catalogue,
+    position: str | None = None,
+    owns: Callable[[str], bool] = lambda cluster_id: True,
 ) -> list[Version]:
     """The warning versions an assessment makes, each with the control it asks of customs.
 
@@ -142,7 +147,9 @@ def escalate(
     is judged against the result. When a warning stops being an alert notification, its earlier
     control is lifted. The warning of a cluster merged away is lifted as ``merged``
     (:func:`detectors.grading.retire`), with its control. While an analyst's grade is pinned,
-    automatic upgrades and downgrades wait (see :mod:`detectors.decisions`).
+    automatic upgrades and downgrades wait (see :mod:`detectors.decisions`). A warning issued
+    names the earlier warnings it repeats (:mod:`detectors.recurrence`) among its own cluster's
+    and those of the clusters ``owns`` selects (the partition's: see README, "Recurrence").
     """
     cluster = assessment.cluster
     std = standard_in_force(warnings, position)
@@ -167,6 +174,8 @@ def escalate(
             pin = None  # the evidence changed materially: it outranks the analyst again
         if pin is not None and warning is not None and warning.grade != pin.grade:
             warning, hold = None, None  # the analyst's grade holds
+    if warning is not None and warning.change == "issued":
+        warning = _linked(warning, previous, warnings, owns, std)
     if warning is not None:
         versions.append((warning, _control(warning, previous, cluster, catalogue)))
         previous = warning
@@ -181,6 +190,34 @@ def escalate(
     changes["border"] = changes["border"] if active else stored.border
     stored.updated(versions, position, None, **changes).save(warnings, cluster.cluster_id, stored)
     return versions
+
+
+def _linked(
+    warning: Warning,
+    previous: Warning | None,
+    warnings: State,
+    owns: Callable[[str], bool],
+    std: GradingStandard,
+) -> Warning:
+    """``warning`` (just issued) with the earlier warnings it repeats: its own cluster's lifted
+    or rejected one, and the partition's others, in force or not."""
+    own = cluster_of_warning(warning.warning_id)
+    earlier = [previous] if previous is not None else []
+    for key in sorted(k for k in list(warnings.keys()) if k.startswith("K-") and "~" not in k):
+        if key != own and owns(key):
+            found = WarningState.of(warnings.get(key)).warning
+            if found is not None:
+                earlier.append(found)
+    ids, items, summary = recurrences(warning, earlier, std.home_country)
+    if not ids:
+        return warning
+    return replace(
+        warning,
+        recurrence_of=ids,
+        warning_items=(*warning.warning_items, *items),
+        explanation={**warning.explanation, "recurrence": summary},
+        reason=f"{warning.reason}; recurs: {', '.join(ids)}",
+    )
 
 
 def _live(

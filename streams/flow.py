@@ -149,13 +149,14 @@ def escalate(
     """The versions of the cluster's warning an assessment makes (usually one or none), each
     with the port control it asks; for a clock tick, the clock's versions of the warnings
     ``owns`` selects (overdue flags, effect evaluations, lifts); a grading-standard version
-    makes none: it grades what follows it on the partition."""
+    makes none: it grades what follows it on the partition. ``owns`` selects the clusters of
+    the input's partition (recurrence is looked for among their warnings)."""
     if isinstance(assessment, Tick):
         return escalation.on_tick(state.warnings, assessment.tick, position or "", owns)
     if isinstance(assessment, StandardChange):
         escalation.adopt_standard(assessment, state.warnings, position)
         return []
-    return escalation.escalate(assessment, state.warnings, catalogue, position)
+    return escalation.escalate(assessment, state.warnings, catalogue, position, owns)
 
 
 def decide(

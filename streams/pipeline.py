@@ -33,7 +33,6 @@ from typing import Any
 import faust
 import orjson
 import redis
-from aiokafka.partitioner import murmur2
 from faust.types import EventT, StreamT
 
 from connectors.ingest import SourceRef, dead_letter
@@ -65,7 +64,7 @@ from streams.readiness import readiness
 from streams.settings import Settings
 from streams.state import RedisState, apply_reference
 from streams.tables import RecoveryHealth, StateTable, state_table
-from streams.topics import feed_topic
+from streams.topics import feed_topic, partition_of
 from streams.transport import RiskwireApp
 from streams.web import install_web
 
@@ -303,9 +302,8 @@ def build_pipeline(settings: Settings) -> Pipeline:
                 tables.warnings[key] = orjson.dumps({"event": clock.event})
         count = app.consumer.topic_partitions(t("assessments")) or settings.partitions
 
-        def owns(cluster_id: str) -> bool:  # a tick lifts the warnings of its own partition
-            index: int = (murmur2(cluster_id.encode()) & 0x7FFFFFFF) % count
-            return index == partition
+        def owns(cluster_id: str) -> bool:  # the clusters of this partition
+            return partition_of(cluster_id, count) == partition
 
         await publish(flow.escalate(record, tables, catalogue, position(event), owns))
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from aiokafka.partitioner import murmur2
 from kafka.admin import KafkaAdminClient, NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
@@ -22,6 +23,7 @@ __all__ = [
     "consumed_topics",
     "create_topics",
     "feed_topic",
+    "partition_of",
     "topic_specs",
 ]
 
@@ -74,6 +76,14 @@ STAGE_TOPICS: dict[str, tuple[bool, str, str]] = {
         "kind:key",
     ),
 }
+
+
+def partition_of(key: str, partitions: int) -> int:
+    """The partition of a keyed record, as Kafka's default partitioner puts it (murmur2)."""
+    index: int = (murmur2(key.encode()) & 0x7FFFFFFF) % partitions
+    return index
+
+
 CONFIG_KEY = b"grading-standard"  # the key of the grading standard's versions on config
 
 # Topics the worker's consumer group reads: what a lag measurement has to cover.

@@ -38,6 +38,7 @@ from schemas.records import Decision, Grade, Reply, StandardChange, Tick, Warnin
 from streams.settings import Settings
 
 SEED = 7
+PARTITIONS = 4  # of every topic: recurrence is looked for within a partition
 PARALLEL = int(os.environ.get("RISKWIRE_FAULT_PARALLEL", "3"))
 OUT = Path("var/faults")
 
@@ -64,7 +65,7 @@ def _lifecycle(sample: Sample, reference: Reference) -> Plan:
 
     def versions() -> list[Warning]:
         order = faults.lifecycle_order(sample, plan)
-        return run_offline(order, load_catalogue(), reference).warnings
+        return run_offline(order, load_catalogue(), reference, partitions=PARTITIONS).warnings
 
     def day_of(at: datetime) -> int:
         return dates.index(at.astimezone(CST).date())
@@ -168,7 +169,7 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Repo
     try:
         with EmbeddedBroker(log_path=workdir / "broker.log") as broker:
             base = replace(
-                Settings.from_env({}), broker=broker.url, redis_url=redis_url, partitions=4
+                Settings.from_env({}), broker=broker.url, redis_url=redis_url, partitions=PARTITIONS
             )
             ref = sample.reference
             reference = Reference(ref.credit, frozenset(ref.blacklist), ref.origin_risk)
@@ -185,7 +186,8 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Repo
     clean = outcomes["clean"].outputs if "clean" not in failed else None  # type: ignore[union-attr]
     out = {r.name: r.report(clean) for r in results}
     # the same input, in the same order, through the in-memory runner of the same flow
-    offline = run_offline(faults.lifecycle_order(sample, lifecycle), load_catalogue(), reference)
+    order = faults.lifecycle_order(sample, lifecycle)
+    offline = run_offline(order, load_catalogue(), reference, partitions=PARTITIONS)
     in_memory = offline_outputs(offline)
     out["in-memory runner"] = compare(
         "in-memory runner",
