@@ -329,7 +329,7 @@ def retire(previous: Warning, merged: Cluster, std: GradingStandard = STANDARD) 
     if previous.status != "active" or merged.merged_into is None:
         return None
     successor = warning_id_for(merged.merged_into)
-    return replace(
+    closing = replace(
         previous,
         version=previous.version + 1,
         status="lifted",
@@ -343,6 +343,7 @@ def retire(previous: Warning, merged: Cluster, std: GradingStandard = STANDARD) 
         decided_by="riskwire",
         standard_version=std.version,
     )
+    return with_deadlines(previous, closing, std)
 
 
 OVERDUE = "decision overdue"
@@ -367,9 +368,9 @@ def with_deadlines(previous: Warning | None, version: Warning, std: GradingStand
         was = previous.decide_by if previous and previous.state == "candidate" else None
         decide_by = min(due, was) if was else due
     reply_by = None
-    if active and version.kind == NOTICE and version.state in IN_FORCE:
-        was_open = previous is not None and previous.kind == NOTICE and previous.reply_by
-        reply_by = previous.reply_by if was_open and previous else at + std.reply_window
+    was_open = previous.reply_by if previous is not None and previous.kind == NOTICE else None
+    if active and version.kind == NOTICE and (version.state in IN_FORCE or was_open):
+        reply_by = was_open or at + std.reply_window  # a proposal leaves the window open
     flags = tuple(
         f
         for f in version.flags
@@ -394,9 +395,10 @@ def clock_steps(
     * a candidate past its decision limit is flagged ``decision overdue``;
     * a notice nobody replied to by the end of its window is flagged ``reply overdue``;
     * a published warning without a new signal for ``quiet_period`` goes under effect evaluation
-      (``evaluating``; ``effect(at)`` is the evaluation at ``at``), and is lifted with the
-      evaluation after ``evaluation_period`` more; a candidate quiet that long is lifted at once
-      (no measures started: nothing to evaluate).
+      (``evaluating``; ``effect(at)`` is the evaluation at ``at``, ``None`` for a warning never
+      published), and is lifted with the evaluation after ``evaluation_period`` more (a proposal
+      on a published warning too: its measures are in force); a candidate never published is
+      lifted once quiet that long (no measures started: nothing to evaluate).
     """
     if previous is None or previous.status != "active":
         return []
@@ -411,7 +413,7 @@ def clock_steps(
         due.append((previous.reply_by, REPLY_OVERDUE))
     if seen is not None:
         quiet_end = seen + std.quiet_period
-        if previous.state == "candidate":
+        if previous.state == "candidate" and effect is None:  # never published
             due.append((quiet_end, "lift"))
         else:
             if previous.state != "evaluating":
@@ -456,7 +458,7 @@ def _clock_step(
         why = f"no reply from producers by {at.isoformat()} (window {std.reply_window.days} days)"
         flags = (*current.flags, REPLY_OVERDUE)
         return replace(current, **base, change="reply overdue", flags=flags, reason=why)
-    evaluation = effect(at) if effect is not None and current.state != "candidate" else None
+    evaluation = effect(at) if effect is not None else None
     explanation = (
         {**current.explanation, "effect": evaluation} if evaluation else current.explanation
     )

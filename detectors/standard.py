@@ -128,6 +128,8 @@ STANDARD = GradingStandard(
 )
 
 
+MAX_HOURS = 10 * 366 * 24  # a duration of policy is years at most, never millennia
+MAX_SCORE = 125.0  # hazard x urgency x scope, each 1-5
 _DURATIONS = ("downgrade_hold", "quiet_period", "evaluation_period", "reply_window")
 _COUNTS = ("floor_signals", "floor_feeds", "floor_one_feed", "urgency_gate")
 
@@ -160,7 +162,8 @@ def standard_from_dict(doc: Any) -> GradingStandard:
     """A standard from its published document; :class:`SchemaError` names the first wrong field.
 
     Every field must be there (a standard is a whole policy, not a patch on another), grades are
-    ``I``-``IV``, thresholds strictly fall from grade I to IV, durations are hours >= 0.
+    ``I``-``IV``, thresholds (at most 125) strictly fall from grade I to IV, durations are hours
+    from 0 to :data:`MAX_HOURS` (ten years: no date a deadline makes can overflow).
     """
     if not isinstance(doc, dict):
         raise SchemaError("a grading standard is a JSON object", "$")
@@ -170,9 +173,10 @@ def standard_from_dict(doc: Any) -> GradingStandard:
             raise SchemaError("missing", f"$.{name}")
         return doc[name]
 
-    def number(value: Any, path: str, low: float = 0.0) -> float:
-        if isinstance(value, bool) or not isinstance(value, int | float) or not value >= low:
-            raise SchemaError(f"must be a number >= {low:g}", path)
+    def number(value: Any, path: str, low: float = 0.0, high: float = 1e6) -> float:
+        numeric = isinstance(value, int | float) and not isinstance(value, bool)
+        if not numeric or not low <= value <= high:
+            raise SchemaError(f"must be a number from {low:g} to {high:g}", path)
         return float(value)
 
     def grade(value: Any, path: str) -> Grade:
@@ -193,10 +197,13 @@ def standard_from_dict(doc: Any) -> GradingStandard:
         return value
 
     def hours(value: Any, path: str) -> timedelta:
-        return timedelta(hours=number(value, path))
+        return timedelta(hours=number(value, path, 0.0, MAX_HOURS))
+
+    def score(value: Any, path: str) -> float:
+        return number(value, path, 0.0, MAX_SCORE)
 
     version = text(field_("version"), "$.version")
-    thresholds = per_grade("thresholds", number)
+    thresholds = per_grade("thresholds", score)
     ordered = [thresholds[g] for g in Grade]
     if any(a <= b for a, b in itertools.pairwise(ordered)) or ordered[-1] <= 0:
         raise SchemaError("must fall strictly from grade I to grade IV, all > 0", "$.thresholds")
@@ -231,7 +238,7 @@ def standard_from_dict(doc: Any) -> GradingStandard:
         version=version,
         thresholds=thresholds,
         downgrade_hold=durations["downgrade_hold"],
-        update_growth=number(field_("update_growth"), "$.update_growth", 1.0),
+        update_growth=number(field_("update_growth"), "$.update_growth", 1.0, 100.0),
         quiet_period=durations["quiet_period"],
         floor_signals=counts["floor_signals"],
         floor_feeds=counts["floor_feeds"],

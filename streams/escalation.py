@@ -99,8 +99,10 @@ def _rejected(warning: Warning | None) -> bool:
 
 
 def standard_in_force(warnings: State, position: str | None) -> GradingStandard:
-    """The grading standard in force on the partition of ``position`` (the default until a
-    version from ``riskwire.config`` reached it)."""
+    """The grading standard in force on the partition of ``position``: the default until a
+    version from ``riskwire.config`` reached it; for an input the partition read before that
+    version (a re-read after a crash), the one it replaced, so the re-read is graded as the
+    first reading was."""
     raw = warnings.get(_standard_key(position))
     if not raw:
         return STANDARD
@@ -108,21 +110,33 @@ def standard_in_force(warnings: State, position: str | None) -> GradingStandard:
     if found is None:
         if len(_STANDARDS) > 64:  # versions are few; a bound all the same
             _STANDARDS.clear()
-        found = _STANDARDS[raw] = standard_from_dict(loads(raw))
-    return found
+        value = loads(raw)
+        before = value.get("before")
+        found = _STANDARDS[raw] = (
+            _where(value.get("since")),
+            standard_from_dict(value["standard"]),
+            standard_from_dict(before) if before else STANDARD,
+        )
+    since, current, before = found
+    where = _where(position)
+    if since is not None and where is not None and where[0] == since[0] and where[1] < since[1]:
+        return before
+    return current
 
 
 def adopt_standard(change: StandardChange, warnings: State, position: str | None) -> None:
-    """A standard version reaching a partition: it grades the partition's inputs from here on.
-    An invalid one raises :class:`schemas.errors.SchemaError` (and is dead-lettered)."""
+    """A standard version reaching a partition at ``position``: it grades the partition's inputs
+    from here on. An invalid one raises :class:`schemas.errors.SchemaError` (dead-lettered)."""
     standard_from_dict(change.standard)
     key = _standard_key(position)
-    raw = dumps(change.standard)
-    if warnings.get(key) != raw:
-        warnings[key] = raw
+    stored = loads(warnings[key]) if warnings.get(key) else {}
+    if stored.get("standard") == change.standard:
+        return  # the version in force already (a re-read, or sent again)
+    value = {"standard": change.standard, "since": position, "before": stored.get("standard")}
+    warnings[key] = dumps(value)
 
 
-_STANDARDS: dict[bytes, GradingStandard] = {}
+_STANDARDS: dict[bytes, tuple[tuple[str, int] | None, GradingStandard, GradingStandard]] = {}
 
 
 def _standard_key(position: str | None) -> str:
@@ -165,6 +179,7 @@ def escalate(
     ended = previous is not None and previous.status != "active"
     hold = None if ended else stored.hold
     pin = None if ended and not _rejected(previous) else stored.pin
+    base = None if ended else stored.base  # a warning issued again starts a new lifetime
     if cluster.merged_into is not None:
         warning = retire(previous, cluster, std) if previous else None
     else:
@@ -184,7 +199,7 @@ def escalate(
         "warning": previous,
         "hold": hold,
         "pin": pin if active or _rejected(previous) else None,
-        "base": _baseline(stored.base, previous, cluster) if active else None,
+        "base": _baseline(base, previous, cluster) if active else None,
         **(_live(stored, previous, assessment, catalogue, std) if active else _gone()),
     }
     changes["border"] = changes["border"] if active else stored.border
@@ -234,11 +249,12 @@ def _live(
         "template": _template(warning, cluster, catalogue),
         "border": crosses_border(cluster, std),
         "counts": dict(sorted(cluster.feed_counts.items())),
+        "first_seen": cluster.first_seen,
     }
 
 
 def _gone() -> dict[str, Any]:
-    return {"seen": None, "template": None, "border": False, "counts": {}}
+    return {"seen": None, "template": None, "border": False, "counts": {}, "first_seen": None}
 
 
 def _baseline(base: Baseline | None, warning: Warning | None, cluster: Cluster) -> Baseline | None:
@@ -318,15 +334,16 @@ def decide(
     control = _decided_control(warning, stored)
     versions: list[Version] = [(warning, control)]
     active = warning.status == "active"
-    pin = None
+    changes: dict[str, Any] = {"warning": warning}
+    if decision.action not in ("extend", "request_evidence"):  # these keep the grade's clocks
+        changes.update(hold=None, pin=None)
     if decision.action in ("regrade", "reject"):  # holds until the evidence grows materially
         growth = std.update_growth * max(1, len(warning.evidence))
-        pin = Pin(warning.grade if decision.action == "regrade" else REJECTED, growth)
-    changes: dict[str, Any] = {"warning": warning, "hold": None, "pin": pin}
+        changes["pin"] = Pin(warning.grade if decision.action == "regrade" else REJECTED, growth)
     if decision.action == "extend":  # the quiet period starts again from the decision
         changes["seen"] = max(stored.seen or decision.at, decision.at)
     if active and stored.base is None and warning.state in IN_FORCE and stored.seen:
-        first = min(stored.seen, warning.updated_time)  # the cluster's start is not at hand
+        first = stored.first_seen or min(stored.seen, warning.updated_time)
         changes["base"] = Baseline(warning.updated_time, first, dict(stored.counts))
     if not active:
         changes.update(base=None, **_gone())
@@ -355,12 +372,24 @@ def reply(answer: Reply, warnings: State, position: str | None = None) -> list[V
     key = cluster_of_warning(answer.warning_id)
     stored = WarningState.load(warnings, key)
     again = stored.decided_at(position)
-    if again is not None:
+    if again is not None:  # a re-read: refused again, or what it made the first time
+        if again[1] is not None and not again[1].accepted:
+            raise ValueError(again[1].reason)
         return again[0]
     w = stored.warning
     if w is None or w.status != "active" or w.reply_by is None:
         state = "no such warning" if w is None else f"{w.state} {w.kind}, no reply window open"
-        raise ValueError(f"a reply to {answer.warning_id}: {state}")
+        why = f"a reply to {answer.warning_id}: {state}"
+        if w is not None:  # recorded, so that a re-read is refused as the first reading was
+            refused = DecisionResult(
+                decision_id=answer.reply_id,
+                warning_id=answer.warning_id,
+                accepted=False,
+                reason=why,
+                decided_by=answer.replied_by,
+            )
+            stored.updated([], position, refused).save(warnings, key, stored)
+        raise ValueError(why)
     text = " ".join(answer.text.split())[:REPLY_EXCERPT]
     of = f" (enterprise {answer.enterprise})" if answer.enterprise else ""
     version = replace(
@@ -463,6 +492,7 @@ class WarningState:
     pin: Pin | None = None
     base: Baseline | None = None  # the evidence when the measures started (effect evaluation)
     counts: dict[str, int] = field(default_factory=dict)  # the cluster's reports by feed
+    first_seen: datetime | None = None  # the cluster's first report
 
     def decided_at(
         self, position: str | None
@@ -517,6 +547,7 @@ class WarningState:
             "template": self.template,
             "border": self.border,
             "counts": self.counts,
+            "first_seen": self.first_seen,
         }
 
     def save(self, warnings: State, key: str, before: WarningState) -> None:
@@ -543,6 +574,9 @@ class WarningState:
             template=from_dict(Control, value["template"]) if value.get("template") else None,
             border=bool(value.get("border", False)),
             counts=dict(value.get("counts") or {}),
+            first_seen=datetime.fromisoformat(value["first_seen"])
+            if value.get("first_seen")
+            else None,
         )
 
     @classmethod

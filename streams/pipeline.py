@@ -259,8 +259,8 @@ def build_pipeline(settings: Settings) -> Pipeline:
         if duplicate is not None:
             await duplicates.send(key=signal.signal_id.encode(), value=encode(duplicate))
             return
-        await unique.send(key=event.key, value=event.value)
-        await state.put_report(signal)  # what an analyst reads of the evidence
+        await state.put_report(signal)  # what an analyst reads of the evidence (before the
+        await unique.send(key=event.key, value=event.value)  # sends: a retry re-sends nothing)
         if signal.is_declaration:
             await declarations.send(key=signal.signal_id.encode(), value=event.value)
 

@@ -231,3 +231,140 @@ def test_a_rejected_candidate_is_not_raised_again_until_the_evidence_grows(
     grown = replace(evidenced, last_seen=AS_OF + timedelta(hours=3), signal_count=8)
     ((again, _),) = escalate(assessment(grown, 48.0), table, catalogue, "assessments:0:3")
     assert (again.change, again.state, again.version) == ("issued", "candidate", 3)
+
+
+# Regressions found in review: each was a scenario where a re-read, a proposal or an analyst's
+# decision made something other than the lifecycle's rules say.
+
+
+def test_a_re_read_is_graded_with_the_standard_its_first_reading_had(
+    evidenced: Cluster, catalogue: Catalogue
+) -> None:
+    table: dict[str, bytes] = {}
+    low = assessment(evidenced, 10.0)  # below grade IV (12) under the default standard
+    assert escalate(low, table, catalogue, "assessments:0:10") == []
+    lower = {Grade.I: 60.0, Grade.II: 30.0, Grade.III: 15.0, Grade.IV: 8.0}
+    adopt(replace(STANDARD, version="lower", thresholds=lower), table, "assessments:0:11")
+    assert escalate(low, table, catalogue, "assessments:0:10") == []  # read again after a crash
+    ((issued, _),) = escalate(low, table, catalogue, "assessments:0:12")  # a new input
+    assert (issued.grade, issued.standard_version) == ("IV", "lower")
+
+
+def test_a_standard_whose_durations_would_overflow_a_date_is_refused() -> None:
+    document = standard_to_dict(STANDARD)
+    for name, value in (("quiet_period", 1e8), ("reply_window", 1e300)):
+        with pytest.raises(SchemaError) as caught:
+            standard_from_dict({**document, name: value})
+        assert caught.value.path == f"$.{name}"
+    with pytest.raises(SchemaError):
+        standard_from_dict({**document, "thresholds": {"I": 800, "II": 45, "III": 24, "IV": 12}})
+
+
+def test_a_warning_issued_again_starts_a_new_lifetime(
+    evidenced: Cluster, catalogue: Catalogue
+) -> None:
+    table: dict[str, bytes] = {}
+    adopt(replace(STANDARD, approval_from=Grade.II), table)
+    escalate(assessment(evidenced, 30.0), table, catalogue, "assessments:0:1")  # III, published
+    back = replace(evidenced, last_seen=AS_OF + timedelta(days=60), signal_count=9)
+    made = escalate(assessment(back, 50.0), table, catalogue, "assessments:0:2")
+    assert [w.change for w, _ in made][-2:] == ["lifted", "issued"]
+    fresh = made[-1][0]
+    at = AS_OF + timedelta(days=60, hours=1)
+    _, result = decide(analyst(fresh, "reject", at), table, "decisions:0:1")
+    assert result.accepted, result.reason  # a fresh candidate, not a proposal on the old one
+
+
+def test_the_effect_is_measured_from_the_clusters_first_report_whoever_approved(
+    evidenced: Cluster, catalogue: Catalogue
+) -> None:
+    def effect(approval: bool) -> dict[str, object]:
+        table: dict[str, bytes] = {}
+        if approval:
+            adopt(replace(STANDARD, approval_from=Grade.IV), table)
+        ((w, _),) = escalate(assessment(evidenced, 30.0), table, catalogue, "assessments:0:1")
+        if approval:
+            decide(analyst(w, "approve", AS_OF + timedelta(hours=1)), table, "decisions:0:1")
+        more = replace(
+            evidenced,
+            last_seen=AS_OF + timedelta(days=5),
+            signal_count=25,
+            feed_counts={"complaints": 24, "injuries": 1},
+        )
+        escalate(assessment(more, 30.0), table, catalogue, "assessments:0:2")
+        made = on_tick(table, AS_OF + timedelta(days=36), "assessments:0:3", EVERY)
+        (evaluating,) = [w for w, _ in made if w.state == "evaluating"]
+        return evaluating.explanation["effect"]  # type: ignore[no-any-return]
+
+    auto, approved = effect(False), effect(True)
+    assert auto["days_before"] == 6.0 and approved["days_before"] == 6.04  # an hour later
+    assert auto["verdict"] == approved["verdict"] == "partly effective"
+
+
+def test_extend_and_request_evidence_keep_the_analysts_grade(
+    evidenced: Cluster, catalogue: Catalogue
+) -> None:
+    for action in ("extend", "request_evidence"):
+        table: dict[str, bytes] = {}
+        ((w, _),) = escalate(assessment(evidenced, 30.0), table, catalogue, "assessments:0:1")
+        at = AS_OF + timedelta(hours=1)
+        ((regraded, _),), _ = decide(analyst(w, "regrade", at, grade="IV"), table, "decisions:0:1")
+        ((kept, _),), result = decide(analyst(regraded, action, at), table, "decisions:0:2")
+        assert result.accepted and kept.grade == "IV"
+        same = replace(evidenced, last_seen=AS_OF + timedelta(hours=2))
+        assert escalate(assessment(same, 30.0), table, catalogue, "assessments:0:2") == []
+
+
+def test_a_refused_reply_read_again_is_refused_again(
+    evidenced: Cluster, catalogue: Catalogue
+) -> None:
+    table: dict[str, bytes] = {}
+    adopt(replace(STANDARD, approval_from=Grade.IV), table)
+    ((candidate, _),) = escalate(assessment(evidenced, 30.0), table, catalogue, "assessments:0:1")
+    answer = Reply(
+        reply_id="r1", warning_id=candidate.warning_id, text="recalled", replied_by="acme",
+        at=AS_OF + timedelta(hours=1),
+    )  # fmt: skip
+    with pytest.raises(ValueError, match="no reply window"):
+        reply(answer, table, "replies:0:5")
+    decide(analyst(candidate, "approve", AS_OF + timedelta(hours=2)), table, "decisions:0:7")
+    with pytest.raises(ValueError, match="no reply window"):  # the window opened since
+        reply(answer, table, "replies:0:5")
+    ((replied, _),) = reply(replace(answer, reply_id="r2"), table, "replies:0:6")
+    assert replied.change == "replied"
+
+
+def test_a_quiet_proposal_is_evaluated_like_the_published_warning(
+    evidenced: Cluster, catalogue: Catalogue
+) -> None:
+    table: dict[str, bytes] = {}
+    adopt(replace(STANDARD, approval_from=Grade.II), table)
+    imported = replace(evidenced, origins=("VN",))
+    escalate(assessment(imported, 30.0), table, catalogue, "assessments:0:1")  # III, published
+    up = replace(imported, last_seen=AS_OF + timedelta(hours=1))
+    ((proposal, none),) = escalate(assessment(up, 50.0), table, catalogue, "assessments:0:2")
+    assert (proposal.state, none) == ("candidate", None)
+    made = on_tick(table, AS_OF + timedelta(days=40), "assessments:0:3", EVERY)
+    assert [w.change for w, _ in made] == ["overdue", "evaluating", "lifted"]
+    lifted, withdrawn = made[-1]
+    assert "effect" in lifted.explanation and withdrawn is not None
+    assert withdrawn.status == "lifted"
+
+
+def test_a_proposal_on_a_notice_keeps_its_reply_window_and_a_merge_clears_deadlines(
+    evidenced: Cluster, catalogue: Catalogue
+) -> None:
+    table: dict[str, bytes] = {}
+    adopt(replace(STANDARD, approval_from=Grade.III), table)
+    ((notice, _),) = escalate(assessment(evidenced, 20.0), table, catalogue, "assessments:0:1")
+    up = replace(evidenced, last_seen=AS_OF + timedelta(days=1))
+    ((proposal, _),) = escalate(assessment(up, 30.0), table, catalogue, "assessments:0:2")
+    assert proposal.state == "candidate" and proposal.reply_by == notice.reply_by
+    merged = replace(up, last_seen=AS_OF + timedelta(days=2), merged_into="K-survivor")
+    ((closed, _),) = escalate(assessment(merged, 30.0), table, catalogue, "assessments:0:3")
+    assert (closed.change, closed.decide_by, closed.reply_by, closed.flags) == (
+        "merged",
+        None,
+        None,
+        (),
+    )
