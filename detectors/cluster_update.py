@@ -120,6 +120,7 @@ def absorb(cluster: Cluster, signal: Signal) -> Cluster:
         ),
         hs_codes=_add(cluster.hs_codes, signal.hs_code),
         origins=_add(cluster.origins, signal.origin_country),
+        ports=_add(cluster.ports, signal.port),
         worst_outcome=worst,
         cases=cluster.cases + signal.cases,
         hospitalised=cluster.hospitalised + signal.hospitalised,
@@ -172,6 +173,7 @@ def merge(keep: Cluster, other: Cluster) -> Cluster:
         enterprises=_union(keep.enterprises, other.enterprises),
         hs_codes=_union(keep.hs_codes, other.hs_codes),
         origins=_union(keep.origins, other.origins),
+        ports=_union(keep.ports, other.ports),
         worst_outcome=max(
             keep.worst_outcome, other.worst_outcome, key=lambda o: OUTCOME_RANK.get(o, 0)
         ),

@@ -177,6 +177,7 @@ def _build(
         enterprises=tuple(sorted(cluster.enterprises)),
         origins=tuple(sorted(cluster.origins)),
         hs_codes=tuple(sorted(cluster.hs_codes)),
+        ports=tuple(sorted(cluster.ports)),
         recurrence_of=previous.recurrence_of if previous and previous.status == "active" else (),
         warning_items=_items(assessment),
         measures=measures_for(grade, kind, std),

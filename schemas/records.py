@@ -236,6 +236,7 @@ class Cluster:
     enterprises: tuple[str, ...] = ()
     hs_codes: tuple[str, ...] = ()
     origins: tuple[str, ...] = ()
+    ports: tuple[str, ...] = ()  # customs ports of the goods' declaration lines
     worst_outcome: str = Outcome.NONE.value
     cases: int = 0
     hospitalised: int = 0
@@ -328,6 +329,7 @@ class Warning:
     enterprises: tuple[str, ...] = ()  # scope: the enterprises named by its reports
     origins: tuple[str, ...] = ()  # scope: countries of origin of the goods
     hs_codes: tuple[str, ...] = ()  # scope: HS codes of the goods declared
+    ports: tuple[str, ...] = ()  # scope: customs ports the goods were declared at
     recurrence_of: tuple[str, ...] = ()  # earlier warnings this one repeats (detectors.recurrence)
     schema_version: int = 1
 
