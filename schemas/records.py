@@ -278,6 +278,7 @@ class Tick:
     """
 
     tick: datetime
+    stalled: tuple[str, ...] = ()  # feeds silent beyond their rhythm (detectors.freshness)
     schema_version: int = 1
 
 

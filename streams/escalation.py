@@ -277,25 +277,42 @@ def _clocked(stored: WarningState, now: datetime, std: GradingStandard) -> list[
 
 
 def on_tick(
-    warnings: State, now: datetime, position: str, owns: Callable[[str], bool]
+    warnings: State,
+    now: datetime,
+    position: str,
+    owns: Callable[[str], bool],
+    stalled: tuple[str, ...] = (),
 ) -> list[Version]:
     """A clock tick at event time ``now``: the clock's versions (overdue flags, effect
     evaluations, lifts) of every warning of the clusters ``owns`` selects (those of the tick's
-    partition)."""
+    partition). ``stalled``: feeds silent beyond their rhythm (:mod:`detectors.freshness`); the
+    quiet clock of a warning whose reports came from one of them is held."""
     made: list[Version] = []
     keys = (k for k in list(warnings.keys()) if k.startswith("K-") and "~" not in k)
     for key in sorted(k for k in keys if owns(k)):
-        made += tick_warning(key, warnings, now, position)
+        made += tick_warning(key, warnings, now, position, stalled)
     return made
 
 
-def tick_warning(cluster_id: str, warnings: State, now: datetime, position: str) -> list[Version]:
+def tick_warning(
+    cluster_id: str,
+    warnings: State,
+    now: datetime,
+    position: str,
+    stalled: tuple[str, ...] = (),
+) -> list[Version]:
     """The clock's versions of one cluster's warning by event time ``now``; re-reads as in
-    :func:`escalate`."""
+    :func:`escalate`. While a feed its reports came from is stalled, its quiet clock is held:
+    the latest signal counts as ``now`` (a broken feed is not a quiet risk)."""
     stored = WarningState.load(warnings, cluster_id)
     again = stored.decided_at(position)
     if again is not None:
         return again[0]
+    held = stored.warning is not None and stored.warning.status == "active"
+    if held and stored.seen is not None and set(stored.counts) & set(stalled):
+        if now > stored.seen:
+            replace(stored, seen=now).save(warnings, cluster_id, stored)
+        stored = replace(stored, seen=max(stored.seen, now))
     versions = _clocked(stored, now, std=standard_in_force(warnings, position))
     if not versions:
         return []

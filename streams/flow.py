@@ -152,7 +152,8 @@ def escalate(
     makes none: it grades what follows it on the partition. ``owns`` selects the clusters of
     the input's partition (recurrence is looked for among their warnings)."""
     if isinstance(assessment, Tick):
-        return escalation.on_tick(state.warnings, assessment.tick, position or "", owns)
+        tick = assessment
+        return escalation.on_tick(state.warnings, tick.tick, position or "", owns, tick.stalled)
     if isinstance(assessment, StandardChange):
         escalation.adopt_standard(assessment, state.warnings, position)
         return []

@@ -27,7 +27,7 @@ import os
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import faust
@@ -39,6 +39,7 @@ from connectors.ingest import SourceRef, dead_letter
 from connectors.reference import parse_reference
 from connectors.registry import feed_names
 from detectors.catalogue import Catalogue, load_catalogue
+from detectors.freshness import stalled_feeds
 from detectors.linkage import block_key
 from detectors.model import WarningModel
 from detectors.neardup import NearDupIndex
@@ -80,6 +81,7 @@ class FaultInjected(RuntimeError):
 
 
 PRODUCE_OVERHEAD = 64 * 1024
+FEED_DAYS_FLUSH = 5.0  # seconds between writes of feed freshness to Redis
 
 
 def create_app(settings: Settings) -> faust.App:
@@ -248,6 +250,7 @@ def build_pipeline(settings: Settings) -> Pipeline:
         source = SourceRef(msg.topic, msg.partition, msg.offset)
         out = flow.validate(feed, raw, source, now(), catalogue, settings.max_record_bytes)
         if isinstance(out, Signal):
+            feed_days.setdefault(out.feed, set()).add(out.event_time.date())
             await signals.send(key=block_key(out).encode(), value=encode(out))
         else:
             await send_dead_letter(out)
@@ -354,17 +357,35 @@ def build_pipeline(settings: Settings) -> Pipeline:
                 await controls.send(key=control.control_id.encode(), value=encode(control))
                 await until_redis_answers("escalate", _call(state.put_control, control))
 
+    feed_days: dict[str, set[date]] = {}  # event days with records, not yet in Redis
+
+    async def flush_feed_days() -> None:
+        """Feed freshness, kept in Redis for every worker (few writes: days, not records)."""
+        if feed_days:
+            pending = {feed: set(days) for feed, days in feed_days.items()}
+            await state.note_feed_days(pending)
+            for feed, days in pending.items():
+                feed_days[feed] -= days
+
     async def send_ticks() -> None:
-        """Event time for quiet feeds: the newest assessment time plus the wall time since."""
+        """Event time for quiet feeds: the newest assessment time plus the wall time since,
+        with the feeds silent beyond their rhythm at that time (they hold quiet clocks)."""
         if app.rebalancing:
             return
         mine = sorted(
             tp.partition for tp in app.consumer.assignment() if tp.topic == t("assessments")
         )
+        try:
+            await flush_feed_days()
+            days = await state.feed_days(set(feed_of.values()))
+        except (redis.ConnectionError, redis.TimeoutError) as exc:
+            log.warning("ticks wait: Redis unavailable (%s)", exc)  # a tick without freshness
+            return  # could lift a warning whose feed broke: better none than that one
         for p in mine:
             at = clock_of(p).now()
             if at is not None:
-                await assessments.send(value=encode(Tick(tick=at)), partition=p)
+                stalled = stalled_feeds(days, at.date())
+                await assessments.send(value=encode(Tick(tick=at, stalled=stalled)), partition=p)
 
     async def target_one(event: EventT[bytes]) -> None:
         line = decode(Signal, event.value)
@@ -406,6 +427,12 @@ def build_pipeline(settings: Settings) -> Pipeline:
     stage("target", declarations, target_one)
     stage("reference", reference, reference_one)
 
+    async def flush_feed_days_quietly() -> None:
+        try:
+            await flush_feed_days()
+        except (redis.ConnectionError, redis.TimeoutError) as exc:
+            log.warning("feed freshness not kept yet: Redis unavailable (%s)", exc)
+
     broker_watch = BrokerWatch(settings)
 
     async def watch_broker() -> None:
@@ -418,6 +445,7 @@ def build_pipeline(settings: Settings) -> Pipeline:
     app.timer(interval=BROKER_CHECK_INTERVAL)(watch_broker)
     if settings.tick_seconds > 0:
         app.timer(interval=settings.tick_seconds)(send_ticks)
+    app.timer(interval=FEED_DAYS_FLUSH)(flush_feed_days_quietly)
 
     install_web(
         app,

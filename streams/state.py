@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import redis
@@ -29,6 +29,7 @@ import redis.asyncio as aioredis
 
 from connectors.reference import ReferenceUpdate
 from detectors.dedup import RESENT, SAME_CONTENT, Verdict
+from detectors.freshness import DAYS_KEPT
 from detectors.targeting import Reference
 from schemas.codec import decode, dumps, encode, loads
 from schemas.records import Control, DecisionResult, Signal, Warning
@@ -174,6 +175,27 @@ class RedisState:
             loads(raw) if raw else {"signal_id": i, "expired": True}
             for i, raw in zip(signal_ids, found, strict=True)
         ]
+
+    async def note_feed_days(self, days: Mapping[str, Iterable[date]]) -> None:
+        """Add the event days each feed had records on (the latest ``DAYS_KEPT`` are kept)."""
+        pipe = self.client.pipeline(transaction=False)
+        for feed, seen in sorted(days.items()):
+            key = f"{self.ns}:feed-days:{feed}"
+            pipe.zadd(key, {d.isoformat(): d.toordinal() for d in seen})
+            pipe.zremrangebyrank(key, 0, -DAYS_KEPT - 1)
+        await pipe.execute()
+
+    async def feed_days(self, feeds: Iterable[str]) -> dict[str, list[date]]:
+        """The event days each feed had records on, oldest first."""
+        names = sorted(feeds)
+        pipe = self.client.pipeline(transaction=False)
+        for feed in names:
+            pipe.zrange(f"{self.ns}:feed-days:{feed}", 0, -1)
+        found = await pipe.execute()
+        return {
+            feed: [date.fromisoformat(d.decode() if isinstance(d, bytes) else d) for d in days]
+            for feed, days in zip(names, found, strict=True)
+        }
 
     async def put_warning(self, warning: Warning) -> None:
         """Record a version of a warning in the view: every version, and the latest."""

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+import redis
 
 from cli.producer import kafka_producer
 from detectors.effect import Baseline, evaluate_effect
@@ -101,3 +102,38 @@ def test_a_tick_past_the_quiet_period_lifts_the_warning_after_a_kill_9(
 
 def _z(at: datetime) -> str:
     return at.isoformat().replace("+00:00", "Z")
+
+
+def test_the_workers_ticks_say_which_feeds_are_stalled(
+    new_pipeline: Callable[..., AbstractContextManager[Settings]],
+    tmp_path: Path,
+    one_alert: list[Assessment],
+    read_until: Callable[..., list[dict[str, Any]]],
+) -> None:
+    """Feed freshness from Redis to the clock: a feed whose daily records stopped three weeks
+    before the newest assessment is named stalled on the worker's own ticks (which hold the
+    quiet clocks of its warnings: tests/unit/test_freshness.py)."""
+    last = max(a.as_of for a in one_alert).date()
+    with new_pipeline(tick_seconds=1.0) as settings:
+        state = redis.Redis.from_url(settings.redis_url)
+        for feed, end in (("injuries", last - timedelta(days=21)), ("complaints", last)):
+            key = f"{settings.namespace}:feed-days:{feed}"
+            days = [end - timedelta(days=d) for d in range(10)]
+            state.zadd(key, {d.isoformat(): d.toordinal() for d in days})
+        fleet = Fleet(settings, tmp_path)
+        fleet.wait_ready(fleet.start())
+        producer = kafka_producer(settings)
+        try:
+            for a in one_alert:
+                key = a.cluster.cluster_id.encode()
+                producer.send(settings.topic("assessments"), key=key, value=encode(a))
+            producer.flush()
+            seen = read_until(
+                settings, "assessments", lambda got: any("tick" in v for v in got), timeout=90
+            )
+        finally:
+            producer.close()
+            for worker in list(fleet.workers):
+                fleet.stop(worker)
+    ticks = [v for v in seen if "tick" in v]
+    assert ticks and all(t["stalled"] == ["injuries"] for t in ticks), ticks

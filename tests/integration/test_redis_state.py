@@ -134,3 +134,18 @@ async def test_ids_with_separators_keep_their_verdict(state: RedisState) -> None
     assert first.duplicate_of is None
     assert again.duplicate_of == "listings:shop|42|a"
     assert await state.check_exact(odd, "feed:0:1") == first
+
+
+async def test_feed_days_are_shared_and_keep_the_latest(state: RedisState) -> None:
+    """Feed freshness as the workers keep it: days noted by two workers merge; each feed keeps
+    its latest DAYS_KEPT days, oldest first; a feed never noted has none."""
+    from detectors.freshness import DAYS_KEPT
+
+    start = T0.date()
+    first = {start + timedelta(days=d) for d in range(0, DAYS_KEPT, 2)}
+    second = {start + timedelta(days=d) for d in range(1, DAYS_KEPT + 10, 2)}
+    await state.note_feed_days({"complaints": first})
+    await state.note_feed_days({"complaints": second, "injuries": {start}})
+    found = await state.feed_days(["complaints", "injuries", "listings"])
+    expected = sorted(first | second)[-DAYS_KEPT:]
+    assert found == {"complaints": expected, "injuries": [start], "listings": []}
