@@ -32,6 +32,9 @@ from detectors.ears import _ears_runner
 __all__ = ["farrington"]
 
 
+MAX_ETA = 700.0  # log of the largest expected count a fit may give (exp(709) overflows)
+
+
 @dataclass(frozen=True, slots=True)
 class _GlmFit:
     beta: _Array
@@ -49,6 +52,11 @@ def _fit_quasipoisson(
 
     None when it does not converge or leaves no residual degrees of freedom.
     """
+    with np.errstate(over="ignore", invalid="ignore"):  # divergence is checked after
+        return _irls(x, y, prior, max_iter, tol)
+
+
+def _irls(x: _Array, y: _Array, prior: _Array, max_iter: int, tol: float) -> _GlmFit | None:
     mu = y + 0.1
     eta = np.log(mu)
     dev_old = math.inf
@@ -71,6 +79,8 @@ def _fit_quasipoisson(
         dev_old = dev
     else:
         return None
+    if not np.all(np.isfinite(beta)) or float(np.max(x @ beta)) > MAX_ETA:
+        return None  # diverged (sparse counts can drive IRLS off to infinity): no fit
     df_resid = int(np.count_nonzero(prior > 0)) - int(np.linalg.matrix_rank(x))
     if df_resid <= 0:
         return None
@@ -182,13 +192,16 @@ def _farrington_at(
                 fit, _ = with_trend
                 z = fit.beta[1] / math.sqrt(fit.dispersion * fit.cov_unscaled[1, 1] + 1e-300)
                 p_value = float(2.0 * special.stdtr(fit.df_resid, -abs(z)))
-                if p_value < cfg.trend_p and math.exp(fit.beta[0]) <= float(yb.max()):
+                # trend kept only when significant and not extrapolating beyond the data
+                if p_value < cfg.trend_p and float(fit.beta[0]) <= math.log(float(yb.max())):
                     chosen = with_trend
         if chosen is None:
             chosen = _farrington_fit(_design(idx, level, t, False, cfg.blocks), yb, cfg)
         if chosen is None:
             return None
         fit, phi = chosen
+        if float(fit.beta[0]) > MAX_ETA:
+            return None  # a prediction no count could reach: treated as no fit
         mu0 = math.exp(float(fit.beta[0]))
         # surveillance's predict.glm(se.fit=TRUE) scales by the unfloored dispersion.
         var_eta = fit.dispersion * float(fit.cov_unscaled[0, 0])

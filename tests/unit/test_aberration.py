@@ -401,3 +401,57 @@ def test_simulation_study_runs_and_reports_rates() -> None:
         assert 0.0 <= metrics["false_alarm_rate"] <= 1.0
         assert metrics["pod"] is None or 0.0 <= metrics["pod"] <= 1.0
     assert "overall" in bench.format_report(result)
+
+
+@st.composite
+def _hard_series(draw: st.DrawFn) -> list[int]:
+    """Series that broke detectors on real surveillance data: long zero runs then a burst,
+    sparse ones and zeros, a high early level, constants, counts near 10^9."""
+    n = draw(st.sampled_from([0, 1, 2, 5, 40, 160, 320]))
+    shape = draw(st.sampled_from(["zeros-burst", "sparse", "high-early", "constant", "huge"]))
+    if shape == "zeros-burst":
+        series = [0] * n
+        for at in draw(st.lists(st.integers(0, max(n - 1, 0)), max_size=3)) if n else []:
+            series[at] = draw(st.sampled_from([1, 5, 60, 10**6]))
+        return series
+    if shape == "sparse":
+        return draw(st.lists(st.sampled_from([0] * 9 + [1]), min_size=n, max_size=n))
+    if shape == "high-early":
+        return [
+            draw(st.integers(500, 5000)) if i < n // 3 else draw(st.integers(0, 3))
+            for i in range(n)
+        ]
+    if shape == "constant":
+        return [draw(st.sampled_from([0, 1, 7, 10**9]))] * n
+    return draw(st.lists(st.integers(10**8, 10**9), min_size=n, max_size=n))
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    series=_hard_series(),
+    method=st.sampled_from(METHODS),
+    params=st.sampled_from([{}, {"period": 52}, {"period": 12, "w": 1, "b": 2}]),
+)
+def test_every_method_is_total_on_hard_series(
+    series: list[int], method: str, params: dict[str, Any]
+) -> None:
+    """Never an exception, a finite verdict or a pending point per input point (the Farrington
+    fit that diverges on sparse counts falls back, method recorded)."""
+    points = detect(series, method, **(params if method == "farrington" else {}))
+    assert len(points) == len(series)
+    for p in points:
+        numbers = (p.expected, p.threshold, p.exceedance)
+        assert all(v is None or math.isfinite(v) for v in numbers), p
+        assert p.exceedance is not None or not p.alarm
+
+
+def test_a_sparse_series_that_made_the_fit_diverge_falls_back() -> None:
+    """A weekly series of isolated single cases over six years: IRLS drove the intercept past
+    exp's range (OverflowError before); those points now come from the fallback."""
+    import random
+
+    rng = random.Random(0)  # raised OverflowError at math.exp(fit.beta[0]) before
+    series = [1 if rng.random() < 0.1 else 0 for _ in range(300)]
+    points = detect(series, "farrington", period=52)
+    assert len(points) == 300
+    assert {p.method for p in points} <= {"farrington", "ears-c2"}
