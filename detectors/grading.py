@@ -425,7 +425,7 @@ def clock_steps(
     for at, what in sorted(due):
         if at > now:
             break
-        current = _clock_step(current, at, what, seen, std, effect)
+        current = with_deadlines(current, _clock_step(current, at, what, seen, std, effect), std)
         steps.append(current)
         if current.status != "active":
             break

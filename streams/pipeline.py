@@ -361,11 +361,13 @@ def build_pipeline(settings: Settings) -> Pipeline:
 
     async def flush_feed_days() -> None:
         """Feed freshness, kept in Redis for every worker (few writes: days, not records)."""
-        if feed_days:
-            pending = {feed: set(days) for feed, days in feed_days.items()}
+        pending = {feed: set(days) for feed, days in feed_days.items() if days}
+        if pending:
             await state.note_feed_days(pending)
             for feed, days in pending.items():
                 feed_days[feed] -= days
+                if not feed_days[feed]:
+                    del feed_days[feed]
 
     async def send_ticks() -> None:
         """Event time for quiet feeds: the newest assessment time plus the wall time since,
@@ -375,11 +377,11 @@ def build_pipeline(settings: Settings) -> Pipeline:
         mine = sorted(
             tp.partition for tp in app.consumer.assignment() if tp.topic == t("assessments")
         )
+        await flush_feed_days_quietly()
         try:
-            await flush_feed_days()
             days = await state.feed_days(set(feed_of.values()))
-        except (redis.ConnectionError, redis.TimeoutError) as exc:
-            log.warning("ticks wait: Redis unavailable (%s)", exc)  # a tick without freshness
+        except Exception as exc:  # a timer must not raise: that would stop the worker
+            log.warning("ticks wait: feed freshness unreadable (%r)", exc)  # a tick without it
             return  # could lift a warning whose feed broke: better none than that one
         for p in mine:
             at = clock_of(p).now()
@@ -428,10 +430,14 @@ def build_pipeline(settings: Settings) -> Pipeline:
     stage("reference", reference, reference_one)
 
     async def flush_feed_days_quietly() -> None:
+        """A timer: whatever fails here is logged, never raised (a timer's exception would stop
+        the worker), and the days stay pending for the next flush."""
         try:
             await flush_feed_days()
         except (redis.ConnectionError, redis.TimeoutError) as exc:
             log.warning("feed freshness not kept yet: Redis unavailable (%s)", exc)
+        except Exception:
+            log.exception("feed freshness not kept: will try again")
 
     broker_watch = BrokerWatch(settings)
 

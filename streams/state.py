@@ -180,6 +180,8 @@ class RedisState:
         """Add the event days each feed had records on (the latest ``DAYS_KEPT`` are kept)."""
         pipe = self.client.pipeline(transaction=False)
         for feed, seen in sorted(days.items()):
+            if not seen:
+                continue
             key = f"{self.ns}:feed-days:{feed}"
             pipe.zadd(key, {d.isoformat(): d.toordinal() for d in seen})
             pipe.zremrangebyrank(key, 0, -DAYS_KEPT - 1)

@@ -145,7 +145,7 @@ async def test_feed_days_are_shared_and_keep_the_latest(state: RedisState) -> No
     first = {start + timedelta(days=d) for d in range(0, DAYS_KEPT, 2)}
     second = {start + timedelta(days=d) for d in range(1, DAYS_KEPT + 10, 2)}
     await state.note_feed_days({"complaints": first})
-    await state.note_feed_days({"complaints": second, "injuries": {start}})
+    await state.note_feed_days({"complaints": second, "injuries": {start}, "listings": set()})
     found = await state.feed_days(["complaints", "injuries", "listings"])
     expected = sorted(first | second)[-DAYS_KEPT:]
     assert found == {"complaints": expected, "injuries": [start], "listings": []}
