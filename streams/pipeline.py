@@ -61,6 +61,7 @@ from schemas.records import (
 from streams import escalation, flow
 from streams.broker_watch import INTERVAL as BROKER_CHECK_INTERVAL
 from streams.broker_watch import BrokerWatch
+from streams.metrics import install_metrics
 from streams.readiness import readiness
 from streams.settings import Settings
 from streams.state import RedisState, apply_reference
@@ -139,6 +140,7 @@ def build_pipeline(settings: Settings) -> Pipeline:
         dedup_ttl=timedelta(days=settings.dedup_ttl_days),
     )
     model = WarningModel.load(settings.model_path) if settings.model_path else None
+    metrics = install_metrics(app)
     pipeline = Pipeline(settings, app, state, catalogue)
     t = settings.topic
 
@@ -211,18 +213,23 @@ def build_pipeline(settings: Settings) -> Pipeline:
         """Run one stage on one event: wait out Redis outages, dead-letter anything else."""
         msg = event.message
         where = f"{stage} at {msg.topic}[{msg.partition}]@{msg.offset}"
+        metrics.records_in.labels(stage=stage).inc()
+        started = time.perf_counter()
         try:
             if fault_marker and stage != "validate" and fault_marker in (msg.value or b""):
                 raise FaultInjected(f"{stage}: record carries RISKWIRE_FAULT_MARKER")
             await until_redis_answers(where, lambda: handle(event))
         except Exception as exc:
             log.exception("%s failed: dead-lettered", where)
+            metrics.dead_letters.labels(stage=stage).inc()
             source = SourceRef(msg.topic, msg.partition, msg.offset)
             raw = msg.value if isinstance(msg.value, bytes) else b""
             letter = dead_letter(
                 None, raw, f"{stage} failed: {exc!r}", "$", source, now(), type(exc).__name__
             )
             await until_sent(where, letter)
+        finally:
+            metrics.latency.labels(stage=stage).observe(time.perf_counter() - started)
 
     async def until_sent(where: str, letter: DeadLetter) -> None:
         """Send a dead letter, retrying however long the broker refuses: the record's offset
@@ -253,6 +260,7 @@ def build_pipeline(settings: Settings) -> Pipeline:
             feed_days.setdefault(out.feed, set()).add(out.event_time.date())
             await signals.send(key=block_key(out).encode(), value=encode(out))
         else:
+            metrics.dead_letters.labels(stage="validate").inc()
             await send_dead_letter(out)
 
     async def deduplicate_one(event: EventT[bytes]) -> None:
@@ -331,6 +339,7 @@ def build_pipeline(settings: Settings) -> Pipeline:
         except SchemaError as exc:
             source = SourceRef(msg.topic, msg.partition, msg.offset)
             letter = dead_letter("config", raw, exc.reason, exc.path or "$", source, now())
+            metrics.dead_letters.labels(stage="configure").inc()
             await send_dead_letter(letter)
             return
         body = encode(StandardChange(standard=document))
@@ -348,6 +357,7 @@ def build_pipeline(settings: Settings) -> Pipeline:
         for warning, control in versions:
             body = encode(warning)
             await history.send(key=warning.warning_id.encode(), value=body)
+            metrics.warning_versions.labels(change=warning.change).inc()
             latest = escalation.latest_version(tables.warnings, warning.warning_id)
             if latest > made[warning.warning_id]:  # a re-read replaying versions a newer one
                 continue  # followed: into the history, never over it on the compacted topics
@@ -394,6 +404,7 @@ def build_pipeline(settings: Settings) -> Pipeline:
         active, reference = await state.targeting_view()
         instruction = flow.target(line, active, reference)
         await instructions.send(key=instruction.instruction_id.encode(), value=encode(instruction))
+        metrics.instructions.labels(action=instruction.action).inc()
 
     async def reference_one(event: EventT[bytes]) -> None:
         msg = event.message
@@ -402,6 +413,7 @@ def build_pipeline(settings: Settings) -> Pipeline:
             update = parse_reference(raw)
         except SchemaError as exc:
             source = SourceRef(msg.topic, msg.partition, msg.offset)
+            metrics.dead_letters.labels(stage="reference").inc()
             await send_dead_letter(
                 dead_letter("reference", raw, exc.reason, exc.path or "$", source, now())
             )
@@ -459,6 +471,7 @@ def build_pipeline(settings: Settings) -> Pipeline:
         catalogue,
         state,
         readiness=lambda: readiness(app, pipeline.recovery, broker_watch),
+        metrics=metrics,
     )
 
     return pipeline

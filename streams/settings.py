@@ -47,7 +47,9 @@ class Settings:
     tokens: str = setting(
         "", "The same JSON document inline (a secret: never printed)", secret=True
     )
-    read_auth: bool = setting(False, "1: read-only endpoints (/health, /ready) need a token too")
+    read_auth: bool = setting(
+        False, "1: read-only endpoints (/health, /ready, /metrics) need a token too"
+    )
     web_debug: bool = setting(
         False, "1: serve Faust's debug pages (/router, /table, /stats, /graph, /performance)"
     )

@@ -5,6 +5,7 @@ endpoint               answer                                                   
 =====================  ===========================================================  ============
 ``GET /health``        ``200`` when Redis answers a ping, ``503`` when it does not  read
 ``GET /ready``         ``200`` with the readiness details when ready, else ``503``  read
+``GET /metrics``       Prometheus text: Faust's and riskwire's metrics              read
 ``POST /feeds/<name>`` records of a feed (:mod:`streams.feed_endpoint`)            feed_writer
 ``GET /warnings``      the latest version of each warning (``?status=active``)      analyst
 ``GET /warnings/<id>`` one warning by its id: latest version, history, its reports    analyst
@@ -48,6 +49,7 @@ from schemas.records import Grade, Reply, Warning
 from streams.auth import Decision, Role, TokenStore, authorize, load_tokens
 from streams.escalation import WARNING_ID, cluster_of_warning
 from streams.feed_endpoint import check_batch, content_type_problem
+from streams.metrics import CONTENT_TYPE_LATEST, PipelineMetrics
 from streams.settings import Settings
 from streams.state import RedisState
 from streams.topics import feed_topic
@@ -70,7 +72,7 @@ DEBUG_PAGE_SETTINGS = (
 
 #: the pages riskwire serves: these paths, and the feed endpoint under ``/feeds/``
 #: (everything else on the server is Faust's)
-OWN_PATHS = frozenset({"/health", "/ready"})
+OWN_PATHS = frozenset({"/health", "/ready", "/metrics"})
 
 
 def _denied(view: faust.web.View, decision: Decision) -> Any:
@@ -84,6 +86,7 @@ def install_web(
     catalogue: Catalogue,
     state: RedisState,
     readiness: Readiness,
+    metrics: PipelineMetrics | None = None,
 ) -> TokenStore:
     """Add riskwire's endpoints to ``app``'s web server, and switch Faust's debug pages off
     unless ``settings.web_debug``. Call before anything else touches ``app.web``. Returns the
@@ -118,6 +121,25 @@ def install_web(
             except redis.RedisError as exc:
                 return self.json({"status": "redis unavailable", "error": str(exc)}, status=503)
             return self.json({"status": "ok", "namespace": settings.namespace})
+
+    if metrics is not None:
+        scraped = metrics
+
+        @app.page("/metrics")
+        class Metrics(faust.web.View):
+            """Prometheus text format: Faust's transport metrics and riskwire's stage metrics,
+            with the warnings in the view counted by grade and state at scrape time."""
+
+            async def get(self, request: Any) -> Any:
+                decision = check_read(request)
+                if not decision.allowed:
+                    return _denied(self, decision)
+                try:
+                    scraped.count_warnings(await state.warnings())
+                except redis.RedisError as exc:
+                    log.warning("/metrics: warnings not counted, Redis unavailable (%s)", exc)
+                headers = {"Content-Type": CONTENT_TYPE_LATEST}
+                return self.bytes(scraped.exposition(), headers=headers)
 
     @app.page("/ready")
     class Ready(faust.web.View):
