@@ -9,15 +9,19 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from kafka import KafkaConsumer, TopicPartition
 from kafka.admin import KafkaAdminClient
 from kafka.errors import KafkaError
 
+from cli.lag_status import group_status, partition_status
 from streams.settings import Settings
 from streams.topics import consumed_topics
 
-__all__ = ["LagProbe", "TopicLag"]
+__all__ = ["LagProbe", "PartitionLag", "TopicLag", "group_report"]
+
+TIMEOUT_MS = 5000  # a broker that does not answer is said so in seconds, not half a minute
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +38,27 @@ class TopicLag:
         return max(0, self.end - self.committed)
 
 
+@dataclass(frozen=True, slots=True)
+class PartitionLag:
+    """One partition of a consumed topic: its log end, the group's committed offset, and the
+    time of the oldest record the group has not processed (epoch seconds; ``None``: no lag)."""
+
+    topic: str
+    partition: int
+    end: int
+    committed: int
+    oldest: float | None = None
+
+    @property
+    def lag(self) -> int:
+        """Records in the log the group has not committed."""
+        return max(0, self.end - self.committed)
+
+    def seconds(self, now: float) -> float:
+        """How long the oldest unprocessed record has waited (0 without lag)."""
+        return max(0.0, now - self.oldest) if self.oldest is not None and self.lag else 0.0
+
+
 class LagProbe:
     """Reads the lag of the pipeline's consumer group; keep one open while polling."""
 
@@ -41,12 +66,24 @@ class LagProbe:
         self.settings = settings
         self.group = settings.namespace
         servers = settings.bootstrap_servers
-        self._admin = KafkaAdminClient(bootstrap_servers=servers, client_id="riskwire-lag")
+        timeouts = {"request_timeout_ms": TIMEOUT_MS, "bootstrap_timeout_ms": TIMEOUT_MS}
+        self._admin = KafkaAdminClient(
+            bootstrap_servers=servers, client_id="riskwire-lag", **timeouts
+        )
         self._consumer = KafkaConsumer(
             bootstrap_servers=servers,
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             fetch_max_wait_ms=100,
+            **timeouts,
+        )
+        # fetches to read high watermarks and record times: a consumer of its own, since an
+        # assigned consumer keeps metadata only for its assignment (end_offsets then fails)
+        self._reader = KafkaConsumer(
+            bootstrap_servers=servers,
+            enable_auto_commit=False,
+            fetch_max_wait_ms=100,
+            **timeouts,
         )
         self._partitions: list[TopicPartition] = []
 
@@ -74,6 +111,84 @@ class LagProbe:
             total[0] += end
             total[1] += done
         return [TopicLag(topic, end, done) for topic, (end, done) in totals.items()]
+
+    def partitions(self, ages: bool = True) -> list[PartitionLag]:
+        """Lag per consumed partition, from the true log end (the high watermark of a fetch:
+        the embedded broker's ListOffsets answer can fall a batch short) and, with ``ages``, the
+        timestamp of the first record past the committed offset."""
+        partitions = self._all_partitions()
+        try:
+            found = self._admin.list_group_offsets({self.group: partitions})[self.group]
+        except KafkaError:
+            found = {}
+        committed = {
+            tp: (m.offset if m is not None and m.offset >= 0 else 0)
+            for tp in partitions
+            for m in [found.get(tp)]
+        }
+        ends = dict(self._consumer.end_offsets(partitions))
+        ends = self._true_ends(ends)
+        oldest = self._first_times(
+            {tp: committed[tp] for tp in partitions if ends[tp] > committed[tp]} if ages else {}
+        )
+        return [
+            PartitionLag(tp.topic, tp.partition, ends[tp], committed[tp], oldest.get(tp))
+            for tp in partitions
+        ]
+
+    def members(self) -> int:
+        """How many consumers the group has now."""
+        try:
+            found = self._admin.describe_groups([self.group])
+        except KafkaError:
+            return 0
+        except ValueError:  # Tansu answers authorized operations kafka-python cannot decode
+            return self._members_raw()
+        group = found.get(self.group) or {}
+        return len(group.get("members") or ())
+
+    def _members_raw(self) -> int:
+        """The member count from the DescribeGroups response itself (kafka-python 3.0's
+        internals: its public call decodes fields the embedded broker fills oddly)."""
+        admin: Any = self._admin
+
+        async def count() -> int:
+            coordinators = await admin._find_coordinator_ids([self.group])
+            request = admin._describe_groups_request([self.group])
+            response = await admin._manager.send(request, node_id=coordinators[self.group])
+            return sum(len(g.members) for g in response.groups if g.group_id == self.group)
+
+        try:
+            return int(admin._manager.run(count))
+        except KafkaError:
+            return 0
+
+    def _true_ends(self, ends: dict[TopicPartition, int]) -> dict[TopicPartition, int]:
+        """Each partition's end raised to the high watermark a fetch reports."""
+        busy = sorted(tp for tp, end in ends.items() if end > 0)
+        if not busy:
+            return ends
+        self._reader.assign(busy)
+        for tp in busy:
+            self._reader.seek(tp, ends[tp] - 1)
+        self._reader.poll(timeout_ms=500, max_records=len(busy), update_offsets=False)
+        out = dict(ends)
+        for tp in busy:
+            high = self._reader.highwater(tp)
+            if high is not None and high > out[tp]:
+                out[tp] = high
+        return out
+
+    def _first_times(self, at: dict[TopicPartition, int]) -> dict[TopicPartition, float]:
+        """The timestamp (epoch seconds) of the record at each given offset."""
+        times: dict[TopicPartition, float] = {}
+        for tp, offset in sorted(at.items()):
+            self._reader.assign([tp])
+            self._reader.seek(tp, offset)
+            polled = self._reader.poll(timeout_ms=1000, max_records=1, update_offsets=False)
+            for record in polled.get(tp, []):
+                times[tp] = record.timestamp / 1000.0
+        return times
 
     def total(self) -> int:
         """Total lag over every consumed topic."""
@@ -127,3 +242,42 @@ class LagProbe:
         """Close the clients."""
         self._admin.close()
         self._consumer.close()
+        self._reader.close()
+
+
+def group_report(probe: LagProbe, window: float = 5.0, every: float = 1.0) -> dict[str, Any]:
+    """The group's lag and status over ``window`` seconds (:mod:`cli.lag_status`), as the
+    ``riskwire lag --json`` document."""
+    samples: list[list[PartitionLag]] = []
+    deadline = time.monotonic() + window
+    while True:
+        last = time.monotonic() >= deadline
+        samples.append(probe.partitions(ages=last))
+        if last:
+            break
+        time.sleep(every)
+    members = probe.members()
+    now = time.time()
+    rows: list[dict[str, Any]] = []
+    for i, p in enumerate(samples[-1]):
+        series = [(s[i].committed, s[i].end) for s in samples]
+        rows.append(
+            {
+                "topic": p.topic,
+                "partition": p.partition,
+                "end": p.end,
+                "committed": p.committed,
+                "lag": p.lag,
+                "seconds": round(p.seconds(now), 3),
+                "status": partition_status(series, members),
+            }
+        )
+    return {
+        "group": probe.group,
+        "status": group_status(r["status"] for r in rows),
+        "members": members,
+        "lag": sum(r["lag"] for r in rows),
+        "seconds": max((r["seconds"] for r in rows), default=0.0),
+        "window_seconds": window,
+        "partitions": rows,
+    }

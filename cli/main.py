@@ -178,16 +178,28 @@ def _cmd_standard(args: argparse.Namespace) -> int:
 
 
 def _cmd_lag(args: argparse.Namespace) -> int:
-    from cli.lag import LagProbe
+    from cli.lag import LagProbe, group_report
     from streams.settings import Settings
 
     probe = LagProbe(Settings.from_env())
     try:
-        for t in probe.measure():
-            print(f"{t.topic}\tend={t.end}\tcommitted={t.committed}\tlag={t.lag}")
+        report = group_report(probe, window=args.window)
     finally:
         probe.close()
-    return 0
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False))
+    else:
+        print(
+            f"group {report['group']}: {report['status']}, {report['members']} members, "
+            f"lag {report['lag']} records, oldest waiting {report['seconds']:.1f} s"
+        )
+        print("topic\tpartition\tend\tcommitted\tlag\tseconds\tstatus")
+        for r in report["partitions"]:
+            print(
+                f"{r['topic']}\t{r['partition']}\t{r['end']}\t{r['committed']}\t{r['lag']}\t"
+                f"{r['seconds']:.1f}\t{r['status']}"
+            )
+    return 0 if report["status"] in ("OK", "WARN") else 1
 
 
 def _adapter(name: str) -> FeedAdapter:
@@ -407,7 +419,13 @@ def build_parser() -> argparse.ArgumentParser:
     standard.add_argument("file", nargs="?", type=Path, help="publish: the JSON document")
     standard.set_defaults(func=_cmd_standard)
 
-    lag = sub.add_parser("lag", help="consumer lag of the pipeline, per topic")
+    lag = sub.add_parser(
+        "lag",
+        help="consumer lag per partition (records, seconds) and the group's status; "
+        "exit 1 on STALL or STOP",
+    )
+    lag.add_argument("--json", action="store_true", help="one JSON document")
+    lag.add_argument("--window", type=float, default=5.0, help="seconds of samples (default 5)")
     lag.set_defaults(func=_cmd_lag)
 
     feeds = sub.add_parser("feeds", help="list feeds; validate or load a feed file")
