@@ -136,18 +136,18 @@ class LagProbe:
             for tp in partitions
         ]
 
-    def members(self) -> int:
-        """How many consumers the group has now."""
+    def members(self) -> int | None:
+        """How many consumers the group has now (``None``: the broker did not say)."""
         try:
             found = self._admin.describe_groups([self.group])
         except KafkaError:
-            return 0
+            return None
         except ValueError:  # Tansu answers authorized operations kafka-python cannot decode
             return self._members_raw()
         group = found.get(self.group) or {}
         return len(group.get("members") or ())
 
-    def _members_raw(self) -> int:
+    def _members_raw(self) -> int | None:
         """The member count from the DescribeGroups response itself (kafka-python 3.0's
         internals: its public call decodes fields the embedded broker fills oddly)."""
         admin: Any = self._admin
@@ -160,8 +160,8 @@ class LagProbe:
 
         try:
             return int(admin._manager.run(count))
-        except KafkaError:
-            return 0
+        except Exception:  # private API: a kafka-python release may change it
+            return None
 
     def _true_ends(self, ends: dict[TopicPartition, int]) -> dict[TopicPartition, int]:
         """Each partition's end raised to the high watermark a fetch reports."""
@@ -259,8 +259,9 @@ def group_report(probe: LagProbe, window: float = 5.0, every: float = 1.0) -> di
     members = probe.members()
     now = time.time()
     rows: list[dict[str, Any]] = []
-    for i, p in enumerate(samples[-1]):
-        series = [(s[i].committed, s[i].end) for s in samples]
+    for p in samples[-1]:
+        key = (p.topic, p.partition)  # topics can appear mid-window: match, do not index
+        series = [(q.committed, q.end) for s in samples for q in s if (q.topic, q.partition) == key]
         rows.append(
             {
                 "topic": p.topic,

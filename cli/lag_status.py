@@ -6,8 +6,8 @@ samples come from :class:`cli.lag.LagProbe`.
 
 * ``OK``: no lag at the last sample, or the committed offset moved and the lag did not grow.
 * ``WARN``: the committed offset moved, but the lag grew at every sample (falling behind).
-* ``STALL``: the group has members, the lag is not zero, and the committed offset did not move
-  over the window (a stuck consumer; Burrow's ERR/STALL).
+* ``STALL``: the group has members, the lag was not zero at any sample, and the committed
+  offset did not move over the window (a stuck consumer; Burrow's ERR/STALL).
 * ``STOP``: lag but no member in the group (the consumers are gone).
 
 A group's status is its worst partition's.
@@ -23,8 +23,9 @@ __all__ = ["STATUSES", "group_status", "partition_status"]
 STATUSES = ("OK", "WARN", "STALL", "STOP")  # best first
 
 
-def partition_status(samples: Sequence[tuple[int, int]], members: int) -> str:
-    """The status of one partition from ``(committed, end)`` samples, oldest first."""
+def partition_status(samples: Sequence[tuple[int, int]], members: int | None) -> str:
+    """The status of one partition from ``(committed, end)`` samples, oldest first;
+    ``members``: the group's consumers now (``None``: not known, so never ``STOP``)."""
     if not samples:
         raise ValueError("a status needs at least one sample")
     lags = [max(0, end - committed) for committed, end in samples]
@@ -32,6 +33,8 @@ def partition_status(samples: Sequence[tuple[int, int]], members: int) -> str:
         return "OK"
     if members == 0:
         return "STOP"
+    if min(lags) == 0:  # it was caught up within the window: a record just arrived
+        return "OK"
     if samples[-1][0] == samples[0][0]:
         return "STALL" if len(samples) > 1 else "OK"
     if len(lags) > 1 and all(b > a for a, b in itertools.pairwise(lags)):

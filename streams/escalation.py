@@ -265,14 +265,18 @@ def _baseline(base: Baseline | None, warning: Warning | None, cluster: Cluster) 
     return Baseline(warning.updated_time, cluster.first_seen, counts)
 
 
-def _clocked(stored: WarningState, now: datetime, std: GradingStandard) -> list[Version]:
-    """The versions event time ``now`` makes of the stored warning, each with its control."""
+def _clocked(
+    stored: WarningState, now: datetime, std: GradingStandard, quiet_held: bool = False
+) -> list[Version]:
+    """The versions event time ``now`` makes of the stored warning, each with its control
+    (with ``quiet_held``, none of the quiet period's: see :func:`tick_warning`)."""
     base = stored.base
 
     def effect(at: datetime) -> dict[str, Any]:
         return evaluate_effect(base, stored.counts, at) if base else {}
 
-    steps = clock_steps(stored.warning, stored.seen, now, std, effect if base else None)
+    seen = None if quiet_held else stored.seen  # no latest signal: no quiet deadline
+    steps = clock_steps(stored.warning, seen, now, std, effect if base else None)
     return [(w, _withdrawn(stored.control, w) if w.status != "active" else None) for w in steps]
 
 
@@ -303,17 +307,15 @@ def tick_warning(
 ) -> list[Version]:
     """The clock's versions of one cluster's warning by event time ``now``; re-reads as in
     :func:`escalate`. While a feed its reports came from is stalled, its quiet clock is held:
-    the latest signal counts as ``now`` (a broken feed is not a quiet risk)."""
+    the tick evaluates and lifts nothing (a broken feed is not a quiet risk); deadlines still
+    pass, and once the feed is back the quiet steps are made, dated as ever at their deadlines
+    (the same bytes as without the stall, only noticed later)."""
     stored = WarningState.load(warnings, cluster_id)
     again = stored.decided_at(position)
     if again is not None:
         return again[0]
-    held = stored.warning is not None and stored.warning.status == "active"
-    if held and stored.seen is not None and set(stored.counts) & set(stalled):
-        if now > stored.seen:
-            replace(stored, seen=now).save(warnings, cluster_id, stored)
-        stored = replace(stored, seen=max(stored.seen, now))
-    versions = _clocked(stored, now, std=standard_in_force(warnings, position))
+    held = bool(set(stored.counts) & set(stalled))
+    versions = _clocked(stored, now, standard_in_force(warnings, position), quiet_held=held)
     if not versions:
         return []
     latest = versions[-1][0]

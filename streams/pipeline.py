@@ -82,7 +82,6 @@ class FaultInjected(RuntimeError):
 
 
 PRODUCE_OVERHEAD = 64 * 1024
-FEED_DAYS_FLUSH = 5.0  # seconds between writes of feed freshness to Redis
 
 
 def create_app(settings: Settings) -> faust.App:
@@ -221,13 +220,13 @@ def build_pipeline(settings: Settings) -> Pipeline:
             await until_redis_answers(where, lambda: handle(event))
         except Exception as exc:
             log.exception("%s failed: dead-lettered", where)
-            metrics.dead_letters.labels(stage=stage).inc()
             source = SourceRef(msg.topic, msg.partition, msg.offset)
             raw = msg.value if isinstance(msg.value, bytes) else b""
             letter = dead_letter(
                 None, raw, f"{stage} failed: {exc!r}", "$", source, now(), type(exc).__name__
             )
             await until_sent(where, letter)
+            metrics.dead_letters.labels(stage=stage).inc()
         finally:
             metrics.latency.labels(stage=stage).observe(time.perf_counter() - started)
 
@@ -255,13 +254,17 @@ def build_pipeline(settings: Settings) -> Pipeline:
         feed = feed_of.get(msg.topic)
         raw = msg.value if isinstance(msg.value, bytes) else b""
         source = SourceRef(msg.topic, msg.partition, msg.offset)
-        out = flow.validate(feed, raw, source, now(), catalogue, settings.max_record_bytes)
+        arrived = now()
+        out = flow.validate(feed, raw, source, arrived, catalogue, settings.max_record_bytes)
         if isinstance(out, Signal):
-            feed_days.setdefault(out.feed, set()).add(out.event_time.date())
+            day = arrived.date()  # arrival, not event time: reports come days after the event
+            if day not in noted_days.setdefault(out.feed, set()):  # once a day per feed
+                await state.note_feed_days({out.feed: {day}})  # before the send: kept by kill -9
+                noted_days[out.feed] = {day}
             await signals.send(key=block_key(out).encode(), value=encode(out))
         else:
-            metrics.dead_letters.labels(stage="validate").inc()
             await send_dead_letter(out)
+            metrics.dead_letters.labels(stage="validate").inc()
 
     async def deduplicate_one(event: EventT[bytes]) -> None:
         signal = decode(Signal, event.value)
@@ -339,8 +342,8 @@ def build_pipeline(settings: Settings) -> Pipeline:
         except SchemaError as exc:
             source = SourceRef(msg.topic, msg.partition, msg.offset)
             letter = dead_letter("config", raw, exc.reason, exc.path or "$", source, now())
-            metrics.dead_letters.labels(stage="configure").inc()
             await send_dead_letter(letter)
+            metrics.dead_letters.labels(stage="configure").inc()
             return
         body = encode(StandardChange(standard=document))
         count = app.consumer.topic_partitions(t("assessments")) or settings.partitions
@@ -367,37 +370,31 @@ def build_pipeline(settings: Settings) -> Pipeline:
                 await controls.send(key=control.control_id.encode(), value=encode(control))
                 await until_redis_answers("escalate", _call(state.put_control, control))
 
-    feed_days: dict[str, set[date]] = {}  # event days with records, not yet in Redis
-
-    async def flush_feed_days() -> None:
-        """Feed freshness, kept in Redis for every worker (few writes: days, not records)."""
-        pending = {feed: set(days) for feed, days in feed_days.items() if days}
-        if pending:
-            await state.note_feed_days(pending)
-            for feed, days in pending.items():
-                feed_days[feed] -= days
-                if not feed_days[feed]:
-                    del feed_days[feed]
+    noted_days: dict[str, set[date]] = {}  # the arrival day each feed was last noted for
 
     async def send_ticks() -> None:
         """Event time for quiet feeds: the newest assessment time plus the wall time since,
-        with the feeds silent beyond their rhythm at that time (they hold quiet clocks)."""
+        with the feeds silent beyond their rhythm of arrivals now (they hold quiet clocks).
+        A timer: whatever fails is logged, never raised (that would stop the worker)."""
         if app.rebalancing:
             return
-        mine = sorted(
-            tp.partition for tp in app.consumer.assignment() if tp.topic == t("assessments")
-        )
-        await flush_feed_days_quietly()
         try:
             days = await state.feed_days(set(feed_of.values()))
-        except Exception as exc:  # a timer must not raise: that would stop the worker
+        except Exception as exc:
             log.warning("ticks wait: feed freshness unreadable (%r)", exc)  # a tick without it
             return  # could lift a warning whose feed broke: better none than that one
-        for p in mine:
-            at = clock_of(p).now()
-            if at is not None:
-                stalled = stalled_feeds(days, at.date())
-                await assessments.send(value=encode(Tick(tick=at, stalled=stalled)), partition=p)
+        stalled = stalled_feeds(days, now().date())
+        try:
+            mine = sorted(
+                tp.partition for tp in app.consumer.assignment() if tp.topic == t("assessments")
+            )
+            for p in mine:
+                at = clock_of(p).now()
+                if at is not None:
+                    tick = Tick(tick=at, stalled=stalled)
+                    await assessments.send(value=encode(tick), partition=p)
+        except Exception:
+            log.exception("ticks not sent: the next timer tries again")
 
     async def target_one(event: EventT[bytes]) -> None:
         line = decode(Signal, event.value)
@@ -413,10 +410,10 @@ def build_pipeline(settings: Settings) -> Pipeline:
             update = parse_reference(raw)
         except SchemaError as exc:
             source = SourceRef(msg.topic, msg.partition, msg.offset)
-            metrics.dead_letters.labels(stage="reference").inc()
             await send_dead_letter(
                 dead_letter("reference", raw, exc.reason, exc.path or "$", source, now())
             )
+            metrics.dead_letters.labels(stage="reference").inc()
             return
         await apply_reference(state.client, settings.namespace, update)
 
@@ -441,16 +438,6 @@ def build_pipeline(settings: Settings) -> Pipeline:
     stage("target", declarations, target_one)
     stage("reference", reference, reference_one)
 
-    async def flush_feed_days_quietly() -> None:
-        """A timer: whatever fails here is logged, never raised (a timer's exception would stop
-        the worker), and the days stay pending for the next flush."""
-        try:
-            await flush_feed_days()
-        except (redis.ConnectionError, redis.TimeoutError) as exc:
-            log.warning("feed freshness not kept yet: Redis unavailable (%s)", exc)
-        except Exception:
-            log.exception("feed freshness not kept: will try again")
-
     broker_watch = BrokerWatch(settings)
 
     async def watch_broker() -> None:
@@ -463,7 +450,6 @@ def build_pipeline(settings: Settings) -> Pipeline:
     app.timer(interval=BROKER_CHECK_INTERVAL)(watch_broker)
     if settings.tick_seconds > 0:
         app.timer(interval=settings.tick_seconds)(send_ticks)
-    app.timer(interval=FEED_DAYS_FLUSH)(flush_feed_days_quietly)
 
     install_web(
         app,

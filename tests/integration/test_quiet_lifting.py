@@ -7,7 +7,7 @@ from __future__ import annotations
 import signal
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -110,10 +110,10 @@ def test_the_workers_ticks_say_which_feeds_are_stalled(
     one_alert: list[Assessment],
     read_until: Callable[..., list[dict[str, Any]]],
 ) -> None:
-    """Feed freshness from Redis to the clock: a feed whose daily records stopped three weeks
-    before the newest assessment is named stalled on the worker's own ticks (which hold the
-    quiet clocks of its warnings: tests/unit/test_freshness.py)."""
-    last = max(a.as_of for a in one_alert).date()
+    """Feed freshness from Redis to the clock: a feed whose daily arrivals stopped three weeks
+    ago is named stalled on the worker's own ticks (which hold the quiet clocks of its
+    warnings: tests/unit/test_freshness.py); arrivals are days of the wall clock."""
+    last = datetime.now(UTC).date()
     with new_pipeline(tick_seconds=1.0) as settings:
         state = redis.Redis.from_url(settings.redis_url)
         for feed, end in (("injuries", last - timedelta(days=21)), ("complaints", last)):

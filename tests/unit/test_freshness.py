@@ -32,6 +32,10 @@ def test_a_feed_is_stalled_when_silent_beyond_its_own_rhythm() -> None:
     # daily: 13 days silent (> max(2, 2x1)); weekly: 4 days (< 2x7); new: no rhythm yet
     assert stalled_feeds(found, today) == ("complaints",)
     assert stalled_feeds({"complaints": days(*range(33))}, today) == ()
+    # one past outage of 17 days does not make every later silence look usual
+    outage = days(*range(10), *range(27, 40))
+    assert usual_gap(outage) == 1
+    assert stalled_feeds({"complaints": outage}, DAY0 + timedelta(days=43)) == ("complaints",)
 
 
 @given(
@@ -61,15 +65,15 @@ def test_a_stalled_feed_holds_the_quiet_clock_of_its_warnings(
     assert made
     every = lambda k: True  # noqa: E731
     quiet = STANDARD.quiet_period
-    # the injuries feed broke: 31 days later nothing is evaluated, and the clock restarts
-    held_until = AS_OF + quiet + timedelta(days=1)
+    # the injuries feed broke: a tick past the quiet period evaluates nothing
+    late = AS_OF + quiet + timedelta(days=1)
     before = dict(table)
-    assert on_tick(table, held_until, "assessments:0:2", every, ("injuries",)) == []
+    assert on_tick(table, late, "assessments:0:2", every, ("injuries",)) == []
+    assert table == before  # holding writes nothing
     # an unrelated feed's stall holds nothing
     other: dict[str, bytes] = dict(before)
-    ((not_held, _),) = on_tick(other, held_until, "assessments:0:2", every, ("listings",))
+    ((not_held, _),) = on_tick(other, late, "assessments:0:2", every, ("listings",))
     assert not_held.state == "evaluating"
-    # the feed is back: quiet counts from the last held tick
-    assert on_tick(table, held_until + quiet - timedelta(hours=1), "assessments:0:3", every) == []
-    ((evaluating, _),) = on_tick(table, held_until + quiet, "assessments:0:4", every)
-    assert evaluating.state == "evaluating" and evaluating.updated_time == held_until + quiet
+    # the feed is back: the quiet steps come, dated at their deadlines as without the stall
+    ((evaluating, _),) = on_tick(table, late + timedelta(days=1), "assessments:0:3", every)
+    assert evaluating == not_held

@@ -17,6 +17,8 @@ from cli.lag_status import group_status, partition_status
         ([(10, 30), (10, 30)], 0, "STOP"),  # lag, and nobody in the group
         ([(30, 30), (30, 30)], 0, "OK"),  # no lag: a stopped group owes nothing
         ([(10, 30)], 1, "OK"),  # one sample cannot show a stall
+        ([(100, 100), (100, 100), (100, 101)], 1, "OK"),  # idle, a record just arrived
+        ([(10, 30), (10, 30)], None, "STALL"),  # members unknown: never STOP
     ],
 )
 def test_partition_status(samples: list[tuple[int, int]], members: int, status: str) -> None:
