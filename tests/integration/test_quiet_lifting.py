@@ -57,12 +57,18 @@ def test_a_tick_past_the_quiet_period_lifts_the_warning_after_a_kill_9(
 
             tick(last + QUIET_PERIOD - timedelta(hours=1))
             versions = read_until(settings, history, lambda seen: False, timeout=8.0)
-            assert all(v["status"] == "active" for v in versions)  # not quiet long enough
+            summary = [
+                (v["version"], v["change"], v["status"], v["updated_time"]) for v in versions
+            ]
+            assert all(v["status"] == "active" for v in versions), summary  # not quiet long enough
             tick(last + QUIET_PERIOD + timedelta(days=2))
             versions = read_until(
                 settings, history, lambda seen: any(v["state"] == "evaluating" for v in seen)
             )
-            assert all(v["status"] == "active" for v in versions)  # evaluated, not lifted yet
+            summary = [
+                (v["version"], v["change"], v["status"], v["updated_time"]) for v in versions
+            ]
+            assert all(v["status"] == "active" for v in versions), summary  # not lifted yet
             tick(last + QUIET_PERIOD + STANDARD.evaluation_period + timedelta(days=2))
             versions = read_until(
                 settings, history, lambda seen: any(v["status"] == "lifted" for v in seen)
