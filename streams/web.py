@@ -46,7 +46,7 @@ from detectors.decisions import ACTIONS
 from schemas.codec import encode, to_dict
 from schemas.records import Decision as AnalystDecision
 from schemas.records import Grade, Reply, Warning
-from streams.auth import Decision, Role, TokenStore, authorize, load_tokens
+from streams.auth import Decision, Principal, Role, TokenStore, authorize, load_tokens
 from streams.escalation import WARNING_ID, cluster_of_warning
 from streams.feed_endpoint import check_batch, content_type_problem
 from streams.metrics import CONTENT_TYPE_LATEST, PipelineMetrics
@@ -193,19 +193,12 @@ def install_web(
         with the warning's other inputs by the worker that owns it (``GET /decisions/<id>``)."""
 
         async def post(self, request: Any, warning_id: str) -> Any:
-            decision = check(request, "analyst", True)
-            if not decision.allowed:
-                return _denied(self, decision)
-            if decision.principal is None:
-                why = "decisions record who decided: configure API tokens (RISKWIRE_TOKENS)"
-                return self.json({"error": why}, status=403)
-            try:
-                body = orjson.loads(await request.read())
-                made = decision_from(body, warning_id, decision.principal.name)
-            except (orjson.JSONDecodeError, ValueError) as exc:
-                return self.json({"error": str(exc)}, status=400)
-            key = cluster_of_warning(warning_id).encode()
-            await (await outlet(t_decisions).send(key=key, value=encode(made)))
+            def make(body: Any, who: Principal) -> AnalystDecision:
+                return decision_from(body, warning_id, who.name)
+
+            answer, made = await accept(self, request, "analyst", warning_id, make, t_decisions)
+            if made is None:
+                return answer
             where = f"/decisions/{made.decision_id}"
             return self.json({"decision_id": made.decision_id, "result": where}, status=202)
 
@@ -228,22 +221,39 @@ def install_web(
         but a notice in force is dead-lettered with the reason by the worker that owns it)."""
 
         async def post(self, request: Any, warning_id: str) -> Any:
-            decision = check(request, "partner", True)
-            if not decision.allowed:
-                return _denied(self, decision)
-            if decision.principal is None:
-                why = "replies record who replied: configure API tokens (RISKWIRE_TOKENS)"
-                return self.json({"error": why}, status=403)
-            try:
-                who = decision.principal
-                made = reply_from(
-                    orjson.loads(await request.read()), warning_id, who.name, who.enterprise
-                )
-            except (orjson.JSONDecodeError, ValueError) as exc:
-                return self.json({"error": str(exc)}, status=400)
-            key = cluster_of_warning(warning_id).encode()
-            await (await outlet(t_replies).send(key=key, value=encode(made)))
+            def make(body: Any, who: Principal) -> Reply:
+                return reply_from(body, warning_id, who.name, who.enterprise)
+
+            answer, made = await accept(self, request, "partner", warning_id, make, t_replies)
+            if made is None:
+                return answer
             return self.json({"reply_id": made.reply_id}, status=202)
+
+    async def accept(
+        view: faust.web.View,
+        request: Any,
+        role: Role,
+        warning_id: str,
+        make: Callable[[Any, Principal], Any],
+        topic: str,
+    ) -> tuple[Any, Any]:
+        """An input on a warning recorded with who sent it (a decision, a reply): the token's
+        role and principal checked, the body made into a record (``400`` why not) and sent to
+        ``topic`` keyed by the warning's cluster, in order with its other inputs. Returns the
+        error response, or ``(None, record)``."""
+        decision = check(request, role, True)
+        if not decision.allowed:
+            return _denied(view, decision), None
+        if decision.principal is None:
+            why = "these inputs record who sent them: configure API tokens (RISKWIRE_TOKENS)"
+            return view.json({"error": why}, status=403), None
+        try:
+            made = make(orjson.loads(await request.read()), decision.principal)
+        except (orjson.JSONDecodeError, ValueError) as exc:
+            return view.json({"error": str(exc)}, status=400), None
+        key = cluster_of_warning(warning_id).encode()
+        await (await outlet(topic).send(key=key, value=encode(made)))
+        return None, made
 
     t_decisions = settings.topic("decisions")
     t_replies = settings.topic("replies")
