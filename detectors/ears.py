@@ -43,10 +43,12 @@ def _ears(
     k: float,
     baseline: int,
     min_sd: float,
+    form: str = "hutwagner",
 ) -> list[DetectionPoint]:
     _require(k > 0, f"k must be positive, got {k}")
     _require(baseline >= 3, f"baseline must be at least 3 points, got {baseline}")
     _require(min_sd > 0, f"min_sd must be positive (a zero sd divides by zero), got {min_sd}")
+    _require(form in _C3_FORMS, f"form must be one of {', '.join(_C3_FORMS)}, got {form!r}")
     name = f"ears-{variant}"
     lag = 0 if variant == "c1" else 2
     out: list[DetectionPoint] = []
@@ -63,6 +65,9 @@ def _ears(
                 for d, (m, s) in zip((1, 2), (before[0], before[1]), strict=True)
             )
             mean, sd = now
+            if form == "surveillance":
+                out.append(_c3_surveillance(t, labels[t], obs, mean, sd, carried, k, baseline))
+                continue
             c3 = max(0.0, (obs - mean) / sd - 1.0) + carried
             limit = max(0.0, mean + sd * (1.0 + k - carried))
             out.append(
@@ -80,6 +85,33 @@ def _ears(
             DetectionPoint(t, labels[t], name, obs, mean, mean + k * sd, c, c / k, c > k, baseline)
         )
     return out
+
+
+_C3_FORMS = ("hutwagner", "surveillance")
+
+
+def _c3_surveillance(
+    t: int,
+    label: str | None,
+    obs: float,
+    mean: float,
+    sd: float,
+    carried: float,
+    k: float,
+    baseline: int,
+) -> DetectionPoint:
+    """C3 as ``surveillance::earsC`` (1.20) computes it: upper bound y_t + sd (k - lagged terms).
+
+    The bound puts the observed count where the baseline mean belongs and drops the "- 1" of
+    today's term, so the alarm (y_t above the bound) holds exactly when the two earlier terms
+    alone exceed k and y_t > 0: today's count does not move it. Kept to compare with R.
+    """
+    limit = max(0.0, obs + sd * (k - carried))
+    alarm = obs > limit
+    score = carried  # the part of C3 the bound depends on
+    return DetectionPoint(
+        t, label, "ears-c3", obs, mean, limit, score, score / k, alarm, baseline + 2
+    )
 
 
 def ears_c1(
@@ -114,17 +146,20 @@ def ears_c3(
     k: float = 2.0,
     baseline: int = 7,
     min_sd: float = 0.5,
+    form: Literal["hutwagner", "surveillance"] = "hutwagner",
     dates: Sequence[str] | None = None,
 ) -> list[DetectionPoint]:
     """EARS C3: sum of max(0, C2 - 1) over t, t-1, t-2; catches a 3-point rise; pending t < 11.
 
     ``threshold`` is the count that alone would bring C3 to ``k`` given the two earlier points;
     when those already exceed ``k`` the alarm holds for any count and threshold is clipped at 0.
-    The alarm follows Hutwagner's statistic; ``surveillance::earsC``'s C3 upper bound
-    (y_t + sd * (z - lagged terms)) leaves out today's own term, so its alarms can differ.
+    The alarm follows Hutwagner's statistic (``form="hutwagner"``). ``form="surveillance"``
+    reproduces ``surveillance::earsC``'s C3, whose upper bound y_t + sd (k - lagged terms)
+    leaves today's own term out, so it alarms on the two earlier points alone; see
+    :func:`_c3_surveillance`.
     """
     y = _counts(series)
-    return _ears(y, _labels(dates, len(y)), range(len(y)), "c3", k, baseline, min_sd)
+    return _ears(y, _labels(dates, len(y)), range(len(y)), "c3", k, baseline, min_sd, form)
 
 
 def _ears_runner(variant: Literal["c1", "c2", "c3"], default_k: float) -> Callable[..., Any]:
@@ -135,7 +170,9 @@ def _ears_runner(variant: Literal["c1", "c2", "c3"], default_k: float) -> Callab
         k: float = default_k,
         baseline: int = 7,
         min_sd: float = 0.5,
+        form: str = "hutwagner",
     ) -> list[DetectionPoint]:
-        return _ears(y, labels, ts, variant, k, baseline, min_sd)
+        _require(variant == "c3" or form == "hutwagner", "form applies to ears-c3 only")
+        return _ears(y, labels, ts, variant, k, baseline, min_sd, form)
 
     return run

@@ -43,6 +43,7 @@ class _GlmFit:
     hat: _Array
     dispersion: float
     df_resid: int
+    working_dispersion: float  # sum(prior (y - mu)^2 / mu^2) / df: see ``se_dispersion``
 
 
 def _fit_quasipoisson(
@@ -92,7 +93,8 @@ def _irls(x: _Array, y: _Array, prior: _Array, max_iter: int, tol: float) -> _Gl
         cov = np.linalg.pinv(xtwx).astype(np.float64)
     hat = w * np.sum((x @ cov) * x, axis=1)
     dispersion = float(np.sum(prior * (y - mu) ** 2 / mu)) / df_resid
-    return _GlmFit(beta, mu, cov, hat, dispersion, df_resid)
+    working = float(np.sum(prior * ((y - mu) / mu) ** 2)) / df_resid
+    return _GlmFit(beta, mu, cov, hat, dispersion, df_resid, working)
 
 
 def _anscombe(y: _Array, mu: _Array, hat: _Array, phi: float) -> _Array:
@@ -126,6 +128,20 @@ class _FarringtonConfig:
     min_cases: int
     min_cases_window: int
     min_years: int
+    se_dispersion: str
+
+
+def _se_dispersion(fit: _GlmFit, cfg: _FarringtonConfig) -> float:
+    """The dispersion that scales the trend test and the prediction's standard error.
+
+    ``surveillance::farringtonFlexible`` (1.20) stores the reweighting weights in the fitted
+    glm's ``weights`` slot, where ``summary.glm`` expects the working weights; its dispersion
+    then comes out as sum(w (y - mu)^2 / mu^2) / df, about phi / mu. ``"surveillance"``
+    reproduces that (after reweighting only, as there); ``"pearson"`` is the textbook estimate.
+    """
+    if cfg.se_dispersion == "surveillance" and cfg.reweight:
+        return fit.working_dispersion
+    return fit.dispersion
 
 
 def _reference_points(t: int, years: int, cfg: _FarringtonConfig) -> tuple[_Array, _Array]:
@@ -190,7 +206,8 @@ def _farrington_at(
             with_trend = _farrington_fit(_design(idx, level, t, True, cfg.blocks), yb, cfg)
             if with_trend is not None:
                 fit, _ = with_trend
-                z = fit.beta[1] / math.sqrt(fit.dispersion * fit.cov_unscaled[1, 1] + 1e-300)
+                scale = _se_dispersion(fit, cfg)
+                z = fit.beta[1] / math.sqrt(scale * fit.cov_unscaled[1, 1] + 1e-300)
                 p_value = float(2.0 * special.stdtr(fit.df_resid, -abs(z)))
                 # trend kept only when significant and not extrapolating beyond the data
                 if p_value < cfg.trend_p and float(fit.beta[0]) <= math.log(float(yb.max())):
@@ -204,7 +221,7 @@ def _farrington_at(
             return None  # a prediction no count could reach: treated as no fit
         mu0 = math.exp(float(fit.beta[0]))
         # surveillance's predict.glm(se.fit=TRUE) scales by the unfloored dispersion.
-        var_eta = fit.dispersion * float(fit.cov_unscaled[0, 0])
+        var_eta = _se_dispersion(fit, cfg) * float(fit.cov_unscaled[0, 0])
     z_alpha = float(special.ndtri(1.0 - cfg.alpha))
     if cfg.threshold_method == "power":
         tau = phi + mu0 * var_eta  # phi + var(mu0_hat)/mu0 with var(mu0_hat) = mu0^2 var(eta0)
@@ -253,6 +270,7 @@ def _farrington(
     min_cases_window: int = 4,
     min_years: int = 1,
     fallback: str | None = "ears-c2",
+    se_dispersion: Literal["pearson", "surveillance"] = "pearson",
 ) -> list[DetectionPoint]:
     skip = w if skip_recent is None else skip_recent
     _require(b >= 1 and w >= 0, f"need b >= 1 and w >= 0, got b={b}, w={w}")
@@ -273,6 +291,10 @@ def _farrington(
         fallback is None or (fallback in METHODS and fallback != "farrington"),
         f"fallback must be None or one of ears-c1, ears-c2, ears-c3, cusum, got {fallback!r}",
     )
+    _require(
+        se_dispersion in ("pearson", "surveillance"),
+        f"se_dispersion must be pearson or surveillance, got {se_dispersion!r}",
+    )
     cfg = _FarringtonConfig(
         period,
         b,
@@ -288,6 +310,7 @@ def _farrington(
         min_cases,
         min_cases_window,
         min_years,
+        se_dispersion,
     )
     found = {t: _farrington_at(y, t, labels[t], cfg) for t in ts}
     missing = [t for t, point in found.items() if point is None]
@@ -314,6 +337,7 @@ def farrington(
     min_cases_window: int = 4,
     min_years: int = 1,
     fallback: str | None = "ears-c2",
+    se_dispersion: Literal["pearson", "surveillance"] = "pearson",
     dates: Sequence[str] | None = None,
 ) -> list[DetectionPoint]:
     """Farrington/Noufaily quasi-Poisson threshold from the same season in past years.
@@ -355,4 +379,5 @@ def farrington(
         min_cases_window,
         min_years,
         fallback,
+        se_dispersion,
     )

@@ -183,6 +183,21 @@ def bench_aberration(n: int = 10) -> list[Row]:
     return rows
 
 
+def bench_reference(n: int = 0) -> list[Row]:
+    """True and false alarms on the 14 labelled RKI series, riskwire beside R ``surveillance``."""
+    from lab.reference_study import evaluate
+
+    rows: list[Row] = []
+    for method, m in evaluate()["methods"].items():
+        rows.append((f"{method} true alarms (R)", float(m["r_true"]), "weeks"))
+        rows.append((f"{method} true alarms", float(m["true"]), "weeks"))
+        rows.append((f"{method} false alarms (R)", float(m["r_false"]), "weeks"))
+        rows.append((f"{method} false alarms", float(m["false"]), "weeks"))
+        if m["r_false"]:
+            rows.append((f"{method} false alarms / R's", m["false"] / m["r_false"], "x"))
+    return rows
+
+
 class _CountingTable(dict[str, bytes]):
     """A dict standing in for a changelog-backed table: counts what would be changelog records."""
 
@@ -253,6 +268,7 @@ BENCHMARKS: dict[str, Callable[..., list[Row]]] = {
     "state": bench_state,
     "load": bench_load,
     "aberration": bench_aberration,
+    "reference": bench_reference,
     "dedup": bench_dedup,
     "link": bench_link,
 }

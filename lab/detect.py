@@ -5,7 +5,8 @@ integer counts, in any order. The frequency comes from the date spacing: a small
 day is a daily series, of 7 days a weekly one (Farrington then uses ``period`` 365 or 52).
 Dates missing inside the range are filled with count 0, since a day or week with no row had no
 signals reported; a weekly date off the 7-day grid is an error, not silently moved. Any
-problem with the file is a ``ConfigError`` naming the line, so the command fails at once.
+problem with the file is a ``SeriesFileError`` naming the line, and the command exits 1 (bad
+data); a bad method or parameter is a ``ConfigError`` (exit 2, as every usage error).
 """
 
 from __future__ import annotations
@@ -26,14 +27,20 @@ from schemas.errors import ConfigError
 
 __all__ = [
     "CountSeries",
+    "SeriesFileError",
     "add_arguments",
     "format_table",
     "main_from_args",
+    "parse_params",
     "read_series",
     "run_detect",
 ]
 
 _PERIODS = {"daily": 365, "weekly": 52}
+
+
+class SeriesFileError(ConfigError):
+    """The series file cannot be read as a count series (the message names the line)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,33 +58,40 @@ class CountSeries:
 
 
 def read_series(path: Path) -> CountSeries:
-    """Read a ``date,count`` CSV into an equally spaced series, or raise ConfigError."""
+    """Read a ``date,count`` CSV into an equally spaced series, or raise SeriesFileError."""
     try:
         handle = path.open(newline="", encoding="utf-8-sig")
     except OSError as exc:
-        raise ConfigError(f"{path}: cannot read series: {exc.strerror or exc}") from None
+        raise SeriesFileError(f"{path}: cannot read series: {exc.strerror or exc}") from None
+    try:
+        with handle:
+            return _read_rows(path, handle)
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise SeriesFileError(f"{path}: not a UTF-8 CSV file: {exc}") from None
+
+
+def _read_rows(path: Path, handle: TextIO) -> CountSeries:
     rows: dict[date, int] = {}
-    with handle:
-        reader = csv.reader(handle)
-        header = [name.strip().lower() for name in next(reader, [])]
-        missing = [name for name in ("date", "count") if name not in header]
-        if missing:
-            raise ConfigError(
-                f"{path}:1: header must name the columns date,count; missing {', '.join(missing)}"
-            )
-        at_date, at_count = header.index("date"), header.index("count")
-        for row in reader:
-            line = reader.line_num
-            if not any(cell.strip() for cell in row):
-                continue
-            if len(row) <= max(at_date, at_count):
-                raise ConfigError(f"{path}:{line}: expected a date and a count, got {row!r}")
-            day = _parse_date(path, line, row[at_date])
-            if day in rows:
-                raise ConfigError(f"{path}:{line}: date {day.isoformat()} appears twice")
-            rows[day] = _parse_count(path, line, row[at_count])
+    reader = csv.reader(handle)
+    header = [name.strip().lower() for name in next(reader, [])]
+    missing = [name for name in ("date", "count") if name not in header]
+    if missing:
+        raise SeriesFileError(
+            f"{path}:1: header must name the columns date,count; missing {', '.join(missing)}"
+        )
+    at_date, at_count = header.index("date"), header.index("count")
+    for row in reader:
+        line = reader.line_num
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) <= max(at_date, at_count):
+            raise SeriesFileError(f"{path}:{line}: expected a date and a count, got {row!r}")
+        day = _parse_date(path, line, row[at_date])
+        if day in rows:
+            raise SeriesFileError(f"{path}:{line}: date {day.isoformat()} appears twice")
+        rows[day] = _parse_count(path, line, row[at_count])
     if not rows:
-        raise ConfigError(f"{path}: no data rows after the header")
+        raise SeriesFileError(f"{path}: no data rows after the header")
     return _equally_spaced(path, rows)
 
 
@@ -85,13 +99,15 @@ def _parse_date(path: Path, line: int, text: str) -> date:
     try:
         return date.fromisoformat(text.strip())
     except ValueError:
-        raise ConfigError(f"{path}:{line}: date {text!r} is not an ISO date (YYYY-MM-DD)") from None
+        raise SeriesFileError(
+            f"{path}:{line}: date {text!r} is not an ISO date (YYYY-MM-DD)"
+        ) from None
 
 
 def _parse_count(path: Path, line: int, text: str) -> int:
     digits = text.strip()
     if not re.fullmatch(r"[0-9]+", digits):
-        raise ConfigError(f"{path}:{line}: count {text!r} is not a non-negative integer")
+        raise SeriesFileError(f"{path}:{line}: count {text!r} is not a non-negative integer")
     return int(digits)
 
 
@@ -100,13 +116,13 @@ def _equally_spaced(path: Path, rows: dict[date, int]) -> CountSeries:
     gaps = [(b - a).days for a, b in itertools.pairwise(days)]
     step = min(gaps, default=1)
     if step not in (1, 7):
-        raise ConfigError(
+        raise SeriesFileError(
             f"{path}: dates {step} days apart; a series must be daily (1) or weekly (7)"
         )
     if step == 7:
         off = next((d for d in days if (d - days[0]).days % 7), None)
         if off is not None:
-            raise ConfigError(f"{path}: weekly series has {off.isoformat()} off the 7-day grid")
+            raise SeriesFileError(f"{path}: weekly series has {off.isoformat()} off the 7-day grid")
     span = (days[-1] - days[0]).days // step + 1
     grid = [days[0] + timedelta(days=i * step) for i in range(span)]
     return CountSeries(
@@ -191,8 +207,45 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--method", required=True, choices=METHODS, help="detection method")
     parser.add_argument("--json", action="store_true", help="print a JSON list instead of a table")
+    parser.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a method parameter, e.g. min_cases=5, alpha=0.05, form=surveillance (repeatable)",
+    )
+
+
+def parse_params(items: list[str]) -> dict[str, Any]:
+    """``NAME=VALUE`` strings as keyword arguments: ints, floats, true/false/none, else text."""
+    params: dict[str, Any] = {}
+    for item in items:
+        name, eq, text = item.partition("=")
+        if not eq or not name.isidentifier():
+            raise ConfigError(f"--param {item!r}: expected NAME=VALUE")
+        params[name] = _value(text.strip())
+    return params
+
+
+def _value(text: str) -> Any:
+    lowered = text.lower()
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    if lowered == "none":
+        return None
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
 
 
 def main_from_args(args: argparse.Namespace) -> int:
-    """Run ``detect`` from parsed arguments, printing to standard output."""
-    return run_detect(args.series, args.method, args.json, sys.stdout)
+    """Run ``detect`` from parsed arguments, printing to standard output; 1 on a bad file."""
+    params = parse_params(getattr(args, "param", []))
+    try:
+        return run_detect(args.series, args.method, args.json, sys.stdout, **params)
+    except SeriesFileError as exc:
+        print(f"riskwire detect: {exc}", file=sys.stderr)
+        return 1

@@ -155,3 +155,53 @@ def test_subcommand_arguments(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert rows[-1]["alarm"] is True
     with pytest.raises(SystemExit):
         parser.parse_args(["detect", "--series", str(path), "--method", "nope"])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "date,count\n2024-01-01,1\n2024-01-02,-1\n",
+        "date,count\n2024-01-01,1\n2024-13-02,1\n",
+        "date,count\n2024-01-01,1\n2024-01-01,1\n",
+        "date,count\n2024-01-01,2.5\n",
+    ],
+)
+def test_a_malformed_file_exits_1_naming_the_line(
+    tmp_path: Path, text: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    parser = argparse.ArgumentParser(prog="riskwire")
+    add_arguments(parser)
+    args = parser.parse_args(["--series", str(_write(tmp_path, text)), "--method", "farrington"])
+    assert main_from_args(args) == 1
+    err = capsys.readouterr().err
+    assert re.search(r"series\.csv:[23]: ", err), err
+
+
+def test_a_binary_file_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "series.csv"
+    path.write_bytes(b"date,count\n\xff\xfe\x00\x01")
+    parser = argparse.ArgumentParser(prog="riskwire")
+    add_arguments(parser)
+    assert main_from_args(parser.parse_args(["--series", str(path), "--method", "cusum"])) == 1
+    assert "not a UTF-8 CSV" in capsys.readouterr().err
+
+
+def test_method_parameters_come_from_param(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    parser = argparse.ArgumentParser(prog="riskwire")
+    add_arguments(parser)
+    path = _daily_csv(tmp_path, [1, 0, 1, 2, 1, 0, 1, 1, 0, 1, 2, 1, 0, 4])
+    plain = ["--series", str(path), "--method", "ears-c1", "--json"]
+    assert main_from_args(parser.parse_args(plain)) == 0
+    default = json.loads(capsys.readouterr().out)
+    assert (
+        main_from_args(parser.parse_args([*plain, "--param", "k=10", "--param", "min_sd=2"])) == 0
+    )
+    strict = json.loads(capsys.readouterr().out)
+    assert default[-1]["alarm"] is True and strict[-1]["alarm"] is False
+    assert strict[-1]["threshold"] > default[-1]["threshold"]
+    with pytest.raises(ConfigError, match="NAME=VALUE"):
+        main_from_args(parser.parse_args([*plain, "--param", "k"]))
+    with pytest.raises(ConfigError, match="unexpected keyword"):
+        main_from_args(parser.parse_args([*plain, "--param", "nope=1"]))
