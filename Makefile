@@ -5,8 +5,12 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# the browser the warnings board's test drives (tests/integration/test_board_browser.py)
+CHROMIUM     ?= /usr/bin/chromium
+CHROMEDRIVER ?= /usr/bin/chromedriver
+export CHROMIUM CHROMEDRIVER
 
-.PHONY: demo test lint unit integration bench clean
+.PHONY: demo test lint unit integration bench clean browser
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,14 +26,26 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: lint
+test: lint browser
 	$(BIN)/pytest -q
 
 unit: $(STAMP)
 	$(BIN)/pytest -q -m "not integration"
 
-integration: $(STAMP)
+integration: $(STAMP) browser
 	$(BIN)/pytest -q -m integration
+
+# Debian's Chromium and its driver, installed once (as root, or through sudo); fails loudly
+browser:
+	@if [ ! -x $(CHROMIUM) ] || [ ! -x $(CHROMEDRIVER) ]; then \
+	  echo "installing Chromium for the warnings board's browser test"; \
+	  sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$sudo apt-get update -qq && \
+	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; \
+	fi
+	@[ -x $(CHROMIUM) ] && [ -x $(CHROMEDRIVER) ] || { \
+	  echo "no $(CHROMIUM) or $(CHROMEDRIVER): apt-get install -y chromium chromium-driver" >&2; \
+	  exit 1; }
 
 bench: $(STAMP)
 	$(BIN)/riskwire bench

@@ -22,6 +22,11 @@ home-grown rules: their false-alarm behaviour is known from the literature.
   threshold from the negative-binomial quantile (default) or Farrington's 2/3-power
   transformation; optional seasonal blocks over the whole year (``blocks=10``,
   ``skip_recent=26``: Noufaily's configuration).
+* ``farrington-window``: Noufaily's configuration that also tests the sum of the last
+  ``window`` = 2 periods against the count quantile of ``window`` x mu0 (each length at
+  alpha / window): an outbreak whose cases spread over two periods shows in their sum before
+  either period alone is beyond its bound. Its alpha (0.008) keeps the false-alarm rate at or
+  below farringtonFlexible's in the simulation study (``lab.aberration_study.fixed_budget``).
 
 Conventions shared by every method:
 
@@ -56,7 +61,7 @@ from typing import Any
 from detectors.aberration_common import METHODS, Counts, DetectionPoint, _Array, _counts, _labels
 from detectors.cusum import cusum
 from detectors.ears import ears_c1, ears_c2, ears_c3
-from detectors.farrington import _FALLBACKS, _farrington, farrington
+from detectors.farrington import _FALLBACKS, _farrington, _farrington_window, farrington
 from detectors.farrington import _fit_quasipoisson as _fit_quasipoisson  # unit tests use it
 
 __all__ = [
@@ -78,6 +83,7 @@ __all__ = [
 _RUNNERS: dict[str, Callable[..., list[DetectionPoint]]] = {
     **_FALLBACKS,
     "farrington": _farrington,
+    "farrington-window": _farrington_window,
 }
 
 

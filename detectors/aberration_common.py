@@ -16,7 +16,7 @@ import numpy.typing as npt
 
 __all__ = ["METHODS", "Counts", "DetectionPoint"]
 
-METHODS = ("ears-c1", "ears-c2", "ears-c3", "cusum", "farrington")
+METHODS = ("ears-c1", "ears-c2", "ears-c3", "cusum", "farrington", "farrington-window")
 
 _Array = npt.NDArray[np.float64]
 Counts = Sequence[float] | npt.NDArray[Any]

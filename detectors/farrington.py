@@ -11,13 +11,12 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from scipy import special, stats
 
 from detectors.aberration_common import (
-    METHODS,
     Counts,
     DetectionPoint,
     _Array,
@@ -29,7 +28,7 @@ from detectors.aberration_common import (
 from detectors.cusum import _cusum
 from detectors.ears import _ears_runner
 
-__all__ = ["farrington"]
+__all__ = ["WINDOW_DEFAULTS", "farrington"]
 
 
 MAX_ETA = 700.0  # log of the largest expected count a fit may give (exp(709) overflows)
@@ -129,6 +128,7 @@ class _FarringtonConfig:
     min_cases_window: int
     min_years: int
     se_dispersion: str
+    window: int
 
 
 def _se_dispersion(fit: _GlmFit, cfg: _FarringtonConfig) -> float:
@@ -222,23 +222,39 @@ def _farrington_at(
         mu0 = math.exp(float(fit.beta[0]))
         # surveillance's predict.glm(se.fit=TRUE) scales by the unfloored dispersion.
         var_eta = _se_dispersion(fit, cfg) * float(fit.cov_unscaled[0, 0])
-    z_alpha = float(special.ndtri(1.0 - cfg.alpha))
+    alpha = cfg.alpha / cfg.window  # each window length gets its share of the error rate
     if cfg.threshold_method == "power":
+        z_alpha = float(special.ndtri(1.0 - alpha))
         tau = phi + mu0 * var_eta  # phi + var(mu0_hat)/mu0 with var(mu0_hat) = mu0^2 var(eta0)
         se = math.sqrt(4.0 / 9.0 * mu0 ** (1.0 / 3.0) * tau)
-        upper = (mu0 ** (2.0 / 3.0) + z_alpha * se) ** 1.5
-    elif phi > 1.0:
-        upper = float(stats.nbinom.ppf(1.0 - cfg.alpha, mu0 / (phi - 1.0), 1.0 / phi))
+        upper = max((mu0 ** (2.0 / 3.0) + z_alpha * se) ** 1.5, mu0 + 0.5)
     else:
-        upper = float(stats.poisson.ppf(1.0 - cfg.alpha, mu0))
-    # A count quantile of 0 under a tiny mean would make the exceedance meaningless; half a
-    # count above the mean leaves the alarm set for integer counts unchanged.
-    upper = max(upper, mu0 + 0.5)
+        upper = _count_quantile(mu0, phi, alpha)
     obs = float(y[t])
     score = (obs - mu0) / (upper - mu0)
+    for length in range(2, min(cfg.window, t + 1) + 1):
+        # The last ``length`` periods together: under the baseline their sum is negative
+        # binomial with mean length * mu0 and the same dispersion (a sum of NB with one p).
+        total = float(y[t - length + 1 : t + 1].sum())
+        bound = _count_quantile(length * mu0, phi, alpha)
+        score = max(score, (total - length * mu0) / (bound - length * mu0))
     recent = float(y[max(0, t - cfg.min_cases_window + 1) : t + 1].sum())
-    alarm = score > 1.0 and recent >= cfg.min_cases
-    return DetectionPoint(t, label, "farrington", obs, mu0, upper, score, score, alarm, n)
+    alarm = score > 1.0 and obs > 0 and recent >= cfg.min_cases
+    name = "farrington" if cfg.window == 1 else "farrington-window"
+    return DetectionPoint(t, label, name, obs, mu0, upper, score, score, alarm, n)
+
+
+def _count_quantile(mean: float, phi: float, alpha: float) -> float:
+    """The 1 - alpha quantile of a count with this mean and variance phi * mean (Noufaily).
+
+    At least half a count above the mean: a quantile of 0 under a tiny mean would make the
+    exceedance meaningless, and the floor leaves the alarms of integer counts unchanged.
+    """
+    if phi > 1.0:
+        upper = float(stats.nbinom.ppf(1.0 - alpha, mean / (phi - 1.0), 1.0 / phi))
+    else:
+        upper = float(stats.poisson.ppf(1.0 - alpha, mean))
+    return max(upper, mean + 0.5)
 
 
 # What a point without enough history falls back to: any method but Farrington itself,
@@ -271,6 +287,7 @@ def _farrington(
     min_years: int = 1,
     fallback: str | None = "ears-c2",
     se_dispersion: Literal["pearson", "surveillance"] = "pearson",
+    window: int = 1,
 ) -> list[DetectionPoint]:
     skip = w if skip_recent is None else skip_recent
     _require(b >= 1 and w >= 0, f"need b >= 1 and w >= 0, got b={b}, w={w}")
@@ -288,12 +305,17 @@ def _farrington(
     _require(1 <= min_years <= b, f"min_years must be in 1..b, got {min_years}")
     _require(min_cases_window >= 1, f"min_cases_window must be >= 1, got {min_cases_window}")
     _require(
-        fallback is None or (fallback in METHODS and fallback != "farrington"),
+        fallback is None or fallback in _FALLBACKS,
         f"fallback must be None or one of ears-c1, ears-c2, ears-c3, cusum, got {fallback!r}",
     )
     _require(
         se_dispersion in ("pearson", "surveillance"),
         f"se_dispersion must be pearson or surveillance, got {se_dispersion!r}",
+    )
+    _require(1 <= window <= 8, f"window must be in 1..8 periods, got {window}")
+    _require(
+        window == 1 or threshold_method == "negbin",
+        "window > 1 needs threshold_method negbin (sums of counts have no 2/3-power form here)",
     )
     cfg = _FarringtonConfig(
         period,
@@ -311,12 +333,31 @@ def _farrington(
         min_cases_window,
         min_years,
         se_dispersion,
+        window,
     )
     found = {t: _farrington_at(y, t, labels[t], cfg) for t in ts}
     missing = [t for t, point in found.items() if point is None]
     if missing and fallback is not None:
         found.update(zip(missing, _FALLBACKS[fallback](y, labels, missing), strict=True))
     return [found[t] or _pending(t, labels[t], "farrington", float(y[t])) for t in ts]
+
+
+# farrington-window's defaults: Noufaily's configuration, the sum of the last two periods
+# tested beside the last one, and the alpha that keeps its false-alarm rate at or below
+# farringtonFlexible's in the simulation study (lab/aberration_study.py, fixed_budget).
+WINDOW_DEFAULTS: dict[str, Any] = {
+    "threshold_method": "negbin",
+    "blocks": 10,
+    "skip_recent": 26,
+    "window": 2,
+    "alpha": 0.008,
+}
+
+
+def _farrington_window(
+    y: _Array, labels: list[str | None], ts: Sequence[int], **params: Any
+) -> list[DetectionPoint]:
+    return _farrington(y, labels, ts, **(WINDOW_DEFAULTS | params))
 
 
 def farrington(
@@ -338,6 +379,7 @@ def farrington(
     min_years: int = 1,
     fallback: str | None = "ears-c2",
     se_dispersion: Literal["pearson", "surveillance"] = "pearson",
+    window: int = 1,
     dates: Sequence[str] | None = None,
 ) -> list[DetectionPoint]:
     """Farrington/Noufaily quasi-Poisson threshold from the same season in past years.
@@ -380,4 +422,5 @@ def farrington(
         min_years,
         fallback,
         se_dispersion,
+        window,
     )

@@ -35,7 +35,15 @@ import numpy.typing as npt
 
 from detectors.aberration import DetectionPoint, detect, latest
 
-__all__ = ["DETECTORS", "SCENARIOS", "Scenario", "evaluate", "format_report", "main"]
+__all__ = [
+    "DETECTORS",
+    "SCENARIOS",
+    "Scenario",
+    "evaluate",
+    "fixed_budget",
+    "format_report",
+    "main",
+]
 
 _Ints = npt.NDArray[np.int64]
 
@@ -69,7 +77,18 @@ SCENARIOS = (
     Scenario("seasonal", theta=1.5, beta=0.0, gamma1=0.6, gamma2=0.6, phi=1.5),
     Scenario("trend+season", theta=2.5, beta=0.002, gamma1=0.3, gamma2=0.3, phi=2.0),
     Scenario("overdispersed", theta=2.0, beta=0.0, gamma1=0.2, gamma2=0.2, phi=5.0),
+    # Sparse series, mean below one case a period: where the 5-in-4 guard and count quantiles
+    # decide whether a method cries wolf.
+    Scenario("very sparse", theta=-1.0, beta=0.0, gamma1=0.0, gamma2=0.0, phi=1.5),
+    Scenario("sparse seasonal", theta=-0.7, beta=0.0, gamma1=0.8, gamma2=0.4, phi=1.5),
 )
+
+_NOUFAILY: dict[str, Any] = {
+    "threshold_method": "negbin",
+    "blocks": 10,
+    "skip_recent": 26,
+    "fallback": None,
+}
 
 # name -> (dispatcher method, parameters)
 DETECTORS: dict[str, tuple[str, dict[str, Any]]] = {
@@ -79,10 +98,11 @@ DETECTORS: dict[str, tuple[str, dict[str, Any]]] = {
     "cusum": ("cusum", {}),
     "cusum-negbin": ("cusum", {"family": "negbin"}),
     "farrington": ("farrington", {"threshold_method": "power", "fallback": None}),
-    "noufaily": (
-        "farrington",
-        {"threshold_method": "negbin", "blocks": 10, "skip_recent": 26, "fallback": None},
-    ),
+    "noufaily": ("farrington", _NOUFAILY),
+    # R's farringtonFlexible as it computes (tests/unit/test_aberration_reference.py shows
+    # riskwire equal to it with this setting): the reference for the fixed-budget comparison.
+    "noufaily-R": ("farrington", {**_NOUFAILY, "se_dispersion": "surveillance"}),
+    "farrington-window": ("farrington-window", {}),
 }
 
 
@@ -167,6 +187,52 @@ def evaluate(
         "scenarios": per_scenario,
         "overall": {name: _metrics(t) for name, t in tallies.items()},
         "seconds": round(time.perf_counter() - began, 2),
+    }
+
+
+def fixed_budget(
+    reference: str = "noufaily-R",
+    candidate: str = "farrington-window",
+    alphas: tuple[float, ...] = (0.004, 0.006, 0.008, 0.01, 0.012),
+    calibration_seed: int = 11,
+    seed: int = 2013,
+    replicates: int = 10,
+) -> dict[str, Any]:
+    """The candidate against the reference at the reference's false-alarm rate.
+
+    The candidate's ``alpha`` is the largest in ``alphas`` whose false-alarm rate on the
+    calibration seed's series stays at or below the reference's there; both then run on other
+    series (``seed``), so the choice is not fitted to the series it is judged on.
+    """
+    ref_method, ref_params = DETECTORS[reference]
+    cand_method, cand_params = DETECTORS[candidate]
+    trial = {reference: (ref_method, ref_params)} | {
+        f"{candidate} alpha={a}": (cand_method, {**cand_params, "alpha": a}) for a in alphas
+    }
+    calibration = evaluate(seed=calibration_seed, replicates=replicates, detectors=trial)
+    budget = calibration["overall"][reference]["false_alarm_rate"] or 0.0
+    fitting = [
+        a
+        for a in alphas
+        if (calibration["overall"][f"{candidate} alpha={a}"]["false_alarm_rate"] or 0.0) <= budget
+    ]
+    alpha = max(fitting) if fitting else min(alphas)
+    judged = evaluate(
+        seed=seed,
+        replicates=replicates,
+        detectors={
+            reference: (ref_method, ref_params),
+            candidate: (cand_method, {**cand_params, "alpha": alpha}),
+        },
+    )
+    return {
+        "reference": reference,
+        "candidate": candidate,
+        "alpha": alpha,
+        "calibration_false_alarm_rate": budget,
+        "scenarios": judged["scenarios"],
+        "overall": judged["overall"],
+        "seconds": round(calibration["seconds"] + judged["seconds"], 2),
     }
 
 

@@ -169,7 +169,7 @@ def bench_link(n: int = 0) -> list[Row]:
 
 def bench_aberration(n: int = 10) -> list[Row]:
     """The outbreak-detection simulation study (Noufaily et al. 2013 design), per method."""
-    from lab.aberration_study import evaluate
+    from lab.aberration_study import evaluate, fixed_budget
 
     started = time.perf_counter()
     result = evaluate(replicates=n)
@@ -179,6 +179,22 @@ def bench_aberration(n: int = 10) -> list[Row]:
         rows.append((f"{method} outbreaks detected", float(m["pod"] or 0.0), "share"))
         if m.get("mean_delay_weeks") is not None:
             rows.append((f"{method} mean delay", float(m["mean_delay_weeks"]), "weeks"))
+    budget = fixed_budget(replicates=n)
+    for method in (budget["reference"], budget["candidate"]):
+        m = budget["overall"][method]
+        rows.append(
+            (
+                f"fixed budget: {method} false-alarm rate",
+                float(m["false_alarm_rate"] or 0),
+                "per week",
+            )
+        )
+        rows.append((f"fixed budget: {method} outbreaks detected", float(m["pod"] or 0), "share"))
+    ref, cand = (
+        budget["overall"][m]["pod"] or 0.0 for m in (budget["reference"], budget["candidate"])
+    )
+    rows.append(("fixed budget: detection gain over the reference", cand - ref, "share"))
+    rows.append(("fixed budget: candidate alpha", float(budget["alpha"]), ""))
     rows.append(("study time", time.perf_counter() - started, "s"))
     return rows
 

@@ -187,7 +187,7 @@ def run_detect(path: Path, method: str, as_json: bool, out: TextIO, **params: An
     if method not in METHODS:
         raise ConfigError(f"unknown method {method!r}; expected one of {', '.join(METHODS)}")
     series = read_series(path)
-    if method == "farrington":
+    if method.startswith("farrington"):
         params.setdefault("period", series.period)
     try:
         points = detect(series.counts, method, dates=series.dates, **params)

@@ -285,9 +285,9 @@ def _drain(probe: LagProbe, fleet: Fleet, timeout: float = 180.0) -> None:
         try:
             probe.wait_drained(timeout=5.0, settle=2, every=0.05)
             return
-        except TimeoutError:
+        except TimeoutError as exc:
             if time.monotonic() > deadline:
-                raise
+                raise TimeoutError(f"not drained within {timeout:.0f}s; last try: {exc}") from None
 
 
 @dataclass

@@ -9,6 +9,8 @@ endpoint               answer                                                   
 ``POST /feeds/<name>`` records of a feed (:mod:`streams.feed_endpoint`)            feed_writer
 ``GET /warnings``      the latest version of each warning (``?status=active``)      analyst
 ``GET /warnings/<id>`` one warning by its id: latest version, history, its reports    analyst
+``GET /warnings/<id>/series``  its cluster's signals per day against the thresholds   analyst
+``GET /board``         the warnings board, a page that reads the above (no data)    anyone
 ``POST /warnings/<id>/decisions``  approve, reject, regrade or lift (``202``)      analyst
 ``GET /decisions/<id>``  what became of a decision: applied or refused, and why     analyst
 ``POST /warnings/<id>/replies``  a producer's reply to a notice (``202``)          partner
@@ -47,6 +49,8 @@ from schemas.codec import encode, to_dict
 from schemas.records import Decision as AnalystDecision
 from schemas.records import Grade, Reply, Warning
 from streams.auth import Decision, Principal, Role, TokenStore, authorize, load_tokens
+from streams.board import BOARD_PATH, board_page
+from streams.board_series import cluster_series, held_cluster
 from streams.escalation import WARNING_ID, cluster_of_warning
 from streams.feed_endpoint import check_batch, content_type_problem
 from streams.metrics import CONTENT_TYPE_LATEST, PipelineMetrics
@@ -54,7 +58,7 @@ from streams.settings import Settings
 from streams.state import RedisState
 from streams.topics import feed_topic
 
-__all__ = ["DEBUG_PAGE_SETTINGS", "OWN_PATHS", "Readiness", "install_web"]
+__all__ = ["DEBUG_PAGE_SETTINGS", "OWN_PATHS", "OWN_PREFIXES", "Readiness", "install_web"]
 
 log = logging.getLogger("riskwire.web")
 
@@ -70,9 +74,10 @@ DEBUG_PAGE_SETTINGS = (
     "web_metrics_enabled",
 )
 
-#: the pages riskwire serves: these paths, and the feed endpoint under ``/feeds/``
-#: (everything else on the server is Faust's)
-OWN_PATHS = frozenset({"/health", "/ready", "/metrics"})
+#: the pages riskwire serves: these paths, and those under ``OWN_PREFIXES`` (feeds, warnings
+#: and their decisions and replies); everything else on the server is Faust's
+OWN_PATHS = frozenset({"/health", "/ready", "/metrics", "/warnings", BOARD_PATH})
+OWN_PREFIXES = ("/feeds/", "/warnings/", "/decisions/")
 
 
 def _denied(view: faust.web.View, decision: Decision) -> Any:
@@ -186,6 +191,34 @@ def install_web(
                     "reports_not_shown": len(latest.evidence) - len(shown),
                 }
             )
+
+    @app.page("/warnings/{warning_id}/series")
+    class WarningSeries(faust.web.View):
+        """The chart of a warning: its cluster's risk signals per day against the aberration
+        thresholds, from this worker's table (:mod:`streams.board_series`)."""
+
+        async def get(self, request: Any, warning_id: str) -> Any:
+            decision = check(request, "analyst", True)
+            if not decision.allowed:
+                return _denied(self, decision)
+            versions = await state.warning_versions(warning_id)
+            if not versions:
+                return self.json({"error": f"no warning {warning_id!r}"}, status=404)
+            latest = versions[-1]
+            cluster = held_cluster(app, latest.cluster_id)
+            if cluster is None:
+                why = f"cluster {latest.cluster_id} is not held by this worker (merged or expired)"
+                return self.json({"error": why}, status=404)
+            series = await asyncio.to_thread(cluster_series, cluster, latest.updated_time)
+            return self.json(series)
+
+    @app.page(BOARD_PATH)
+    class Board(faust.web.View):
+        """The warnings board (:mod:`streams.board`): a page without data, served to anyone."""
+
+        async def get(self, request: Any) -> Any:
+            page = board_page()
+            return self.html(page.html, headers=dict(page.headers))
 
     @app.page("/warnings/{warning_id}/decisions")
     class DecisionEndpoint(faust.web.View):
@@ -345,8 +378,8 @@ def _guard_faust_pages(app: faust.App, tokens: TokenStore) -> None:
         request: aiohttp_web.Request,
         handler: Callable[[aiohttp_web.Request], Awaitable[aiohttp_web.StreamResponse]],
     ) -> aiohttp_web.StreamResponse:
-        if request.path in OWN_PATHS or request.path.startswith("/feeds/"):
-            return await handler(request)
+        if request.path in OWN_PATHS or request.path.startswith(OWN_PREFIXES):
+            return await handler(request)  # riskwire's own pages check their own roles
         decision = authorize(tokens, request.headers.get("Authorization"), "admin")
         if decision.allowed:
             return await handler(request)
@@ -436,6 +469,7 @@ def _summary(warning: Warning) -> dict[str, Any]:
         "colour": w.colour,
         "kind": w.kind,
         "product": w.product,
+        "regions": list(w.scope_regions),
         "hazard_class": w.hazard_class,
         "score": w.score,
         "start_time": w.start_time.isoformat(),

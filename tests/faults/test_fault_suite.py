@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import random
+import shutil
 import signal
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -183,6 +184,11 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Repo
             local_redis.stop()
     results = [r for r in outcomes.values() if isinstance(r, faults.ScenarioResult)]
     failed = {name: r for name, r in outcomes.items() if isinstance(r, str)}
+    for name in failed:  # keep what the workers and the broker said, for the one who looks
+        kept = OUT / "logs" / name
+        shutil.copytree(workdir / name, kept, dirs_exist_ok=True)
+        if (workdir / "broker.log").exists():
+            shutil.copy2(workdir / "broker.log", kept / "broker.log")
     clean = outcomes["clean"].outputs if "clean" not in failed else None  # type: ignore[union-attr]
     out = {r.name: r.report(clean) for r in results}
     # the same input, in the same order, through the in-memory runner of the same flow

@@ -455,3 +455,30 @@ def test_a_sparse_series_that_made_the_fit_diverge_falls_back() -> None:
     points = detect(series, "farrington", period=52)
     assert len(points) == 300
     assert {p.method for p in points} <= {"farrington", "ears-c2"}
+
+
+def test_farrington_window_tests_the_sum_of_the_last_periods() -> None:
+    # A steady Poisson-like baseline around 10 a week; the last two weeks are each a little
+    # high, neither alone beyond its bound, but together well beyond the bound of a 2-week sum.
+    rng = np.random.default_rng(5)
+    base = [int(v) for v in rng.poisson(10.0, 52 * 3 + 10)]
+    y = [*base[:-2], 18, 18]
+    single = farrington(y, alpha=0.01)[-1]
+    window = farrington(y, alpha=0.01, window=2)[-1]
+    assert single.threshold is not None and single.expected is not None
+    assert single.alarm is False and single.threshold >= 18
+    # The same fit (mean) but half the alpha for each length, so a higher one-week bound ...
+    assert window.expected == pytest.approx(single.expected)
+    assert window.threshold is not None and window.threshold >= single.threshold
+    # ... and an alarm from the sum: 36 over two weeks against a bound for 2 * mean.
+    assert window.alarm is True and window.method == "farrington-window"
+    assert window.exceedance is not None and window.exceedance > 1
+    # A zero week never alarms, whatever the weeks before it held.
+    assert farrington([*base[:-2], 40, 0], window=2)[-1].alarm is False
+
+
+def test_farrington_window_needs_counts_quantiles() -> None:
+    with pytest.raises(ValueError, match="window > 1 needs threshold_method negbin"):
+        farrington([1] * 60, window=2, threshold_method="power")
+    with pytest.raises(ValueError, match=r"window must be in 1\.\.8"):
+        farrington([1] * 60, window=0)

@@ -188,6 +188,13 @@ async def test_debug_pages_need_an_admin_token_when_tokens_are_configured(
         as_admin = await running.get("/table/", headers={"Authorization": f"Bearer {ADMIN}"})
         assert as_admin.status == 200
         assert (await running.get("/health")).status == 200  # riskwire's own pages unchanged
+        # ... and keep their own roles: an analyst's decision is not refused as "not admin"
+        decision = await running.post(
+            "/warnings/W1/decisions",
+            data=b"not json",
+            headers={"Authorization": f"Bearer {READER}", "Content-Type": "application/json"},
+        )
+        assert decision.status == 400, await decision.text()
 
 
 async def test_the_worker_warns_once_at_start_when_writes_are_open(
