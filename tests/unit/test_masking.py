@@ -366,7 +366,9 @@ LEAK = re.compile(r"1[3-9]\d{9}|\d{12,}|\d{17}[\dXx]|[\w.]+@\w+\.com")
 def test_no_generated_personal_number_or_email_survives(
     parts: list[tuple[str, str]], end: str
 ) -> None:
-    text = "".join(f + p for f, p in parts) + end
+    # two numbers glued with nothing between them read as one longer number (a known miss):
+    # a text gives them at least a comma
+    text = "".join((f if f or i == 0 else "，") + p for i, (f, p) in enumerate(parts)) + end
     result = mask_text(text)
     squeezed = re.sub(r"[ -]", "", result.text)
     for _, pii in parts:
