@@ -17,7 +17,7 @@ from kafka.errors import KafkaError
 
 from cli.lag_status import group_status, partition_status
 from streams.settings import Settings
-from streams.topics import consumed_topics
+from streams.topics import consumed_topics, unread_feed_topics
 
 __all__ = ["LagProbe", "PartitionLag", "TopicLag", "group_report"]
 
@@ -190,6 +190,26 @@ class LagProbe:
                 times[tp] = record.timestamp / 1000.0
         return times
 
+    def unread_topics(self) -> list[dict[str, Any]]:
+        """Feed topics no installed adapter reads, with the records waiting in each."""
+        try:
+            topics = unread_feed_topics(self.settings, self._consumer.topics())
+        except KafkaError:
+            return []
+        rows: list[dict[str, Any]] = []
+        for topic in topics:
+            tps = [
+                TopicPartition(topic, p)
+                for p in sorted(self._consumer.partitions_for_topic(topic) or ())
+            ]
+            ends = self._true_ends(dict(self._consumer.end_offsets(tps))) if tps else {}
+            starts = self._consumer.beginning_offsets(tps) if tps else {}
+            waiting = sum(max(0, ends[tp] - starts.get(tp, 0)) for tp in ends)
+            rows.append(
+                {"topic": topic, "records": waiting, "reason": "no installed feed adapter reads it"}
+            )
+        return rows
+
     def total(self) -> int:
         """Total lag over every consumed topic."""
         return sum(t.lag for t in self.measure())
@@ -273,9 +293,14 @@ def group_report(probe: LagProbe, window: float = 5.0, every: float = 1.0) -> di
                 "status": partition_status(series, members),
             }
         )
+    unread = probe.unread_topics()
+    status = group_status(r["status"] for r in rows)
+    if status == "OK" and any(t["records"] for t in unread):
+        status = "WARN"  # records wait on a topic this pipeline does not read
     return {
         "group": probe.group,
-        "status": group_status(r["status"] for r in rows),
+        "status": status,
+        "unread_topics": unread,
         "members": members,
         "lag": sum(r["lag"] for r in rows),
         "seconds": max((r["seconds"] for r in rows), default=0.0),

@@ -199,6 +199,8 @@ def _cmd_lag(args: argparse.Namespace) -> int:
                 f"{r['topic']}\t{r['partition']}\t{r['end']}\t{r['committed']}\t{r['lag']}\t"
                 f"{r['seconds']:.1f}\t{r['status']}"
             )
+        for t in report["unread_topics"]:
+            print(f"{t['topic']}\tUNREAD\t{t['records']} records: {t['reason']}")
     return 0 if report["status"] in ("OK", "WARN") else 1
 
 

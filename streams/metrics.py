@@ -52,6 +52,17 @@ class PipelineMetrics:
         self.warning_versions = Counter(
             "riskwire_warning_versions", "Warning versions published", ["change"], registry=r
         )
+        self.producer_buffer_waits = Counter(
+            "riskwire_producer_buffer_waits",
+            "Times the stream waited for Faust's producer buffer to drain (back-pressure)",
+            registry=r,
+        )
+        self.unread_feed_topics = Gauge(
+            "riskwire_unread_feed_topics",
+            "Feed topics on the broker that no installed adapter reads (1 each)",
+            ["topic"],
+            registry=r,
+        )
         self.instructions = Counter(
             "riskwire_instructions", "Instructions issued, by action", ["action"], registry=r
         )

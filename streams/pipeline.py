@@ -61,6 +61,8 @@ from schemas.records import (
 from streams import escalation, flow
 from streams.broker_watch import INTERVAL as BROKER_CHECK_INTERVAL
 from streams.broker_watch import BrokerWatch
+from streams.feed_watch import install_feed_watch
+from streams.logs import BufferFullFilter, record_fields
 from streams.metrics import install_metrics
 from streams.readiness import readiness
 from streams.settings import Settings
@@ -90,7 +92,8 @@ def create_app(settings: Settings) -> faust.App:
         settings.namespace,
         fetch_max_wait_ms=settings.fetch_max_wait_ms,
         broker=settings.broker,
-        store=settings.store,
+        store=settings.store,  # tables: memory:// or rocksdb:// (files under the datadir)
+        datadir=settings.faust_datadir,  # None: Faust's default, <namespace>-data
         autodiscover=False,
         topic_partitions=settings.partitions,
         topic_replication_factor=settings.replication,
@@ -214,12 +217,15 @@ def build_pipeline(settings: Settings) -> Pipeline:
         where = f"{stage} at {msg.topic}[{msg.partition}]@{msg.offset}"
         metrics.records_in.labels(stage=stage).inc()
         started = time.perf_counter()
+        outcome = "ok"
         try:
             if fault_marker and stage != "validate" and fault_marker in (msg.value or b""):
                 raise FaultInjected(f"{stage}: record carries RISKWIRE_FAULT_MARKER")
             await until_redis_answers(where, lambda: handle(event))
         except Exception as exc:
-            log.exception("%s failed: dead-lettered", where)
+            outcome = "dead-lettered"
+            fields = record_fields(stage, msg.topic, msg.partition, msg.offset, msg.key)
+            log.exception("%s failed: dead-lettered", where, extra=fields)
             source = SourceRef(msg.topic, msg.partition, msg.offset)
             raw = msg.value if isinstance(msg.value, bytes) else b""
             letter = dead_letter(
@@ -228,7 +234,13 @@ def build_pipeline(settings: Settings) -> Pipeline:
             await until_sent(where, letter)
             metrics.dead_letters.labels(stage=stage).inc()
         finally:
-            metrics.latency.labels(stage=stage).observe(time.perf_counter() - started)
+            took = time.perf_counter() - started
+            metrics.latency.labels(stage=stage).observe(took)
+            if log.isEnabledFor(logging.DEBUG):  # one line per record: for tracing, not by default
+                fields = record_fields(
+                    stage, msg.topic, msg.partition, msg.offset, msg.key, outcome=outcome
+                )
+                log.debug("%s: %s", where, outcome, extra={**fields, "seconds": round(took, 6)})
 
     async def until_sent(where: str, letter: DeadLetter) -> None:
         """Send a dead letter, retrying however long the broker refuses: the record's offset
@@ -450,6 +462,10 @@ def build_pipeline(settings: Settings) -> Pipeline:
     app.timer(interval=BROKER_CHECK_INTERVAL)(watch_broker)
     if settings.tick_seconds > 0:
         app.timer(interval=settings.tick_seconds)(send_ticks)
+    install_feed_watch(app, settings, metrics)
+    logging.getLogger("faust.transport.producer").addFilter(
+        BufferFullFilter(metrics.producer_buffer_waits.inc)
+    )
 
     install_web(
         app,

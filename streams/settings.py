@@ -8,6 +8,7 @@ and docker-compose all read the same names (``docker-compose.yml`` is checked ag
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 from dataclasses import dataclass, field, fields, replace
@@ -38,7 +39,16 @@ class Settings:
     namespace: str = setting("riskwire", "Prefix of topics, consumer group and Redis keys")
     partitions: int = setting(4, "Partitions per topic: the unit of scaling out")
     replication: int = setting(1, "Replication factor of created topics")
-    store: str = setting("memory://", "Faust table store: memory:// or rocksdb://")
+    store: str = setting(
+        "memory://",
+        "Table store: memory:// (a start re-reads the changelogs) or rocksdb:// (files under "
+        "RISKWIRE_DATA_DIR kept across restarts; pip install 'riskwire[prod]')",
+    )
+    data_dir: str = setting(
+        "",
+        "The worker's own files, the rocksdb:// tables under <dir>/<namespace>/ (empty: "
+        "<namespace>-data in the working directory); one per worker, never shared",
+    )
     web_port: int = setting(6066, "Worker HTTP port (health, metrics, feed endpoint)")
     web_host: str = setting("127.0.0.1", "Worker HTTP bind address")
     tokens_file: str = setting(
@@ -80,6 +90,11 @@ class Settings:
     )
     catalogue: str = setting("", "Path of an edited product catalogue (JSON)")
     log_level: str = setting("info", "Worker log level")
+    log_format: str = setting(
+        "text",
+        "Worker log lines: text, or json (one object per line; lines about a record carry its "
+        "stage, topic, partition, offset and key; at debug, one line per record handled)",
+    )
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: Any) -> Settings:
@@ -124,6 +139,14 @@ class Settings:
         for var, number in positive.items():
             if not number > 0:  # also rejects NaN
                 raise ConfigError(f"{var} must be a positive number, got {number}")
+        if self.store not in STORES:
+            raise ConfigError(f"RISKWIRE_STORE: {' or '.join(STORES)}, got {self.store!r}")
+        if self.store == "rocksdb://" and not _rocksdb_bindings():
+            raise ConfigError(
+                "RISKWIRE_STORE=rocksdb:// needs RocksDB bindings: pip install 'riskwire[prod]'"
+            )
+        if self.log_format not in ("text", "json"):
+            raise ConfigError(f"RISKWIRE_LOG_FORMAT: text or json, got {self.log_format!r}")
         if self.processing_guarantee not in ("at_least_once", "exactly_once"):
             raise ConfigError("RISKWIRE_PROCESSING_GUARANTEE: at_least_once or exactly_once")
         from connectors.registry import feed_names
@@ -154,6 +177,13 @@ class Settings:
         return mapping
 
     @property
+    def faust_datadir(self) -> str | None:
+        """Faust's ``datadir``: ``RISKWIRE_DATA_DIR/<namespace>`` (a RocksDB table keeps no
+        topic name with its offsets, so two namespaces must never share one directory), or
+        ``None`` for Faust's own default (``<namespace>-data`` in the working directory)."""
+        return os.path.join(self.data_dir, self.namespace) if self.data_dir else None
+
+    @property
     def bootstrap_servers(self) -> list[str]:
         """``host:port`` list for kafka-python and aiokafka clients."""
         hosts = self.broker.split("://", 1)[1]
@@ -177,6 +207,18 @@ class Settings:
             else:
                 shown[f.name] = re.sub(r"//([^:/@]*):[^@/]*@", r"//\1:***@", value)
         return shown
+
+
+#: the table stores a worker can use: ``memory://`` by default (the embedded broker keeps its
+#: topics in memory, so files outliving them would hold state the changelogs no longer have),
+#: ``rocksdb://`` in production (docker-compose.yml, docs/production.md)
+STORES = ("memory://", "rocksdb://")
+
+
+def _rocksdb_bindings() -> bool:
+    """Whether Faust's ``rocksdb://`` store can open a database here: it uses ``rocksdict``
+    (the ``prod`` extra, wheels) when installed, else ``python-rocksdb``."""
+    return any(importlib.util.find_spec(name) for name in ("rocksdict", "rocksdb"))
 
 
 def _flag(raw: str) -> bool:

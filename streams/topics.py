@@ -7,6 +7,7 @@ carry the typed records of :mod:`schemas.records`, encoded by the one orjson cod
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from aiokafka.partitioner import murmur2
@@ -25,6 +26,7 @@ __all__ = [
     "feed_topic",
     "partition_of",
     "topic_specs",
+    "unread_feed_topics",
 ]
 
 log = logging.getLogger(__name__)
@@ -128,6 +130,14 @@ def consumed_topics(settings: Settings) -> list[str]:
     """Topics read by the pipeline's consumer group."""
     feeds = [feed_topic(settings, f) for f in feed_names()] + list(settings.source_topics)
     return feeds + [settings.topic(name) for name in _CONSUMED]
+
+
+def unread_feed_topics(settings: Settings, existing: Iterable[str]) -> list[str]:
+    """Feed topics of this namespace (``<namespace>.feed.<name>``) that no installed adapter
+    reads: records sent there wait unread until the adapter is installed (sorted)."""
+    prefix = settings.topic("feed.")
+    read = set(consumed_topics(settings))
+    return sorted(t for t in set(existing) if t.startswith(prefix) and t not in read)
 
 
 def create_topics(settings: Settings) -> list[str]:

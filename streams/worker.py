@@ -6,8 +6,11 @@ namespace to scale out by partitions.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import faust
 
+from streams.logs import logging_config
 from streams.pipeline import build_pipeline
 from streams.settings import Settings
 
@@ -16,8 +19,15 @@ __all__ = ["run_worker"]
 
 def run_worker(settings: Settings) -> None:
     """Build the pipeline and run its worker until stopped (SIGTERM / Ctrl-C)."""
+    if settings.faust_datadir:  # the table store's directory: Faust makes only its last level
+        Path(settings.faust_datadir).mkdir(parents=True, exist_ok=True)
     pipeline = build_pipeline(settings)
-    worker = faust.Worker(pipeline.app, loglevel=settings.log_level, quiet=True)
+    worker = faust.Worker(
+        pipeline.app,
+        loglevel=settings.log_level,
+        quiet=True,
+        logging_config=logging_config(settings.log_format, settings.log_level),
+    )
     worker.execute_from_commandline()
 
 

@@ -202,3 +202,29 @@ def test_a_setting_is_one_line_its_variable_and_help_derived_from_it() -> None:
         assert var == f"RISKWIRE_{name.upper()}" and help_text
     assert set(SECRETS) == {"tokens"}
     assert "tokens=" not in repr(Settings(tokens="x" * 20))
+
+
+def test_table_store_is_memory_or_rocksdb() -> None:
+    assert Settings.from_env({}).store == "memory://"  # the embedded broker keeps no files
+    assert Settings.from_env({"RISKWIRE_STORE": "rocksdb://"}).store == "rocksdb://"
+    for wrong in ("rocksdb", "redis://", "aerospike://"):
+        with pytest.raises(ConfigError, match="RISKWIRE_STORE"):
+            Settings.from_env({"RISKWIRE_STORE": wrong})
+
+
+def test_rocksdb_without_bindings_is_a_config_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None)
+    with pytest.raises(ConfigError, match=r"pip install 'riskwire\[prod\]'"):
+        Settings.from_env({"RISKWIRE_STORE": "rocksdb://"})
+    assert Settings.from_env({}).store == "memory://"  # memory needs nothing
+
+
+def test_data_dir_holds_one_directory_per_namespace() -> None:
+    """A RocksDB table keeps its changelog offsets without the topic's name: two namespaces
+    sharing a directory would read each other's tables as their own."""
+    assert Settings.from_env({}).faust_datadir is None  # Faust's default: <namespace>-data
+    s = Settings.from_env({"RISKWIRE_DATA_DIR": "/var/lib/riskwire", "RISKWIRE_NAMESPACE": "a"})
+    assert s.faust_datadir == "/var/lib/riskwire/a"
+    assert s.as_env()["RISKWIRE_DATA_DIR"] == "/var/lib/riskwire"
