@@ -58,6 +58,7 @@ __all__ = [
     "kind_for",
     "kind_of",
     "measures_for",
+    "model_probability",
     "retire",
     "state_for",
     "title_for",
@@ -76,11 +77,26 @@ def evidence_floor(cluster: Cluster, std: GradingStandard = STANDARD) -> bool:
     return cluster.deaths > 0 or several or signals >= std.floor_one_feed
 
 
+def model_probability(assessment: Assessment) -> float | None:
+    """The calibrated model's probability that the cluster deserves a warning, as the scoring
+    step wrote it into the explanation (None: no model was loaded)."""
+    verdict = assessment.explanation.get("model")
+    p = verdict.get("probability") if isinstance(verdict, dict) else None
+    return float(p) if isinstance(p, int | float) and not isinstance(p, bool) else None
+
+
 def warrants_warning(assessment: Assessment, std: GradingStandard = STANDARD) -> bool:
-    """Evidence floor and urgency gate together."""
+    """Evidence floor and the gate together: the model's probability at or above the
+    standard's ``model_gate`` when both are there, else the urgency gate (a death always)."""
     cluster = assessment.cluster
-    urgent = assessment.urgency >= std.urgency_gate or cluster.deaths > 0
-    return evidence_floor(cluster, std) and urgent
+    if not evidence_floor(cluster, std):
+        return False
+    if cluster.deaths > 0:
+        return True
+    p = model_probability(assessment)
+    if std.model_gate is not None and p is not None:
+        return p >= std.model_gate
+    return assessment.urgency >= std.urgency_gate
 
 
 def grade_for(score: float, std: GradingStandard = STANDARD) -> Grade | None:
@@ -240,6 +256,13 @@ def _higher(a: Grade | None, b: Grade | None) -> Grade | None:
     return a if a.rank >= b.rank else b
 
 
+def _gate_text(assessment: Assessment, std: GradingStandard) -> str:
+    p = model_probability(assessment)
+    if std.model_gate is not None and p is not None and assessment.cluster.deaths == 0:
+        return f"floor met, model probability {p:.2f} >= gate {std.model_gate:g}"
+    return "floor and gate met"
+
+
 def _score_text(assessment: Assessment) -> str:
     a = assessment
     return f"score {a.score:g} (hazard {a.hazard} x urgency {a.urgency} x scope {a.scope})"
@@ -257,7 +280,8 @@ def evolve(
         reached = grade_for(assessment.score, std) if warrants_warning(assessment, std) else None
         if reached is None:
             return Step(None, None)
-        why = f"{_score_text(assessment)} reached grade {reached.value}; floor and gate met"
+        gate = _gate_text(assessment, std)
+        why = f"{_score_text(assessment)} reached grade {reached.value}; {gate}"
         return Step(_build(assessment, reached, "issued", previous, why, std), None)
     current = Grade(previous.grade)
     reached = grade_for(assessment.score, std) if evidence_floor(cluster, std) else None

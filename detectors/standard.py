@@ -45,6 +45,9 @@ class GradingStandard:
     decision_limits: Mapping[Grade, timedelta]  # a candidate not decided by then is overdue
     evaluation_period: timedelta  # a quiet warning is under effect evaluation this long
     reply_window: timedelta  # producers may reply to a notice this long
+    # The calibrated model's probability a first warning needs in place of the urgency gate
+    # (None: the rules' gate; an assessment without a model's verdict also falls back to it).
+    model_gate: float | None = None
 
 
 _MEASURES: dict[WarningKind, dict[Grade, tuple[str, ...]]] = {
@@ -155,13 +158,15 @@ def standard_to_dict(std: GradingStandard) -> dict[str, Any]:
         "decision_limits": {
             g.value: d.total_seconds() / hours for g, d in std.decision_limits.items()
         },
+        "model_gate": std.model_gate,
     }
 
 
 def standard_from_dict(doc: Any) -> GradingStandard:
     """A standard from its published document; :class:`SchemaError` names the first wrong field.
 
-    Every field must be there (a standard is a whole policy, not a patch on another), grades are
+    Every field must be there (a standard is a whole policy, not a patch on another) but
+    ``model_gate``, absent or null when the rules gate (it came later), grades are
     ``I``-``IV``, thresholds (at most 125) strictly fall from grade I to IV, durations are hours
     from 0 to :data:`MAX_HOURS` (ten years: no date a deadline makes can overflow).
     """
@@ -233,6 +238,8 @@ def standard_from_dict(doc: Any) -> GradingStandard:
             raise SchemaError("must be a whole number >= 1", f"$.{name}")
         counts[name] = value
     approval = field_("approval_from")
+    gate = doc.get("model_gate")
+    model_gate = None if gate is None else number(gate, "$.model_gate", 0.0, 1.0)
     durations = {name: hours(field_(name), f"$.{name}") for name in _DURATIONS}
     return GradingStandard(
         version=version,
@@ -253,4 +260,5 @@ def standard_from_dict(doc: Any) -> GradingStandard:
         decision_limits=per_grade("decision_limits", hours),
         evaluation_period=durations["evaluation_period"],
         reply_window=durations["reply_window"],
+        model_gate=model_gate,
     )

@@ -84,6 +84,12 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     seeds = range(args.seed_base, args.seed_base + args.seeds)
     path = args.model or default_model_path()
     report = evaluate(path, seeds, days=args.days, shapes=args.shapes, workers=args.workers)
+    if args.grading:
+        from lab.grading_eval import compare_grading
+
+        report["grading"] = compare_grading(
+            path, seeds, days=args.days, shapes=args.shapes, workers=args.workers
+        )
     if args.json:
         print(json.dumps({"artifact": str(path), **report}, indent=2))
         return 0
@@ -100,6 +106,16 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     print(_point_line("rules' own threshold (0.5)", f["at_rules_threshold"]))
     if "at_budget_threshold" in f:
         print(_point_line("threshold for the same budget", f["at_budget_threshold"]))
+    if "grading" in report:
+        g = report["grading"]
+        print(f"warnings the flow issued (model gate {g['model_gate']:.4f}):")
+        for label, row in (("rules", g["rules"]), ("model-gated", g["model_gated"])):
+            print(
+                f"  {label}: {row['incidents_warned']}/{row['incidents']} incidents, median "
+                f"delay {row['median_delay_days']} days, "
+                f"{row['false_alarms_per_1000_cluster_days']} false alarms per 1000 noise "
+                f"cluster-days ({row['noise_clusters_warned']} noise clusters warned)"
+            )
     return 0
 
 
@@ -133,6 +149,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     ev = actions.add_parser("evaluate", help="model against rules on held-out seeds")
     ev.add_argument("--model", type=Path, default=None, help=f"artifact path ({where})")
     common(ev, DEFAULT_EVAL_SEEDS, EVAL_SEED_BASE)
+    ev.add_argument(
+        "--no-grading",
+        dest="grading",
+        action="store_false",
+        help="skip running the flow with rules and with model-gated grading (lab/grading_eval.py)",
+    )
     ev.set_defaults(model_func=_cmd_evaluate)
 
 

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from connectors.ingest import MAX_RECORD_BYTES, SourceRef
 from detectors.catalogue import Catalogue
 from detectors.dedup import MemoryExactIndex
+from detectors.model import WarningScorer
 from detectors.neardup import NearDupIndex
 from detectors.targeting import Reference
 from lab.sample import FeedRecord
@@ -59,13 +60,15 @@ def run_offline(
     reference: Reference,
     state: flow.FlowState | None = None,
     partitions: int = 1,
+    model: WarningScorer | None = None,
 ) -> OfflineRun:
     """Push ``records`` through :mod:`streams.flow`, step by step, in the given order, with
     ``state`` as the tables (new dicts by default). A :class:`Tick`, a grading-standard version
     (:class:`StandardChange`), an analyst's :class:`Decision` or a producer's :class:`Reply`
     among the records is applied where it stands, as the worker applies one read after the
     records before it. ``partitions``: of the worker's assessments topic, for what is looked
-    for within a partition (recurrence), so that a run matches a worker's byte for byte."""
+    for within a partition (recurrence), so that a run matches a worker's byte for byte;
+    ``model``: the warning model the worker would load (``RISKWIRE_MODEL_PATH``)."""
     run = OfflineRun()
     exact = MemoryExactIndex()
     if state is None:
@@ -111,7 +114,7 @@ def run_offline(
             run.instructions.append(flow.target(out, active.values(), reference))
         for changed in flow.link(out, state, position=offset).changed:
             run.clusters[changed.cluster_id] = changed
-            assessment = flow.score(changed, catalogue)
+            assessment = flow.score(changed, catalogue, model)
             run.assessments.append(assessment)
             home = partition_of(changed.cluster_id, partitions)
 

@@ -28,6 +28,7 @@ from schemas.records import (
 
 __all__ = [
     "NEAR_DUPLICATE",
+    "NO_MODEL",
     "exact_duplicate",
     "near_duplicate_verdict",
     "score",
@@ -75,11 +76,15 @@ def near_duplicate_verdict(
     ), verdict
 
 
+NO_MODEL = "no model loaded: grading by the rules (urgency gate)"
+
+
 def score(cluster: Cluster, catalogue: Catalogue, model: WarningScorer | None = None) -> Assessment:
     """Hazard x urgency x scope for a cluster as of its latest signal.
 
     With a trained ``model``, the explanation also carries its probability that the cluster
-    deserves a warning and the features that drove it; grading still follows the rules.
+    deserves a warning and the features that drove it, which a grading standard with a
+    ``model_gate`` grades by; without one it says so, and grading follows the rules.
     """
     if cluster.merged_into is not None:  # nothing to score: it lives on in the survivor
         explanation: dict[str, Any] = {"merged_into": cluster.merged_into}
@@ -94,7 +99,8 @@ def score(cluster: Cluster, catalogue: Catalogue, model: WarningScorer | None = 
         )
     assessment = assess(cluster, catalogue)
     if model is None:
-        return assessment
+        explained = {**assessment.explanation, "model": {"name": None, "note": NO_MODEL}}
+        return replace(assessment, explanation=explained)
     _, why = model.score_cluster(cluster, assessment.as_of, catalogue)
     explained = {**assessment.explanation, "model": {"name": model.name, **why.to_dict()}}
     return replace(assessment, explanation=explained)

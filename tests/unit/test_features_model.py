@@ -365,7 +365,8 @@ def test_small_training_run_beats_a_modest_bar_on_held_out_seeds(
 def test_scoring_stage_attaches_the_models_explained_probability(
     snapshots: Dataset, tmp_path: Path, make_cluster: MakeCluster, catalogue: Catalogue
 ) -> None:
-    from streams.stages import score
+    from detectors.grading import model_probability
+    from streams.stages import NO_MODEL, score
 
     path = tmp_path / "model.joblib"
     train(path, TRAIN_SEEDS, days=DAYS, data=_split(snapshots, TRAIN_SEEDS))
@@ -373,8 +374,11 @@ def test_scoring_stage_attaches_the_models_explained_probability(
     cluster = make_cluster(daily_counts={"2026-09-01": 5}, risk_counts={"complaints": 5})
     plain = score(cluster, catalogue)
     scored = score(cluster, catalogue, model)
-    assert "model" not in plain.explanation
+    # without a model the assessment says grading follows the rules, and has no probability
+    assert plain.explanation["model"] == {"name": None, "note": NO_MODEL}
+    assert model_probability(plain) is None
     why = scored.explanation["model"]
+    assert model_probability(scored) == why["probability"]
     assert 0.0 <= why["probability"] <= 1.0 and why["name"] == model.name
     assert why["drivers"] and {"feature", "value", "effect"} <= why["drivers"][0].keys()
     # the rules still grade: the factors are the same with or without the model
@@ -392,3 +396,22 @@ def test_command_line_arguments() -> None:
     assert (args.out, args.seeds, args.shapes, args.kind) == (Path("x.joblib"), 4, "varied", "hgb")
     args = parser.parse_args(["evaluate", "--json"])
     assert args.json and args.model is None and args.model_command == "evaluate"
+
+
+def test_the_flow_grades_by_the_model_under_a_standard_with_a_model_gate(
+    snapshots: Dataset, tmp_path: Path
+) -> None:
+    from lab.grading_eval import grade_seed
+
+    path = tmp_path / "model.joblib"
+    train(path, TRAIN_SEEDS, days=DAYS, data=_split(snapshots, TRAIN_SEEDS))
+    seed = TEST_SEEDS[0]
+    rules = grade_seed(seed, DAYS, "varied", None, None).summary()
+    open_gate = grade_seed(seed, DAYS, "varied", str(path), 0.0).summary()
+    shut_gate = grade_seed(seed, DAYS, "varied", str(path), 1.0).summary()
+    # gate 0: every cluster over the evidence floor whose score reaches a grade is warned, so
+    # at least what the rules warn; gate 1: no probability passes, only a death could warn
+    assert open_gate["incidents_warned"] >= rules["incidents_warned"]
+    assert open_gate["noise_clusters_warned"] >= rules["noise_clusters_warned"]
+    assert shut_gate["incidents_warned"] <= rules["incidents_warned"]
+    assert open_gate["incidents_warned"] > shut_gate["incidents_warned"]
