@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["METHODS", "Counts", "DetectionPoint"]
+__all__ = ["METHODS", "Counts", "DetectionPoint", "ParameterError"]
 
 METHODS = ("ears-c1", "ears-c2", "ears-c3", "cusum", "farrington", "farrington-window")
 
@@ -49,7 +49,7 @@ def _counts(series: Counts) -> _Array:
     """The series as a float array, or ValueError saying which point is not a count."""
     try:
         y = np.asarray(series, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, OverflowError) as exc:
         raise ValueError(f"series must be a sequence of numbers: {exc}") from None
     if y.ndim != 1:
         raise ValueError(f"series must be one-dimensional, got shape {y.shape}")
@@ -72,6 +72,10 @@ def _pending(t: int, label: str | None, method: str, observed: float) -> Detecti
     return DetectionPoint(t, label, method, observed, None, None, None, None, False, 0)
 
 
+class ParameterError(ValueError):
+    """A method's parameter is out of its range (the message says which and why)."""
+
+
 def _require(ok: bool, message: str) -> None:
     if not ok:
-        raise ValueError(message)
+        raise ParameterError(message)

@@ -206,12 +206,16 @@ def _farrington_at(
             with_trend = _farrington_fit(_design(idx, level, t, True, cfg.blocks), yb, cfg)
             if with_trend is not None:
                 fit, _ = with_trend
-                scale = _se_dispersion(fit, cfg)
-                z = fit.beta[1] / math.sqrt(scale * fit.cov_unscaled[1, 1] + 1e-300)
-                p_value = float(2.0 * special.stdtr(fit.df_resid, -abs(z)))
-                # trend kept only when significant and not extrapolating beyond the data
-                if p_value < cfg.trend_p and float(fit.beta[0]) <= math.log(float(yb.max())):
-                    chosen = with_trend
+                # trend kept only when it does not extrapolate beyond the data and is
+                # significant; a fit whose trend variance is not positive (IRLS ended with
+                # means at machine epsilon) is no evidence of a trend
+                variance = _se_dispersion(fit, cfg) * float(fit.cov_unscaled[1, 1])
+                inside = float(fit.beta[0]) <= math.log(float(yb.max()))
+                if inside and math.isfinite(variance) and variance > 0:
+                    z = float(fit.beta[1]) / math.sqrt(variance)
+                    p_value = float(2.0 * special.stdtr(fit.df_resid, -abs(z)))
+                    if p_value < cfg.trend_p:
+                        chosen = with_trend
         if chosen is None:
             chosen = _farrington_fit(_design(idx, level, t, False, cfg.blocks), yb, cfg)
         if chosen is None:
@@ -222,6 +226,8 @@ def _farrington_at(
         mu0 = math.exp(float(fit.beta[0]))
         # surveillance's predict.glm(se.fit=TRUE) scales by the unfloored dispersion.
         var_eta = _se_dispersion(fit, cfg) * float(fit.cov_unscaled[0, 0])
+        if not (math.isfinite(mu0) and math.isfinite(var_eta)) or var_eta < 0:
+            return None  # a degenerate fit: the point falls back (or is pending)
     alpha = cfg.alpha / cfg.window  # each window length gets its share of the error rate
     if cfg.threshold_method == "power":
         z_alpha = float(special.ndtri(1.0 - alpha))
@@ -232,16 +238,18 @@ def _farrington_at(
         upper = _count_quantile(mu0, phi, alpha)
     obs = float(y[t])
     score = (obs - mu0) / (upper - mu0)
+    threshold = upper
     for length in range(2, min(cfg.window, t + 1) + 1):
         # The last ``length`` periods together: under the baseline their sum is negative
         # binomial with mean length * mu0 and the same dispersion (a sum of NB with one p).
-        total = float(y[t - length + 1 : t + 1].sum())
+        before = float(y[t - length + 1 : t].sum())
         bound = _count_quantile(length * mu0, phi, alpha)
-        score = max(score, (total - length * mu0) / (bound - length * mu0))
+        score = max(score, (before + obs - length * mu0) / (bound - length * mu0))
+        threshold = min(threshold, max(0.0, bound - before))  # the count at t that alarms
     recent = float(y[max(0, t - cfg.min_cases_window + 1) : t + 1].sum())
     alarm = score > 1.0 and obs > 0 and recent >= cfg.min_cases
     name = "farrington" if cfg.window == 1 else "farrington-window"
-    return DetectionPoint(t, label, name, obs, mu0, upper, score, score, alarm, n)
+    return DetectionPoint(t, label, name, obs, mu0, threshold, score, score, alarm, n)
 
 
 def _count_quantile(mean: float, phi: float, alpha: float) -> float:
@@ -250,11 +258,20 @@ def _count_quantile(mean: float, phi: float, alpha: float) -> float:
     At least half a count above the mean: a quantile of 0 under a tiny mean would make the
     exceedance meaningless, and the floor leaves the alarms of integer counts unchanged.
     """
-    if phi > 1.0:
+    if mean > _NORMAL_FROM:
+        upper = math.nan  # scipy's quantiles can hang or abort this far out
+    elif phi > 1.0:
         upper = float(stats.nbinom.ppf(1.0 - alpha, mean / (phi - 1.0), 1.0 / phi))
     else:
         upper = float(stats.poisson.ppf(1.0 - alpha, mean))
+    if not math.isfinite(upper):
+        # the normal approximation, exact to well under a count at these means
+        z = float(special.ndtri(1.0 - alpha))
+        upper = math.ceil(mean + z * math.sqrt(max(phi, 1.0) * mean))
     return max(upper, mean + 0.5)
+
+
+_NORMAL_FROM = 1e7  # mean count above which count quantiles come from the normal approximation
 
 
 # What a point without enough history falls back to: any method but Farrington itself,

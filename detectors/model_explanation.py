@@ -51,7 +51,7 @@ class Explanation:
             {"feature": d.feature, "value": round(d.value, 4), "effect": round(d.effect, 4)}
             for d in self.drivers
         ]
-        out["probability"] = round(self.probability, 4)
+        out["probability"] = float(self.probability)  # unrounded: a model gate compares it
         out["threshold"] = round(self.threshold, 6)
         out["warns"] = self.warns
         return out

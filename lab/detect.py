@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from detectors.aberration import METHODS, DetectionPoint, detect
+from detectors.aberration_common import ParameterError
 from schemas.errors import ConfigError
 
 __all__ = [
@@ -108,6 +109,10 @@ def _parse_count(path: Path, line: int, text: str) -> int:
     digits = text.strip()
     if not re.fullmatch(r"[0-9]+", digits):
         raise SeriesFileError(f"{path}:{line}: count {text!r} is not a non-negative integer")
+    if len(digits) > 15:  # beyond 2**53 a count is no longer exact as a float
+        raise SeriesFileError(
+            f"{path}:{line}: count {digits[:20]}... is too large (at most 15 digits)"
+        )
     return int(digits)
 
 
@@ -191,7 +196,7 @@ def run_detect(path: Path, method: str, as_json: bool, out: TextIO, **params: An
         params.setdefault("period", series.period)
     try:
         points = detect(series.counts, method, dates=series.dates, **params)
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ParameterError) as exc:  # a wrong or unknown parameter, not a bug
         raise ConfigError(f"{method}: {exc}") from None
     if as_json:
         out.write(json.dumps([_row(p) for p in points], indent=2) + "\n")

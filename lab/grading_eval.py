@@ -8,10 +8,11 @@ standard whose ``model_gate`` is the model's trained threshold, published on the
 the first record as the worker would adopt it. What it reads is what an analyst would see: the
 warnings.
 
-Per run: incidents warned (a warning on a cluster holding one of the incident's reports;
-declarations show trade, not risk), the median delay from the incident's first report to its
-first warning, and noise clusters warned per 1,000 noise cluster-days (a noise cluster holds no
-incident report; it is watched from its first signal to its last assessment, at least a day).
+Per run: incidents warned (a warning version whose evidence lists one of the incident's
+reports; declarations show trade, not risk), the median delay from the incident's first report
+to the first such version, and false alarms (warnings none of whose versions lists an incident
+report) per 1,000 noise cluster-days (a noise cluster holds no incident report; it is watched
+from its first signal to its last assessment, at least a day).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from detectors.catalogue import load_catalogue
 from detectors.model import WarningModel
 from detectors.standard import STANDARD, standard_to_dict
 from detectors.targeting import Reference
-from lab.model_dataset import Shapes, varied_shapes
+from lab.model_dataset import Shapes, shapes_for
 from lab.offline import run_offline
 from lab.sample import generate
 from schemas.records import StandardChange
@@ -44,7 +45,7 @@ class GradingTally:
     incident_start: dict[str, float] = field(default_factory=dict)  # <seed>/<name> -> day
     first_warning: dict[str, float] = field(default_factory=dict)  # <seed>/<name> -> day
     noise_days: float = 0.0
-    noise_warned: list[str] = field(default_factory=list)  # <seed>/<cluster id>
+    noise_warned: list[str] = field(default_factory=list)  # <seed>/<warning id>
 
     def add(self, other: GradingTally) -> None:
         """Fold another seed's tally into this one."""
@@ -88,7 +89,7 @@ def grade_seed(
     seed: int, days: int, shapes: Shapes, model_path: str | None, gate: float | None
 ) -> GradingTally:
     """One seed through the flow: with ``model_path`` and ``gate``, grading by the model."""
-    scale, shape_map = varied_shapes(seed) if shapes == "varied" else (1.0, {})
+    scale, shape_map = shapes_for(seed, shapes)
     sample = generate(seed=seed, days=days, scale=scale, shapes=shape_map)
     ref = sample.reference
     reference = Reference(ref.credit, frozenset(ref.blacklist), ref.origin_risk)
@@ -111,6 +112,8 @@ def grade_seed(
             key = f"{seed}/{rec.label.removeprefix('incident:')}"
             day = _days(rec.event_time.timestamp())
             tally.incident_start[key] = min(tally.incident_start.get(key, math.inf), day)
+    # Noise exposure: clusters that never held an incident report, watched from their first
+    # signal to their last assessment.
     incidents_of: dict[str, set[str]] = {}
     watched: dict[str, tuple[float, float]] = {}
     for a in run.assessments:
@@ -124,14 +127,18 @@ def grade_seed(
         )
     noise = {c for c, found in incidents_of.items() if not found}
     tally.noise_days = float(sum(math.floor(watched[c][1] - watched[c][0]) + 1 for c in noise))
-    warned_noise: set[str] = set()
+    # What a warning is about is the evidence its version lists (the cluster's reports then):
+    # an incident is warned from the first version listing one of its reports; a warning none
+    # of whose versions lists one is a false alarm.
+    about_incident: set[str] = set()
     for w in run.warnings:
-        day = _days(w.start_time.timestamp())
-        for key in incidents_of.get(w.cluster_id, set()):
+        day = _days(w.updated_time.timestamp())
+        for key in {incident_of[m] for m in w.evidence if m in incident_of}:
+            about_incident.add(w.warning_id)
             tally.first_warning[key] = min(tally.first_warning.get(key, math.inf), day)
-        if w.cluster_id in noise:
-            warned_noise.add(f"{seed}/{w.cluster_id}")
-    tally.noise_warned = sorted(warned_noise)
+    tally.noise_warned = sorted(
+        {f"{seed}/{w.warning_id}" for w in run.warnings if w.warning_id not in about_incident}
+    )
     return tally
 
 

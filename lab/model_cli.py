@@ -90,6 +90,10 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         report["grading"] = compare_grading(
             path, seeds, days=args.days, shapes=args.shapes, workers=args.workers
         )
+        # the same seeds, every incident on a course training never drew (lab.model_dataset)
+        report["grading_held_out_shapes"] = compare_grading(
+            path, seeds, days=args.days, shapes="held-out", workers=args.workers
+        )
     if args.json:
         print(json.dumps({"artifact": str(path), **report}, indent=2))
         return 0
@@ -106,9 +110,14 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     print(_point_line("rules' own threshold (0.5)", f["at_rules_threshold"]))
     if "at_budget_threshold" in f:
         print(_point_line("threshold for the same budget", f["at_budget_threshold"]))
-    if "grading" in report:
-        g = report["grading"]
-        print(f"warnings the flow issued (model gate {g['model_gate']:.4f}):")
+    for section, title in (
+        ("grading", "held-out seeds"),
+        ("grading_held_out_shapes", "held-out shapes"),
+    ):
+        if section not in report:
+            continue
+        g = report[section]
+        print(f"warnings the flow issued, {title} (model gate {g['model_gate']:.4f}):")
         for label, row in (("rules", g["rules"]), ("model-gated", g["model_gated"])):
             print(
                 f"  {label}: {row['incidents_warned']}/{row['incidents']} incidents, median "
@@ -128,7 +137,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         p.add_argument("--seed-base", type=int, default=base, help=f"first seed (default {base})")
         p.add_argument("--days", type=int, default=42, help="days per sample (default 42)")
         p.add_argument(
-            "--shapes", choices=["varied", "default"], default="varied", help="incident courses"
+            "--shapes",
+            choices=["varied", "default", "held-out"],
+            default="varied",
+            help="incident courses (held-out: courses varied never draws)",
         )
         p.add_argument("--workers", type=int, default=None, help="processes (default: cores)")
         p.add_argument("--json", action="store_true", help="print the report as JSON")

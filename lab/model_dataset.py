@@ -37,9 +37,19 @@ from lab.offline import run_offline
 from lab.sample import INCIDENTS, IncidentShape, generate
 from schemas.errors import ConfigError
 
-__all__ = ["Dataset", "FloatArray", "Shapes", "build_dataset", "seed_snapshots", "varied_shapes"]
+__all__ = [
+    "HELD_OUT_COURSES",
+    "Dataset",
+    "FloatArray",
+    "Shapes",
+    "build_dataset",
+    "held_out_shapes",
+    "seed_snapshots",
+    "shapes_for",
+    "varied_shapes",
+]
 
-Shapes = Literal["default", "varied"]
+Shapes = Literal["default", "varied", "held-out"]
 FloatArray = npt.NDArray[np.float64]
 
 # The feeds through which each incident reports a risk, and those that only give context.
@@ -77,6 +87,41 @@ def varied_shapes(seed: int) -> tuple[float, dict[str, IncidentShape]]:
             present=rng.random() >= 0.1,
         )
     return scale, shapes
+
+
+# Courses outside what ``varied_shapes`` draws (speed 0.6-1.8, size 0.25-1.6): for judging a
+# model on incident shapes it was never trained on.
+HELD_OUT_COURSES = ("slow", "fast", "faint")
+
+
+def held_out_shapes(seed: int) -> tuple[float, dict[str, IncidentShape]]:
+    """Noise scale and, for each incident, one course training never saw: ``slow`` (speed
+    0.3-0.55), ``fast`` (2.2-3.5, a burst over a few days) or ``faint`` (size 0.1-0.25); always
+    present, reported by all its feeds. The same seed, the same draw."""
+    rng = random.Random(f"riskwire-held-out-shapes-{seed}")
+    scale = round(rng.uniform(0.7, 1.4), 3)
+    shapes: dict[str, IncidentShape] = {}
+    for name in INCIDENTS:
+        lo, hi = _SHIFTS[name]
+        course = rng.choice(HELD_OUT_COURSES)
+        speed, size = round(rng.uniform(0.8, 1.2), 3), round(rng.uniform(0.6, 1.2), 3)
+        if course == "slow":
+            speed = round(rng.uniform(0.3, 0.55), 3)
+        elif course == "fast":
+            speed = round(rng.uniform(2.2, 3.5), 3)
+        else:
+            size = round(math.exp(rng.uniform(math.log(0.1), math.log(0.25))), 3)
+        shapes[name] = IncidentShape(shift=rng.randint(lo, hi), speed=speed, size=size)
+    return scale, shapes
+
+
+def shapes_for(seed: int, shapes: Shapes) -> tuple[float, dict[str, IncidentShape]]:
+    """The noise scale and incident shapes a seed's sample is generated with."""
+    if shapes == "varied":
+        return varied_shapes(seed)
+    if shapes == "held-out":
+        return held_out_shapes(seed)
+    return 1.0, {}
 
 
 @dataclass
@@ -151,7 +196,7 @@ def _days(ts: float) -> float:
 
 def seed_snapshots(seed: int, days: int, shapes: Shapes) -> Dataset:
     """One seed's snapshots (run in a worker process)."""
-    scale, shape_map = varied_shapes(seed) if shapes == "varied" else (1.0, {})
+    scale, shape_map = shapes_for(seed, shapes)
     sample = generate(seed=seed, days=days, scale=scale, shapes=shape_map)
     catalogue = load_catalogue()
     ref = sample.reference

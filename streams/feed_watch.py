@@ -10,11 +10,12 @@ entry point to install), and exposes them as ``riskwire_unread_feed_topics`` on 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 import faust
-from kafka import KafkaConsumer
+from kafka.admin import KafkaAdminClient
 from kafka.errors import KafkaError
 
 from streams.metrics import PipelineMetrics
@@ -56,36 +57,54 @@ class FeedWatch:
         return new
 
 
-def _topics_reader(settings: Settings) -> Callable[[], set[str]]:
-    consumer: list[KafkaConsumer] = []
+class _TopicLister:
+    """The broker's topic names through an admin client with bounded timeouts (a consumer's
+    ``topics()`` waits without limit while no broker answers); a client that failed is closed
+    and a new one made on the next look."""
 
-    def read() -> set[str]:
-        if not consumer:
-            consumer.append(
-                KafkaConsumer(
-                    bootstrap_servers=settings.bootstrap_servers,
-                    client_id=f"{settings.namespace}-feed-watch",
-                    request_timeout_ms=5000,
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._admin: KafkaAdminClient | None = None
+
+    def __call__(self) -> set[str]:
+        try:
+            if self._admin is None:
+                self._admin = KafkaAdminClient(
+                    bootstrap_servers=self.settings.bootstrap_servers,
+                    client_id=f"{self.settings.namespace}-feed-watch",
+                    request_timeout_ms=4000,
+                    bootstrap_timeout_ms=4000,
                 )
-            )
-        return set(consumer[0].topics())
+            return set(self._admin.list_topics())
+        except Exception:
+            self.close()
+            raise
 
-    return read
+    def close(self) -> None:
+        """Close the client (a later look makes a new one)."""
+        admin, self._admin = self._admin, None
+        if admin is not None:
+            with contextlib.suppress(Exception):  # a broken client: nothing left to close
+                admin.close()
 
 
 def install_feed_watch(app: faust.App, settings: Settings, metrics: PipelineMetrics) -> FeedWatch:
-    """A timer on ``app`` that looks for unread feed topics (it never raises: a timer that
-    raises stops the worker)."""
+    """A look at start and a timer on ``app`` for unread feed topics; one look at a time, and
+    a look never raises (a timer that raises stops the worker)."""
     watch = FeedWatch(settings, metrics)
-    read = _topics_reader(settings)
+    lister = _TopicLister(settings)
+    one_at_a_time = asyncio.Lock()
 
     async def look_for_unread_feeds() -> None:
-        try:
-            watch.update(await asyncio.to_thread(read))
-        except (KafkaError, OSError) as exc:
-            log.info("topic list unavailable (%r): the next look tries again", exc)
-        except Exception:
-            log.exception("looking for unread feed topics failed: the next look tries again")
+        if one_at_a_time.locked():
+            return  # the previous look still waits on the broker
+        async with one_at_a_time:
+            try:
+                watch.update(await asyncio.to_thread(lister))
+            except (KafkaError, OSError) as exc:
+                log.info("topic list unavailable (%r): the next look tries again", exc)
+            except Exception:
+                log.exception("looking for unread feed topics failed: the next look tries again")
 
     app.task(look_for_unread_feeds)  # once at start ...
     app.timer(interval=EVERY, name="look_for_unread_feeds_again")(look_for_unread_feeds)

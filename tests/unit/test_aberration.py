@@ -467,12 +467,14 @@ def test_farrington_window_tests_the_sum_of_the_last_periods() -> None:
     window = farrington(y, alpha=0.01, window=2)[-1]
     assert single.threshold is not None and single.expected is not None
     assert single.alarm is False and single.threshold >= 18
-    # The same fit (mean) but half the alpha for each length, so a higher one-week bound ...
+    # The same fit (mean); an alarm from the sum: 36 over two weeks against a bound for
+    # 2 * mean, so the count this week needed (the threshold) is that bound less last week's.
     assert window.expected == pytest.approx(single.expected)
-    assert window.threshold is not None and window.threshold >= single.threshold
-    # ... and an alarm from the sum: 36 over two weeks against a bound for 2 * mean.
     assert window.alarm is True and window.method == "farrington-window"
     assert window.exceedance is not None and window.exceedance > 1
+    assert window.threshold is not None and window.threshold < 18 < single.threshold + 1
+    quiet_week = farrington([*base[:-2], 18, int(window.threshold)], alpha=0.01, window=2)
+    assert quiet_week[-1].alarm is False  # at the threshold exactly: no alarm
     # A zero week never alarms, whatever the weeks before it held.
     assert farrington([*base[:-2], 40, 0], window=2)[-1].alarm is False
 
@@ -482,3 +484,18 @@ def test_farrington_window_needs_counts_quantiles() -> None:
         farrington([1] * 60, window=2, threshold_method="power")
     with pytest.raises(ValueError, match=r"window must be in 1\.\.8"):
         farrington([1] * 60, window=0)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_series_that_once_broke_a_fit_or_a_quantile_get_a_verdict_per_point(method: str) -> None:
+    spikes = np.zeros(218)
+    spikes[93], spikes[143] = 728, 109  # IRLS to machine epsilon: a negative trend variance
+    lone = np.zeros(293)
+    lone[196] = 8
+    rng = np.random.default_rng(1)
+    huge = np.round(rng.normal(1e16, 1.3e8, 200))  # scipy's quantiles hang or abort here
+    for series in (spikes, lone, huge, np.full(120, 1e30)):
+        points = detect(series, method)
+        assert len(points) == len(series)
+        for p in points:
+            assert p.threshold is None or math.isfinite(p.threshold)

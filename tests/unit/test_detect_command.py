@@ -205,3 +205,13 @@ def test_method_parameters_come_from_param(
         main_from_args(parser.parse_args([*plain, "--param", "k"]))
     with pytest.raises(ConfigError, match="unexpected keyword"):
         main_from_args(parser.parse_args([*plain, "--param", "nope=1"]))
+
+
+def test_a_count_too_large_to_be_exact_is_a_file_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    parser = argparse.ArgumentParser(prog="riskwire")
+    add_arguments(parser)
+    path = _write(tmp_path, "date,count\n2024-01-01,1\n2024-01-02," + "9" * 400 + "\n")
+    assert main_from_args(parser.parse_args(["--series", str(path), "--method", "cusum"])) == 1
+    assert "series.csv:3: count 9999" in capsys.readouterr().err

@@ -31,3 +31,25 @@ def test_the_rules_warn_on_the_demo_sample_incidents_and_never_on_noise() -> Non
     assert tally["incidents_warned"] == 3 and tally["missed_incidents"] == []
     assert tally["noise_clusters_warned"] == 0 and tally["noise_cluster_days"] > 1000
     assert tally["median_delay_days"] is not None and tally["median_delay_days"] >= 0
+
+
+def test_held_out_shapes_are_courses_the_training_draw_never_makes() -> None:
+    from lab.model_dataset import held_out_shapes, shapes_for, varied_shapes
+
+    trained = [s for seed in range(200) for s in varied_shapes(seed)[1].values() if s.present]
+    assert min(s.speed for s in trained) >= 0.6 and max(s.speed for s in trained) <= 1.8
+    assert min(s.size for s in trained) >= 0.25
+    courses = {"slow": 0, "fast": 0, "faint": 0}
+    for seed in range(60):
+        scale, shapes = held_out_shapes(seed)
+        assert (scale, shapes) == held_out_shapes(seed) == shapes_for(seed, "held-out")
+        for shape in shapes.values():
+            assert shape.present and shape.feeds is None
+            if shape.speed < 0.6:
+                courses["slow"] += 1
+            elif shape.speed > 1.8:
+                courses["fast"] += 1
+            else:
+                assert shape.size < 0.25
+                courses["faint"] += 1
+    assert all(n > 20 for n in courses.values()), courses
