@@ -170,17 +170,26 @@ def install_web(
             found.sort(key=lambda w: (w.status != "active", -Grade(w.grade).rank, w.warning_id))
             return self.json({"warnings": [_summary(w) for w in found]})
 
+    async def versions_for(
+        view: faust.web.View, request: Any, warning_id: str
+    ) -> tuple[list[Warning], Any]:
+        """A warning's versions for an analyst, or the response refusing them (403, 404)."""
+        decision = check(request, "analyst", True)
+        if not decision.allowed:
+            return [], _denied(view, decision)
+        versions = await state.warning_versions(warning_id)
+        if not versions:
+            return [], view.json({"error": f"no warning {warning_id!r}"}, status=404)
+        return versions, None
+
     @app.page("/warnings/{warning_id}")
     class WarningView(faust.web.View):
         """One warning by its id: its latest version and every version before it."""
 
         async def get(self, request: Any, warning_id: str) -> Any:
-            decision = check(request, "analyst", True)
-            if not decision.allowed:
-                return _denied(self, decision)
-            versions = await state.warning_versions(warning_id)
-            if not versions:
-                return self.json({"error": f"no warning {warning_id!r}"}, status=404)
+            versions, refused = await versions_for(self, request, warning_id)
+            if refused is not None:
+                return refused
             latest = versions[-1]
             shown = latest.evidence[-MAX_REPORTS_SHOWN:]  # ids sort by feed, then source id
             return self.json(
@@ -198,12 +207,9 @@ def install_web(
         thresholds, from this worker's table (:mod:`streams.board_series`)."""
 
         async def get(self, request: Any, warning_id: str) -> Any:
-            decision = check(request, "analyst", True)
-            if not decision.allowed:
-                return _denied(self, decision)
-            versions = await state.warning_versions(warning_id)
-            if not versions:
-                return self.json({"error": f"no warning {warning_id!r}"}, status=404)
+            versions, refused = await versions_for(self, request, warning_id)
+            if refused is not None:
+                return refused
             latest = versions[-1]
             cluster = held_cluster(app, latest.cluster_id)
             if cluster is None:
