@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["Found", "id_checksum_ok", "luhn_ok", "pattern_spans"]
+__all__ = ["Found", "id_checksum_ok", "luhn_ok", "pattern_spans", "uscc_ok"]
 
 Found = tuple[int, int, str]  # start, end, kind in the text searched
 
@@ -78,7 +78,9 @@ def luhn_ok(digits: str) -> bool:
 _USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 
 
-def _uscc_ok(code: str) -> bool:
+def uscc_ok(code: str) -> bool:
+    """Whether an 18-character unified social credit code has a valid check character
+    (GB 32100-2015): an enterprise's public identity, not personal data."""
     if len(code) != 18 or any(c not in _USCC_CHARS for c in code):
         return False
     weights = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
@@ -110,7 +112,7 @@ def pattern_spans(text: str) -> list[Found]:
     labelled = {
         m.start(1)
         for m in _LABELLED_CODE.finditer(text)
-        if (_uscc_ok(m.group(1).upper()) and not id_checksum_ok(m.group(1))) or _gtin_ok(m.group(1))
+        if (uscc_ok(m.group(1).upper()) and not id_checksum_ok(m.group(1))) or _gtin_ok(m.group(1))
     }
     for m in _LONG_NUMBER.finditer(text):
         if m.start() not in labelled:

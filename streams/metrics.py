@@ -66,6 +66,12 @@ class PipelineMetrics:
         self.instructions = Counter(
             "riskwire_instructions", "Instructions issued, by action", ["action"], registry=r
         )
+        self.webhook_pushes = Counter(
+            "riskwire_webhook_pushes",
+            "Webhook pushes ended, by subscription and outcome (delivered, dead_letter)",
+            ["subscription", "outcome"],
+            registry=r,
+        )
         self.warnings = Gauge(
             "riskwire_warnings",
             "Warnings in the view by grade and state (latest versions, at scrape time)",

@@ -26,7 +26,7 @@ import logging
 import os
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -67,10 +67,12 @@ from streams.metrics import install_metrics
 from streams.readiness import readiness
 from streams.settings import Settings
 from streams.state import RedisState, apply_reference
+from streams.subscriptions import Delivery, delivery_for, load_subscriptions
 from streams.tables import RecoveryHealth, StateTable, state_table
 from streams.topics import feed_topic, partition_of
 from streams.transport import RiskwireApp
 from streams.web import install_web
+from streams.webhooks import WebhookSender
 
 __all__ = ["Pipeline", "build_pipeline"]
 
@@ -449,6 +451,44 @@ def build_pipeline(settings: Settings) -> Pipeline:
     stage("configure", config, configure_one)
     stage("target", declarations, target_one)
     stage("reference", reference, reference_one)
+
+    subscriptions = load_subscriptions(settings.subscriptions_file, settings.subscriptions)
+    if subscriptions:
+        sender = WebhookSender(
+            settings.webhook_attempts, settings.webhook_backoff, settings.webhook_timeout
+        )
+
+        async def notify_one(event: EventT[bytes]) -> None:
+            """A warning version, pushed to the subscribers it is for (streams.webhooks)."""
+            warning = decode(Warning, event.value)
+            stored = await state.warning_versions(warning.warning_id)
+            versions = [v for v in stored if v.version != warning.version] + [warning]
+            pushes = [delivery_for(s, versions, warning.version) for s in subscriptions]
+            msg = event.message
+            source = SourceRef(msg.topic, msg.partition, msg.offset)
+            await asyncio.gather(*(push(d, source) for d in pushes if d is not None))
+
+        async def push(delivery: Delivery, source: SourceRef) -> None:
+            sub = delivery.subscription.id
+            if await state.pushed(sub, delivery.key):
+                return  # re-read after a restart: this one has ended already
+            outcome = await sender.push(delivery)
+            if not outcome.delivered:
+                why = (
+                    f"webhook {sub}: {delivery.key} not delivered after {outcome.attempts} "
+                    f"attempts: {outcome.why}"
+                )
+                letter = dead_letter(
+                    None, delivery.body, why, f"$.subscriptions[{sub}]", source, now(), "Webhook"
+                )
+                letter = replace(letter, dead_letter_id=f"{letter.dead_letter_id}:{sub}")
+                await send_dead_letter(letter)
+                metrics.dead_letters.labels(stage="notify").inc()
+            done = "delivered" if outcome.delivered else "dead_letter"
+            await until_redis_answers("notify", lambda: state.note_pushed(sub, delivery.key, done))
+            metrics.webhook_pushes.labels(subscription=sub, outcome=done).inc()
+
+        stage("notify", history, notify_one)
 
     broker_watch = BrokerWatch(settings)
 

@@ -63,6 +63,28 @@ class Settings:
     web_debug: bool = setting(
         False, "1: serve Faust's debug pages (/router, /table, /stats, /graph, /performance)"
     )
+    public_api: bool = setting(
+        True, "Serve the public API (/public/warnings, /public/feed.atom): published, masked"
+    )
+    public_url: str = setting(
+        "", "The public API's base URL in links and the Atom feed (empty: the request's host)"
+    )
+    public_rate: float = setting(10.0, "Public API requests a second per caller (then 429)")
+    public_burst: int = setting(30, "Public API requests a caller may make at once")
+    public_cache_seconds: float = setting(
+        5.0, "Seconds the public API reuses its view of the warnings before reading Redis again"
+    )
+    subscriptions_file: str = setting(
+        "", "JSON file of webhook subscriptions (README: Publishing); none: no pushes"
+    )
+    subscriptions: str = setting(
+        "", "The same JSON document inline (holds secrets: never printed)", secret=True
+    )
+    webhook_attempts: int = setting(6, "Attempts per webhook delivery before its dead letter")
+    webhook_backoff: float = setting(
+        1.0, "Seconds before a webhook's second attempt, doubling for each later one"
+    )
+    webhook_timeout: float = setting(10.0, "Seconds a webhook receiver has to answer")
     processing_guarantee: str = setting(
         "at_least_once", "at_least_once (any broker) or exactly_once (Apache Kafka only)"
     )
@@ -135,10 +157,21 @@ class Settings:
             "RISKWIRE_DEDUP_TTL_DAYS": self.dedup_ttl_days,
             "RISKWIRE_MAX_RECORD_BYTES": self.max_record_bytes,
             "RISKWIRE_MAX_REQUEST_BYTES": self.max_request_bytes,
+            "RISKWIRE_PUBLIC_RATE": self.public_rate,
+            "RISKWIRE_PUBLIC_BURST": self.public_burst,
+            "RISKWIRE_WEBHOOK_ATTEMPTS": self.webhook_attempts,
+            "RISKWIRE_WEBHOOK_TIMEOUT": self.webhook_timeout,
         }
         for var, number in positive.items():
             if not number > 0:  # also rejects NaN
                 raise ConfigError(f"{var} must be a positive number, got {number}")
+        at_least_zero = {
+            "RISKWIRE_WEBHOOK_BACKOFF": self.webhook_backoff,
+            "RISKWIRE_PUBLIC_CACHE_SECONDS": self.public_cache_seconds,
+        }
+        for var, number in at_least_zero.items():
+            if not number >= 0:
+                raise ConfigError(f"{var} must be 0 or more, got {number}")
         if self.store not in STORES:
             raise ConfigError(f"RISKWIRE_STORE: {' or '.join(STORES)}, got {self.store!r}")
         if self.store == "rocksdb://" and not _rocksdb_bindings():

@@ -224,6 +224,31 @@ class RedisState:
         found = await self.client.hvals(f"{self.ns}:warning:{warning_id}")
         return sorted((decode(Warning, body) for body in found), key=lambda w: w.version)
 
+    async def all_warning_versions(self) -> dict[str, list[Warning]]:
+        """Every version of every warning, by warning id, oldest first (one round trip each
+        for the ids and their versions)."""
+        keys = await self.client.hkeys(f"{self.ns}:warnings")
+        ids = sorted(k.decode() if isinstance(k, bytes) else k for k in keys)
+        pipe = self.client.pipeline(transaction=False)
+        for warning_id in ids:
+            pipe.hvals(f"{self.ns}:warning:{warning_id}")
+        found = await pipe.execute() if ids else []
+        return {
+            warning_id: sorted((decode(Warning, b) for b in bodies), key=lambda w: w.version)
+            for warning_id, bodies in zip(ids, found, strict=True)
+            if bodies
+        }
+
+    async def pushed(self, subscription: str, key: str) -> bool:
+        """Whether a webhook push (subscription, ``<warning id>:<version>``) has ended."""
+        return bool(await self.client.exists(f"{self.ns}:webhook:{subscription}:{key}"))
+
+    async def note_pushed(self, subscription: str, key: str, outcome: str) -> None:
+        """Remember how a push ended (delivered, or dead-lettered) for 90 days: a re-read
+        after a restart does not push it again."""
+        marker = f"{self.ns}:webhook:{subscription}:{key}"
+        await self.client.set(marker, outcome, ex=90 * 86400)
+
     async def put_control(self, control: Control) -> None:
         """Add an active control to the view, or drop a lifted one; an older version than the
         one recorded changes nothing."""

@@ -129,7 +129,8 @@ def topic_specs(settings: Settings) -> list[TopicSpec]:
 def consumed_topics(settings: Settings) -> list[str]:
     """Topics read by the pipeline's consumer group."""
     feeds = [feed_topic(settings, f) for f in feed_names()] + list(settings.source_topics)
-    return feeds + [settings.topic(name) for name in _CONSUMED]
+    pushed = ("warnings.history",) if settings.subscriptions_file or settings.subscriptions else ()
+    return feeds + [settings.topic(name) for name in (*_CONSUMED, *pushed)]
 
 
 def unread_feed_topics(settings: Settings, existing: Iterable[str]) -> list[str]:

@@ -14,6 +14,7 @@ endpoint               answer                                                   
 ``POST /warnings/<id>/decisions``  approve, reject, regrade or lift (``202``)      analyst
 ``GET /decisions/<id>``  what became of a decision: applied or refused, and why     analyst
 ``POST /warnings/<id>/replies``  a producer's reply to a notice (``202``)          partner
+``GET /public/...``    published warnings, masked (:mod:`streams.public_api`)       anyone
 =====================  ===========================================================  ============
 
 With tokens configured (:mod:`streams.auth`), a write needs a token whose principal has the
@@ -54,6 +55,7 @@ from streams.board_series import cluster_series, held_cluster
 from streams.escalation import WARNING_ID, cluster_of_warning
 from streams.feed_endpoint import check_batch, content_type_problem
 from streams.metrics import CONTENT_TYPE_LATEST, PipelineMetrics
+from streams.public_api import PUBLIC_PREFIX, install_public_api
 from streams.settings import Settings
 from streams.state import RedisState
 from streams.topics import feed_topic
@@ -77,7 +79,7 @@ DEBUG_PAGE_SETTINGS = (
 #: the pages riskwire serves: these paths, and those under ``OWN_PREFIXES`` (feeds, warnings
 #: and their decisions and replies); everything else on the server is Faust's
 OWN_PATHS = frozenset({"/health", "/ready", "/metrics", "/warnings", BOARD_PATH})
-OWN_PREFIXES = ("/feeds/", "/warnings/", "/decisions/")
+OWN_PREFIXES = ("/feeds/", "/warnings/", "/decisions/", PUBLIC_PREFIX)
 
 
 def _denied(view: faust.web.View, decision: Decision) -> Any:
@@ -340,6 +342,8 @@ def install_web(
             await asyncio.gather(*pending)  # on the topic before we say so
             return self.json({"accepted": len(checked.records)}, status=202)
 
+    if settings.public_api:
+        install_public_api(app, settings, state, tokens)
     app.web.add_dependency(_Announce(settings, tokens))  # starts with the web server
     return tokens
 

@@ -70,8 +70,7 @@ def fresh_pipeline(broker: EmbeddedBroker, redis_url: str, **overrides: Any) -> 
         namespace=namespace,
         partitions=2,
         web_port=free_port(),
-        commit_interval=0.25,
-        **overrides,
+        **{"commit_interval": 0.25, **overrides},
     )
     create_topics(made)
     try:

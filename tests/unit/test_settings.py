@@ -200,8 +200,9 @@ def test_a_setting_is_one_line_its_variable_and_help_derived_from_it() -> None:
     for name in names:
         var, help_text = ENVIRONMENT[name]
         assert var == f"RISKWIRE_{name.upper()}" and help_text
-    assert set(SECRETS) == {"tokens"}
+    assert set(SECRETS) == {"tokens", "subscriptions"}  # webhook secrets are in subscriptions
     assert "tokens=" not in repr(Settings(tokens="x" * 20))
+    assert "subscriptions=" not in repr(Settings(subscriptions="x" * 20))
 
 
 def test_table_store_is_memory_or_rocksdb() -> None:
