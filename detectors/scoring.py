@@ -25,7 +25,11 @@ calibrated model, keeping this signature and the explanation format.
   first counted day, not 56 days back: a detector is pending (expected, threshold and score
   None, no alarm) until it has its baseline - EARS C1 8 days, C2 10, C3 12, CUSUM 15 - so
   a 3-day-old series alarms nowhere; an all-zero baseline gives EARS an expected 0 and the
-  sd floor's threshold of 1.5. As for the cluster, a day needs 3+ risk reports to alarm.
+  sd floor's threshold of 1.5.
+  Both series carry the guard of the Farrington family against sparse alarms
+  (:class:`AlarmGuard`): a day alarms only with 3+ risk reports on it and 5+ in the last 4
+  days (Farrington et al. 1996's "at least five cases in the last four periods"); the worker
+  takes both numbers from ``RISKWIRE_ALARM_MIN_CASES`` and ``RISKWIRE_ALARM_WINDOW_DAYS``.
   Farrington is not run: it needs the same season of a past year (a daily series over a year
   long), and an area keeps about two months. Area verdicts do not move the level either:
   over sample seeds 1-12 (:func:`lab.offline.run_offline`) they alarmed in 7 of about
@@ -41,13 +45,14 @@ calibrated model, keeping this signature and the explanation format.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from detectors.aberration import latest
 from detectors.catalogue import Catalogue
 from schemas.records import Assessment, Cluster
 
-__all__ = ["assess", "hazard_factor", "scope_factor", "urgency_factor"]
+__all__ = ["AlarmGuard", "assess", "hazard_factor", "scope_factor", "urgency_factor"]
 
 _OUTCOME_LEVEL = {"none": 1, "minor": 2, "emergency": 3, "hospitalised": 4, "death": 5}
 _TAIL_STEPS = (1e-4, 1e-6, 1e-9, 1e-13)
@@ -55,7 +60,29 @@ _BASELINE_WEEKS = 4
 PRIOR_WEEKLY = 2.0
 _SERIES_DAYS = 56
 _DAILY_METHODS = ("ears-c1", "ears-c2", "ears-c3", "cusum")
-_MIN_ALARM_COUNT = 3  # a day with fewer risk reports is not an outbreak signal on its own
+
+
+@dataclass(frozen=True, slots=True)
+class AlarmGuard:
+    """When a detector's alarm on a day counts: ``min_day`` risk reports on the day itself (fewer
+    are not an outbreak signal on their own) and ``min_cases`` in the last ``window_days`` days,
+    the day included (Farrington's guard: a sparse series's single case is no outbreak)."""
+
+    min_cases: int = 5
+    window_days: int = 4
+    min_day: int = 3
+
+    def __post_init__(self) -> None:
+        if self.min_cases < 0 or self.window_days < 1 or self.min_day < 0:
+            raise ValueError(f"an alarm guard needs counts >= 0 and a window >= 1: {self}")
+
+    def allows(self, series: list[int]) -> bool:
+        """Whether the last day of ``series`` may alarm."""
+        recent = sum(series[-self.window_days :])
+        return bool(series) and series[-1] >= self.min_day and recent >= self.min_cases
+
+
+GUARD = AlarmGuard()
 
 
 def hazard_factor(cluster: Cluster) -> tuple[int, dict[str, object]]:
@@ -78,7 +105,9 @@ def _count_between(daily: dict[str, int], start: datetime, end: datetime) -> int
     return sum(c for d, c in daily.items() if lo < d <= hi)
 
 
-def urgency_factor(cluster: Cluster, as_of: datetime) -> tuple[int, dict[str, object]]:
+def urgency_factor(
+    cluster: Cluster, as_of: datetime, guard: AlarmGuard = GUARD
+) -> tuple[int, dict[str, object]]:
     """How far the last week's risk signals exceed the cluster's baseline (1-5), and why."""
     week = timedelta(days=7)
     recent = _count_between(cluster.daily_counts, as_of - week, as_of)
@@ -94,8 +123,8 @@ def urgency_factor(cluster: Cluster, as_of: datetime) -> tuple[int, dict[str, ob
     why["baseline_weeks"] = known_weeks
     why["p_value"] = float(f"{tail:.3g}")
     if cluster.daily_counts.get(as_of.date().isoformat(), 0):
-        why["detectors"] = daily_alarms(cluster, as_of)
-    area = area_alarms(cluster, as_of)
+        why["detectors"] = daily_alarms(cluster, as_of, guard)
+    area = area_alarms(cluster, as_of, guard)
     if area is not None:
         why["area"] = area
     return level, why
@@ -110,14 +139,16 @@ def daily_series(cluster: Cluster, as_of: datetime, days: int = _SERIES_DAYS) ->
     ]
 
 
-def daily_alarms(cluster: Cluster, as_of: datetime) -> list[dict[str, object]]:
+def daily_alarms(
+    cluster: Cluster, as_of: datetime, guard: AlarmGuard = GUARD
+) -> list[dict[str, object]]:
     """EARS C1-C3 and the Poisson CUSUM on the last day of the cluster's daily series.
 
     Each entry carries the method, observed and expected counts, the threshold in counts, the
     method's statistic and whether it alarms (see :mod:`detectors.aberration`). Days before the
     cluster existed count as zero reports: a burst out of nothing is what an outbreak looks like.
     """
-    return _verdicts(daily_series(cluster, as_of), as_of)
+    return _verdicts(daily_series(cluster, as_of), as_of, guard)
 
 
 def area_series(cluster: Cluster, as_of: datetime, days: int = _SERIES_DAYS) -> list[int]:
@@ -135,7 +166,9 @@ def area_series(cluster: Cluster, as_of: datetime, days: int = _SERIES_DAYS) -> 
     return [counts.get((end - timedelta(days=back)).isoformat(), 0) for back in range(span)][::-1]
 
 
-def area_alarms(cluster: Cluster, as_of: datetime) -> dict[str, object] | None:
+def area_alarms(
+    cluster: Cluster, as_of: datetime, guard: AlarmGuard = GUARD
+) -> dict[str, object] | None:
     """EARS C1-C3 and the Poisson CUSUM on ``as_of``'s day of the cluster's area series.
 
     The entries are those of :func:`daily_alarms`; None when there is no series to judge.
@@ -145,11 +178,13 @@ def area_alarms(cluster: Cluster, as_of: datetime) -> dict[str, object] | None:
     series = area_series(cluster, as_of)
     if not series:
         return None
-    return {"key": cluster.area_key, "days": len(series), "detectors": _verdicts(series, as_of)}
+    verdicts = _verdicts(series, as_of, guard)
+    return {"key": cluster.area_key, "days": len(series), "detectors": verdicts}
 
 
-def _verdicts(series: list[int], as_of: datetime) -> list[dict[str, object]]:
+def _verdicts(series: list[int], as_of: datetime, guard: AlarmGuard) -> list[dict[str, object]]:
     out: list[dict[str, object]] = []
+    allowed = guard.allows(series)
     for method in _DAILY_METHODS:
         point = latest(series, method, date=as_of.date().isoformat())
         out.append(
@@ -159,7 +194,7 @@ def _verdicts(series: list[int], as_of: datetime) -> list[dict[str, object]]:
                 "expected": None if point.expected is None else round(point.expected, 2),
                 "threshold": None if point.threshold is None else round(point.threshold, 2),
                 "score": None if point.score is None else round(point.score, 2),
-                "alarm": bool(point.alarm and point.observed >= _MIN_ALARM_COUNT),
+                "alarm": bool(point.alarm and allowed),
             }
         )
     return out
@@ -197,11 +232,13 @@ def scope_factor(cluster: Cluster) -> tuple[int, dict[str, object]]:
     return min(level, 5), why
 
 
-def assess(cluster: Cluster, catalogue: Catalogue, as_of: datetime | None = None) -> Assessment:
+def assess(
+    cluster: Cluster, catalogue: Catalogue, as_of: datetime | None = None, guard: AlarmGuard = GUARD
+) -> Assessment:
     """Score a cluster as of ``as_of`` (default: its last signal)."""
     when = as_of or cluster.last_seen
     hazard, hazard_why = hazard_factor(cluster)
-    urgency, urgency_why = urgency_factor(cluster, when)
+    urgency, urgency_why = urgency_factor(cluster, when, guard)
     scope, scope_why = scope_factor(cluster)
     return Assessment(
         cluster=cluster,

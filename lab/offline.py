@@ -16,6 +16,7 @@ from detectors.catalogue import Catalogue
 from detectors.dedup import MemoryExactIndex
 from detectors.model import WarningScorer
 from detectors.neardup import NearDupIndex
+from detectors.scoring import GUARD, AlarmGuard
 from detectors.targeting import Reference
 from lab.sample import FeedRecord
 from schemas.records import (
@@ -61,6 +62,7 @@ def run_offline(
     state: flow.FlowState | None = None,
     partitions: int = 1,
     model: WarningScorer | None = None,
+    guard: AlarmGuard = GUARD,
 ) -> OfflineRun:
     """Push ``records`` through :mod:`streams.flow`, step by step, in the given order, with
     ``state`` as the tables (new dicts by default). A :class:`Tick`, a grading-standard version
@@ -68,7 +70,8 @@ def run_offline(
     among the records is applied where it stands, as the worker applies one read after the
     records before it. ``partitions``: of the worker's assessments topic, for what is looked
     for within a partition (recurrence), so that a run matches a worker's byte for byte;
-    ``model``: the warning model the worker would load (``RISKWIRE_MODEL_PATH``)."""
+    ``model``: the warning model the worker would load (``RISKWIRE_MODEL_PATH``); ``guard``:
+    the detectors' alarm guard it would use (``RISKWIRE_ALARM_MIN_CASES``, ``..._WINDOW_DAYS``)."""
     run = OfflineRun()
     exact = MemoryExactIndex()
     if state is None:
@@ -114,7 +117,7 @@ def run_offline(
             run.instructions.append(flow.target(out, active.values(), reference))
         for changed in flow.link(out, state, position=offset).changed:
             run.clusters[changed.cluster_id] = changed
-            assessment = flow.score(changed, catalogue, model)
+            assessment = flow.score(changed, catalogue, model, guard)
             run.assessments.append(assessment)
             home = partition_of(changed.cluster_id, partitions)
 

@@ -20,7 +20,7 @@ from typing import Any
 
 import faust
 
-from detectors.scoring import daily_alarms
+from detectors.scoring import GUARD, AlarmGuard, daily_alarms
 from schemas.codec import decode
 from schemas.records import Cluster
 
@@ -42,7 +42,7 @@ def _noon(day: date) -> datetime:
     return datetime.combine(day, time(12), tzinfo=UTC)
 
 
-def cluster_series(cluster: Cluster, until: datetime) -> dict[str, Any]:
+def cluster_series(cluster: Cluster, until: datetime, guard: AlarmGuard = GUARD) -> dict[str, Any]:
     """Per day, from :data:`LEAD_DAYS` before the cluster's first report to the later of
     ``until`` and its last report (at most :data:`DAYS_SHOWN` days, the latest): its risk
     signals and, by method, the expected count, the threshold (the count above which the day
@@ -55,7 +55,7 @@ def cluster_series(cluster: Cluster, until: datetime) -> dict[str, Any]:
     days = [start + timedelta(days=n) for n in range((end - start).days + 1)]
     methods: dict[str, dict[str, list[Any]]] = {}
     for day in days:
-        for verdict in daily_alarms(cluster, _noon(day)):
+        for verdict in daily_alarms(cluster, _noon(day), guard):
             found = methods.setdefault(
                 str(verdict["method"]), {"expected": [], "threshold": [], "alarm": []}
             )

@@ -38,6 +38,7 @@ from detectors.dedup import Verdict
 from detectors.linkage import LinkDecision
 from detectors.model import WarningScorer
 from detectors.neardup import NearDupIndex, NearVerdict
+from detectors.scoring import GUARD, AlarmGuard
 from detectors.targeting import Reference, instruct
 from schemas.records import (
     Assessment,
@@ -134,9 +135,14 @@ def link(
     return Linked(cluster, retired, decision)
 
 
-def score(cluster: Cluster, catalogue: Catalogue, model: WarningScorer | None = None) -> Assessment:
+def score(
+    cluster: Cluster,
+    catalogue: Catalogue,
+    model: WarningScorer | None = None,
+    guard: AlarmGuard = GUARD,
+) -> Assessment:
     """Hazard x urgency x scope of a cluster, explained."""
-    return stages.score(cluster, catalogue, model)
+    return stages.score(cluster, catalogue, model, guard)
 
 
 def escalate(

@@ -298,7 +298,7 @@ def build_pipeline(settings: Settings) -> Pipeline:
             await clusters.send(key=cluster.cluster_id.encode(), value=encode(cluster))
 
     async def score_one(event: EventT[bytes]) -> None:
-        assessment = flow.score(decode(Cluster, event.value), catalogue, model)
+        assessment = flow.score(decode(Cluster, event.value), catalogue, model, settings.guard)
         await assessments.send(key=event.key, value=encode(assessment))
 
     clocks: dict[int, _EventClock] = {}  # per assessments partition: its own event time

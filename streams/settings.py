@@ -12,7 +12,10 @@ import importlib.util
 import os
 import re
 from dataclasses import dataclass, field, fields, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from detectors.scoring import AlarmGuard
 
 from schemas.errors import ConfigError
 
@@ -100,6 +103,12 @@ class Settings:
         "Seconds between clock ticks a worker sends its assessments partitions (0: none), "
         "so quiet warnings are lifted when feeds are quiet",
     )
+    alarm_min_cases: int = setting(
+        5, "A detector's alarm on a day counts only with this many risk reports in the window"
+    )
+    alarm_window_days: int = setting(
+        4, "Days (the day included) RISKWIRE_ALARM_MIN_CASES are counted over (Farrington: 4)"
+    )
     dedup_window_days: float = setting(
         7.0, "Days within which the same content counts as an exact duplicate"
     )
@@ -172,6 +181,8 @@ class Settings:
         for var, number in at_least_zero.items():
             if not number >= 0:
                 raise ConfigError(f"{var} must be 0 or more, got {number}")
+        if self.alarm_min_cases < 0 or self.alarm_window_days < 1:
+            raise ConfigError("RISKWIRE_ALARM_MIN_CASES >= 0 and RISKWIRE_ALARM_WINDOW_DAYS >= 1")
         if self.store not in STORES:
             raise ConfigError(f"RISKWIRE_STORE: {' or '.join(STORES)}, got {self.store!r}")
         if self.store == "rocksdb://" and not _rocksdb_bindings():
@@ -208,6 +219,13 @@ class Settings:
                 raise ConfigError(f"RISKWIRE_SOURCES: {item!r} is not topic=feed")
             mapping[topic.strip()] = feed.strip()
         return mapping
+
+    @property
+    def guard(self) -> AlarmGuard:
+        """When the scoring detectors alarm (:class:`detectors.scoring.AlarmGuard`)."""
+        from detectors.scoring import AlarmGuard  # scoring loads numpy: only where it is used
+
+        return AlarmGuard(min_cases=self.alarm_min_cases, window_days=self.alarm_window_days)
 
     @property
     def faust_datadir(self) -> str | None:

@@ -18,7 +18,7 @@ from detectors.catalogue import Catalogue
 from detectors.dedup import Verdict
 from detectors.model import WarningScorer
 from detectors.neardup import NearDupIndex, NearVerdict
-from detectors.scoring import assess
+from detectors.scoring import GUARD, AlarmGuard, assess
 from schemas.records import (
     Assessment,
     Cluster,
@@ -79,8 +79,14 @@ def near_duplicate_verdict(
 NO_MODEL = "no model loaded: grading by the rules (urgency gate)"
 
 
-def score(cluster: Cluster, catalogue: Catalogue, model: WarningScorer | None = None) -> Assessment:
-    """Hazard x urgency x scope for a cluster as of its latest signal.
+def score(
+    cluster: Cluster,
+    catalogue: Catalogue,
+    model: WarningScorer | None = None,
+    guard: AlarmGuard = GUARD,
+) -> Assessment:
+    """Hazard x urgency x scope for a cluster as of its latest signal (``guard``: when the
+    detectors in its explanation alarm, :class:`detectors.scoring.AlarmGuard`).
 
     With a trained ``model``, the explanation also carries its probability that the cluster
     deserves a warning and the features that drove it, which a grading standard with a
@@ -97,7 +103,7 @@ def score(cluster: Cluster, catalogue: Catalogue, model: WarningScorer | None = 
             score=0.0,
             explanation=explanation,
         )
-    assessment = assess(cluster, catalogue)
+    assessment = assess(cluster, catalogue, guard=guard)
     if model is None:
         explained = {**assessment.explanation, "model": {"name": None, "note": NO_MODEL}}
         return replace(assessment, explanation=explained)

@@ -217,7 +217,9 @@ def install_web(
             if cluster is None:
                 why = f"cluster {latest.cluster_id} is not held by this worker (merged or expired)"
                 return self.json({"error": why}, status=404)
-            series = await asyncio.to_thread(cluster_series, cluster, latest.updated_time)
+            series = await asyncio.to_thread(
+                cluster_series, cluster, latest.updated_time, settings.guard
+            )
             return self.json(series)
 
     @app.page(BOARD_PATH)

@@ -30,6 +30,7 @@ from detectors.grading import (
 )
 from detectors.scoring import (
     PRIOR_WEEKLY,
+    AlarmGuard,
     assess,
     hazard_factor,
     poisson_upper_tail,
@@ -729,7 +730,7 @@ def test_a_three_day_old_area_series_is_pending(make_cluster: MakeCluster) -> No
         assert v["alarm"] is False
 
 
-@pytest.mark.parametrize(("today", "alarm"), [(0, False), (2, False), (3, True)])
+@pytest.mark.parametrize(("today", "alarm"), [(0, False), (2, False), (3, False), (5, True)])
 def test_an_all_zero_area_baseline(make_cluster: MakeCluster, today: int, alarm: bool) -> None:
     counts = area_counts({0: today} if today else {}, first_back=55)
     cluster = make_cluster(area_key="food|辽宁", area_daily_counts=counts)
@@ -740,8 +741,30 @@ def test_an_all_zero_area_baseline(make_cluster: MakeCluster, today: int, alarm:
         assert verdicts[method]["expected"] == 0
     assert verdicts["ears-c1"]["threshold"] == verdicts["ears-c2"]["threshold"] == 1.5
     assert verdicts["cusum"]["expected"] == pytest.approx(0.5 / 28, abs=0.005)  # half an event
-    # 1 or 2 reports exceed the EARS limit, but a day needs 3 to alarm
+    # 1 or 2 reports exceed the EARS limit, but a day needs 3 to alarm, and 5 in its last 4 days
     assert {v["alarm"] for v in verdicts.values()} == {alarm}
+
+
+@pytest.mark.parametrize(
+    ("days", "guard", "alarm"),
+    [
+        ({0: 3}, AlarmGuard(), False),  # 3 cases in the last 4 days: Farrington's guard holds
+        ({0: 3, 3: 2}, AlarmGuard(), True),  # 5 in the last 4 days, the day included
+        ({0: 3, 4: 2}, AlarmGuard(), False),  # the 2 are 5 days back: outside the window
+        ({0: 3}, AlarmGuard(min_cases=3), True),  # configurable: 3 in 4 will do
+        ({0: 4}, AlarmGuard(min_cases=0, min_day=5), False),  # the day itself needs 5 here
+    ],
+)
+def test_the_five_in_four_guard_on_sparse_series(
+    make_cluster: MakeCluster, days: dict[int, int], guard: AlarmGuard, alarm: bool
+) -> None:
+    counts = area_counts(days, first_back=55)
+    cluster = make_cluster(area_key="food|辽宁", area_daily_counts=counts)
+    _, why = urgency_factor(cluster, AREA_AS_OF, guard)
+    ears = {m: v for m, v in area_verdicts(why).items() if m.startswith("ears")}
+    assert {v["alarm"] for v in ears.values()} == {alarm}
+    with pytest.raises(ValueError, match="window"):
+        AlarmGuard(window_days=0)
 
 
 def test_no_area_verdicts_without_a_series_or_before_it(make_cluster: MakeCluster) -> None:
