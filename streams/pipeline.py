@@ -413,6 +413,7 @@ def build_pipeline(settings: Settings) -> Pipeline:
     async def target_one(event: EventT[bytes]) -> None:
         line = decode(Signal, event.value)
         active, reference = await state.targeting_view()
+        reference = replace(reference, sampling_seed=settings.sampling_seed)
         instruction = flow.target(line, active, reference)
         await instructions.send(key=instruction.instruction_id.encode(), value=encode(instruction))
         metrics.instructions.labels(action=instruction.action).inc()
@@ -461,31 +462,51 @@ def build_pipeline(settings: Settings) -> Pipeline:
         async def notify_one(event: EventT[bytes]) -> None:
             """A warning version, pushed to the subscribers it is for (streams.webhooks)."""
             warning = decode(Warning, event.value)
-            stored = await state.warning_versions(warning.warning_id)
+            stored: list[Warning] = []
+
+            async def read() -> None:
+                stored[:] = await state.warning_versions(warning.warning_id)
+
+            await until_redis_answers("notify", read)
             versions = [v for v in stored if v.version != warning.version] + [warning]
-            pushes = [delivery_for(s, versions, warning.version) for s in subscriptions]
+            made = await asyncio.to_thread(
+                lambda: [delivery_for(s, versions, warning.version) for s in subscriptions]
+            )  # masking: off the event loop
             msg = event.message
             source = SourceRef(msg.topic, msg.partition, msg.offset)
-            await asyncio.gather(*(push(d, source) for d in pushes if d is not None))
+            pushes = [push(d, source) for d in made if d is not None]
+            failed = [r for r in await asyncio.gather(*pushes, return_exceptions=True) if r]
+            if failed:  # every push ended or failed before the record does: none is orphaned
+                raise failed[0]
 
         async def push(delivery: Delivery, source: SourceRef) -> None:
-            sub = delivery.subscription.id
-            if await state.pushed(sub, delivery.key):
+            sub, key = delivery.subscription.id, delivery.key
+            ended: list[bool] = []
+            pinned: list[bytes] = []
+
+            async def look() -> None:
+                ended[:] = [await state.pushed(sub, key)]
+                if not ended[0]:
+                    pinned[:] = [await state.pinned_body(sub, key, delivery.body)]
+
+            await until_redis_answers("notify", look)
+            if ended[0]:
                 return  # re-read after a restart: this one has ended already
+            delivery = replace(delivery, body=pinned[0])
             outcome = await sender.push(delivery)
             if not outcome.delivered:
                 why = (
-                    f"webhook {sub}: {delivery.key} not delivered after {outcome.attempts} "
+                    f"webhook {sub}: {key} not delivered after {outcome.attempts} "
                     f"attempts: {outcome.why}"
                 )
                 letter = dead_letter(
                     None, delivery.body, why, f"$.subscriptions[{sub}]", source, now(), "Webhook"
                 )
                 letter = replace(letter, dead_letter_id=f"{letter.dead_letter_id}:{sub}")
-                await send_dead_letter(letter)
+                await until_sent("notify", letter)
                 metrics.dead_letters.labels(stage="notify").inc()
             done = "delivered" if outcome.delivered else "dead_letter"
-            await until_redis_answers("notify", lambda: state.note_pushed(sub, delivery.key, done))
+            await until_redis_answers("notify", lambda: state.note_pushed(sub, key, done))
             metrics.webhook_pushes.labels(subscription=sub, outcome=done).inc()
 
         stage("notify", history, notify_one)

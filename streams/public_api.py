@@ -29,16 +29,19 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import ipaddress
+import logging
 import math
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlencode
 
 import faust
 import faust.web
 import orjson
+import redis
 
 from detectors.masking import mask_text
 from schemas.records import Warning
@@ -58,10 +61,14 @@ from streams.rate_limit import RateLimiter
 from streams.settings import Settings
 from streams.state import RedisState
 
-__all__ = ["EXCERPTS", "PUBLIC_PREFIX", "PublicView", "install_public_api"]
+__all__ = ["EXCERPTS", "PUBLIC_PREFIX", "PublicView", "caller_address", "install_public_api"]
+
+log = logging.getLogger("riskwire.public")
 
 PUBLIC_PREFIX = "/public/"
 EXCERPTS = 20  # of a warning's reports, masked, for the partner it concerns
+_LOOKED_AT = 200  # of a warning's report ids (the last ones), to find its latest reports among
+_NOT_EXCERPTED = ("declarations:",)  # customs declaration lines are not a partner's to read
 _JSON = "application/json; charset=utf-8"
 _MASKED_KEPT = 20_000  # masked versions and excerpts kept in memory
 
@@ -78,14 +85,19 @@ class PublicView:
         self._read_at = -math.inf
         self._lock = asyncio.Lock()
         self._masked: OrderedDict[tuple[str, int], dict[str, Any]] = OrderedDict()
-        self._excerpts: OrderedDict[str, str] = OrderedDict()
+        self._excerpts: OrderedDict[str, dict[str, Any]] = OrderedDict()
 
     async def published(self, audience: Audience) -> list[PublicWarning]:
         """Every warning published to ``audience``."""
         async with self._lock:
             if self.clock() - self._read_at >= self.max_age:
-                self._versions = await self.state.all_warning_versions()
-                self._read_at = self.clock()
+                try:
+                    self._versions = await self.state.all_warning_versions()
+                    self._read_at = self.clock()
+                except redis.RedisError as exc:
+                    if self._read_at == -math.inf:
+                        raise
+                    log.warning("public API: Redis unavailable (%r), serving the last view", exc)
             versions = self._versions
         found = (public_warning(v, audience) for v in versions.values())
         return [f for f in found if f is not None]
@@ -102,22 +114,26 @@ class PublicView:
         return shown
 
     async def excerpts(self, warning: Warning) -> list[dict[str, Any]]:
-        """Masked excerpts of the warning's latest reports, with feed, time and region."""
-        reports = await self.state.reports(warning.evidence[-EXCERPTS:])
-        kept = [r for r in reports if not r.get("expired")]
+        """Masked excerpts of the warning's latest reports (not customs declaration lines), with
+        feed, time and region (masked too: a feed's region is free text)."""
+        ids = [i for i in warning.evidence if not i.startswith(_NOT_EXCERPTED)][-_LOOKED_AT:]
+        reports = [r for r in await self.state.reports(ids) if not r.get("expired")]
+        reports.sort(key=lambda r: (str(r["event_time"]), r["signal_id"]), reverse=True)
+        kept = reports[:EXCERPTS]
         todo = [r for r in kept if r["signal_id"] not in self._excerpts]
-        done = await asyncio.to_thread(lambda: [mask_text(r["excerpt"]).text for r in todo])
-        for r, masked in zip(todo, done, strict=True):
-            _remember(self._excerpts, r["signal_id"], masked)
-        return [
-            {
+
+        def mask(r: Mapping[str, Any]) -> dict[str, Any]:
+            return {
                 "feed": r["feed"],
                 "event_time": r["event_time"],
-                "region": r["region"],
-                "excerpt": self._excerpts.get(r["signal_id"], ""),
+                "region": mask_text(r["region"]).text if r.get("region") else None,
+                "excerpt": mask_text(r["excerpt"]).text,
             }
-            for r in kept
-        ]
+
+        done = await asyncio.to_thread(lambda: [mask(r) for r in todo])
+        for r, masked in zip(todo, done, strict=True):
+            _remember(self._excerpts, r["signal_id"], masked)
+        return [self._excerpts[r["signal_id"]] for r in kept if r["signal_id"] in self._excerpts]
 
     async def shown(self, found: list[PublicWarning]) -> dict[str, dict[str, Any]]:
         """The masked record of each warning's latest visible version, by warning id."""
@@ -131,6 +147,18 @@ class PublicView:
             found = await asyncio.to_thread(public_version, warning)
             _remember(self._masked, key, found)
         return found
+
+
+def caller_address(remote: str | None) -> str:
+    """The rate-limit key of an address: an IPv4 address, or an IPv6 address's /64 (one host
+    usually holds a whole /64, and would otherwise get a fresh bucket per address)."""
+    try:
+        address = ipaddress.ip_address(remote or "")
+    except ValueError:
+        return f"addr:{remote}"
+    if address.version == 6:
+        return f"addr:{ipaddress.ip_network(f'{address}/64', strict=False)}"
+    return f"addr:{address}"
 
 
 def _remember(cache: OrderedDict[Any, Any], key: Any, value: Any) -> None:
@@ -147,10 +175,15 @@ def install_public_api(
     limiter = RateLimiter(settings.public_rate, settings.public_burst)
 
     def caller(page: faust.web.View, request: Any) -> tuple[Audience | None, str, Any]:
-        """Who asks (an audience, a rate-limit key), or the refusal (401, 429)."""
+        """Who asks (an audience, a rate-limit key), or the refusal (429, 401). The address is
+        limited before any token is looked at, so guessing tokens is limited too; a token's
+        principal has a bucket of its own as well."""
+        now = time.monotonic()
+        key = caller_address(request.remote)
+        wait = limiter.allow(key, now)
+        audience = Audience()
         header = request.headers.get("Authorization")
-        audience, key = Audience(), f"addr:{request.remote}"
-        if header:
+        if not wait and header:
             decision = authorize(tokens, header, None, required=True)
             if not decision.allowed:
                 challenge = {"WWW-Authenticate": decision.challenge} if decision.challenge else None
@@ -158,9 +191,9 @@ def install_public_api(
             principal = decision.principal  # None: no tokens configured, so everyone is public
             if principal is not None:
                 key = f"token:{principal.name}"
+                wait = limiter.allow(key, now)
                 if principal.has("partner") and principal.enterprise:
                     audience = Audience(principal.enterprise)
-        wait = limiter.allow(key, time.monotonic())
         if wait > 0:
             headers = {"Retry-After": str(math.ceil(wait))}
             return None, key, _refuse(page, 429, "too many requests: slow down", headers)
@@ -175,7 +208,11 @@ def install_public_api(
         etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
         scope = "public" if audience.public else "private"
         headers = {"ETag": etag, "Cache-Control": f"{scope}, max-age=60", "Vary": "Authorization"}
-        if etag in request.headers.get("If-None-Match", ""):
+        asked = {
+            t.strip().removeprefix("W/")
+            for t in request.headers.get("If-None-Match", "").split(",")
+        }
+        if etag in asked or "*" in asked:
             return page.bytes(b"", status=304, headers=headers)
         return page.bytes(body, headers={**headers, "Content-Type": content_type})
 
@@ -224,7 +261,7 @@ def install_public_api(
             if found is None:  # unknown, unpublished or not for this audience: all look alike
                 return _refuse(self, 404, f"no published warning {warning_id!r}")
             record = await view.record(found)
-            if not audience.public:
+            if audience.enterprise is not None and audience.enterprise in found.latest.enterprises:
                 record["reports"] = await view.excerpts(found.latest)
             return answer(self, request, orjson.dumps(record), _JSON, audience)
 

@@ -25,7 +25,7 @@ A record is a function of its version alone, so the same version always leaves a
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time
 from typing import Any
 
@@ -62,6 +62,7 @@ GRADE_LABELS = {
 MAX_PER_PAGE = 100
 _ANNOUNCEMENT = WarningKind.WARNING_ANNOUNCEMENT.value
 _NOTICE = WarningKind.WARNING_NOTICE.value
+_RECURRENCE_PREFIX = "recurs: "  # detectors.recurrence's warning items
 _KEEP_FIELDS = ("product",)  # words a warning needs verbatim (see detectors.masking)
 
 
@@ -101,20 +102,55 @@ class PublicWarning:
 
 
 def public_warning(versions: Sequence[Warning], audience: Audience) -> PublicWarning | None:
-    """What ``audience`` may see of a warning's versions (any order), or ``None``: nothing."""
+    """What ``audience`` may see of a warning's versions (any order), or ``None``: nothing.
+
+    A version in force that the audience may see is shown when it changes what the audience
+    reads (:func:`_public_content`: an analyst's "evidence requested" or a reply does not). A
+    lift is shown only as the end of what the audience saw in force: the content last shown,
+    with the lift's version, status, change and time (a proposal or a re-issued candidate that
+    was never published does not leave with it). A version in force of a kind the audience may
+    not see ends what it saw: ``withdrawn``, once; later hidden versions change nothing."""
     shown: list[Warning] = []
     withdrawn: Warning | None = None
+    current: Warning | None = None  # what the audience sees in force now
     for v in sorted(versions, key=lambda w: w.version):
-        out = bool(shown)  # the audience has seen this warning in force
-        if v.state in IN_FORCE or (v.state == "lifted" and out):
+        if v.state in IN_FORCE:
             if audience.may_see(v):
-                shown.append(v)
-                withdrawn = None
-            elif out:
-                withdrawn = v
+                if current is None or _public_content(v) != _public_content(current):
+                    shown.append(v)
+                current, withdrawn = v, None
+            elif current is not None:
+                current, withdrawn = None, v
+        elif v.state == "lifted" and current is not None:
+            shown.append(
+                replace(
+                    current,
+                    version=v.version,
+                    updated_time=v.updated_time,
+                    status=v.status,
+                    state=v.state,
+                    change=v.change,
+                )
+            )
+            current = None
     if not shown:
         return None
     return PublicWarning(shown[0].warning_id, shown[-1], tuple(shown), withdrawn)
+
+
+def _public_content(w: Warning) -> tuple[Any, ...]:
+    """What a public record shows of a version, but for its number and time."""
+    return (
+        w.status, w.state, w.grade, w.kind, w.authority, w.title, w.product, w.category,
+        w.hazard_class, w.scope_regions, w.enterprises, w.origins, w.hs_codes,
+        _items(w.warning_items), w.measures, w.hazard, w.urgency, w.scope, w.score,
+    )  # fmt: skip
+
+
+def _items(items: Iterable[str]) -> list[str]:
+    """Warning items without those naming earlier warnings (:mod:`detectors.recurrence`): they
+    may name a rejected proposal, a candidate or an alert to customs, none of them published."""
+    return [i for i in items if not i.startswith(_RECURRENCE_PREFIX)]
 
 
 def public_version(warning: Warning) -> dict[str, Any]:
@@ -146,14 +182,12 @@ def public_version(warning: Warning) -> dict[str, Any]:
         "scope": scope,
         "levels": {"hazard": w.hazard, "urgency": w.urgency, "scope": w.scope},
         "score": w.score,
-        "warning_items": list(w.warning_items),
+        "warning_items": _items(w.warning_items),
         "measures": list(w.measures),
         "start_time": _iso(w.start_time),
         "updated_time": _iso(w.updated_time),
         "signals": len(w.evidence),
         "signals_by_feed": dict(sorted(w.feed_counts.items())),
-        "recurrence_of": list(w.recurrence_of),
-        "superseded_by": w.superseded_by,
     }
     masked: dict[str, Any] = mask_record(record, keep_fields=_KEEP_FIELDS)
     # identifiers and codes are data, not text: put back what masking must not touch
@@ -165,7 +199,6 @@ def public_version(warning: Warning) -> dict[str, Any]:
         e if uscc_ok(e) and not id_checksum_ok(e) else m
         for e, m in zip(scope["enterprises"], masked["scope"]["enterprises"], strict=True)
     ]
-    masked["recurrence_of"], masked["superseded_by"] = list(w.recurrence_of), w.superseded_by
     return masked
 
 

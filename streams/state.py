@@ -243,6 +243,16 @@ class RedisState:
         """Whether a webhook push (subscription, ``<warning id>:<version>``) has ended."""
         return bool(await self.client.exists(f"{self.ns}:webhook:{subscription}:{key}"))
 
+    async def pinned_body(self, subscription: str, key: str, body: bytes) -> bytes:
+        """The body a push goes with: the first one made under this key (kept 90 days), so a
+        push repeated after a restart sends the same bytes even if masking changed since."""
+        pinned = f"{self.ns}:webhook-body:{subscription}:{key}"
+        pipe = self.client.pipeline(transaction=True)
+        pipe.set(pinned, body, nx=True, ex=90 * 86400)
+        pipe.get(pinned)
+        _, found = await pipe.execute()
+        return bytes(found) if found is not None else body
+
     async def note_pushed(self, subscription: str, key: str, outcome: str) -> None:
         """Remember how a push ended (delivered, or dead-lettered) for 90 days: a re-read
         after a restart does not push it again."""

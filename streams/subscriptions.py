@@ -72,13 +72,16 @@ class Subscription:
     def audience(self) -> Audience:
         return Audience(self.enterprise)
 
-    def wants(self, w: Warning) -> bool:
-        """Whether a version is about what this subscription asked for."""
+    def wants(self, record: Mapping[str, Any]) -> bool:
+        """Whether a version's public record (:func:`streams.publication.public_version`) is
+        about what this subscription asked for. The record, not the warning: a filter cannot
+        confirm a name or address that was masked."""
+        scope = record["scope"]
         return (
-            (not self.regions or any(r in s for r in self.regions for s in w.scope_regions))
-            and (not self.categories or w.category in self.categories)
-            and (not self.enterprises or any(e in w.enterprises for e in self.enterprises))
-            and (not self.hs_codes or any(c.startswith(self.hs_codes) for c in w.hs_codes))
+            (not self.regions or any(r in s for r in self.regions for s in scope["regions"]))
+            and (not self.categories or record["category"] in self.categories)
+            and (not self.enterprises or any(e in scope["enterprises"] for e in self.enterprises))
+            and (not self.hs_codes or any(c.startswith(self.hs_codes) for c in scope["hs_codes"]))
         )
 
     def __repr__(self) -> str:  # never the secret
@@ -117,14 +120,15 @@ def delivery_for(
         before = public_warning([v for v in upto if v.version < version], subscription.audience)
         if before is None or before.withdrawn is not None:
             return None  # withdrawn already: one withdrawal is pushed, not every later version
-        if not subscription.wants(now.latest):
+        if not subscription.wants(public_version(now.latest)):
             return None
         entry = withdrawn_entry(now.withdrawn)
         record = {"event": "withdrawn", "warning_id": now.warning_id, **entry}
     elif now.withdrawn is None and now.latest.version == version:
-        if not subscription.wants(now.latest):
+        shown = public_version(now.latest)
+        if not subscription.wants(shown):
             return None
-        record = {"event": now.latest.change, "warning": public_version(now.latest)}
+        record = {"event": now.latest.change, "warning": shown}
     else:
         return None
     key = f"{now.warning_id}:{version}"

@@ -7,8 +7,9 @@ once: the offset is committed after the pushes end, and a delivered key is remem
 (``<ns>:webhook:<subscription>:<warning id>:<version>``, 90 days), so a re-read after a restart
 skips what was delivered and repeats only a push that was under way, with the same body under
 the same key. A subscriber that answers 2xx has it. 408, 429 (its ``Retry-After`` honoured up to
-the back-off cap), 5xx, timeouts and refused connections are retried, ``attempts`` times in all,
-waiting ``backoff``, 2x, 4x ... seconds between; any other answer (400, 401, 404, 410 ...) is final.
+the back-off cap of a minute), 5xx, timeouts and refused connections are retried, ``attempts``
+times in all, waiting ``backoff``, 2x, 4x ... seconds between; any other answer (a redirect, which
+is not followed; 400, 401, 404, 410 ...) is final.
 What is not delivered becomes a dead letter with the reason and the body it would have had.
 """
 
@@ -28,7 +29,7 @@ __all__ = ["Outcome", "WebhookSender"]
 log = logging.getLogger("riskwire.webhooks")
 
 _RETRIED = frozenset({408, 429})
-MAX_WAIT = 300.0  # the longest wait between attempts, whatever Retry-After says
+MAX_WAIT = 60.0  # the longest wait between attempts, whatever Retry-After says
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,16 +69,23 @@ class WebhookSender:
             wait = min(MAX_WAIT, self.backoff * 2 ** (attempt - 1))
             try:
                 async with self._client().post(
-                    delivery.subscription.url, data=delivery.body, headers=headers
+                    delivery.subscription.url,
+                    data=delivery.body,
+                    headers=headers,
+                    allow_redirects=False,  # a POST redirected becomes a GET without the body
                 ) as answer:
                     status = answer.status
                     retry_after = answer.headers.get("Retry-After", "")
+                    answer_location = answer.headers.get("Location", "")
             except (aiohttp.ClientError, TimeoutError) as exc:
                 why = f"{type(exc).__name__}: {exc}"
             else:
                 if 200 <= status < 300:
                     return Outcome(True, attempt, f"HTTP {status}")
                 why = f"HTTP {status}"
+                if 300 <= status < 400:
+                    where = answer_location or "elsewhere"
+                    return Outcome(False, attempt, f"{why} to {where} (redirects are not followed)")
                 if status not in _RETRIED and status < 500:
                     return Outcome(False, attempt, why + " (not retried)")
                 if retry_after.isdigit():

@@ -233,7 +233,8 @@ def test_published_announcements_feeds_webhooks_and_what_never_leaves(
             assert [e.id for e in feed.entries] == [f"urn:riskwire:warning:{public_id}"]
             # the partner named in the announcement reads its reports' excerpts, masked
             theirs = get(f"/public/warnings/{public_id}", PARTNER)
-            assert len(theirs["reports"]) == len(evidence)
+            reports = [i for i in evidence if not i.startswith("declarations:")]
+            assert len(theirs["reports"]) == min(20, len(reports)) > 0
             assert all("[电话]" in r["excerpt"] for r in theirs["reports"])
             assert "reports" not in get(f"/public/warnings/{public_id}")
 

@@ -337,7 +337,7 @@ def test_the_signature_verifies_against_an_independent_hmac() -> None:
 
 
 def test_the_idempotency_key_is_warning_id_colon_version() -> None:
-    versions = [_version("W-0123456789ab", 1), _version("W-0123456789ab", 12)]
+    versions = [_version("W-0123456789ab", 1), _version("W-0123456789ab", 12, grade="I")]
     delivery = delivery_for(_sub(), versions, 12)
     assert isinstance(delivery, Delivery)
     assert delivery.key == "W-0123456789ab:12"
