@@ -166,6 +166,30 @@ def _cmd_warnings(args: argparse.Namespace) -> int:
     )
 
 
+def _cmd_sampling(args: argparse.Namespace) -> int:
+    from detectors.targeting import SAMPLING_RATIO, UNKNOWN_CREDIT_RATIO, draw
+    from streams.settings import Settings
+
+    seed = args.seed or Settings.from_env().sampling_seed
+    ratios = {**SAMPLING_RATIO, "unknown": UNKNOWN_CREDIT_RATIO}
+    print(
+        f"seed {seed!r}; ratios by credit grade: "
+        + ", ".join(f"{grade} {ratio:.1%}" for grade, ratio in ratios.items())
+    )
+    for line in args.lines:
+        drawn = draw(line, seed)
+        sampled = [grade for grade, ratio in ratios.items() if drawn < ratio]
+        print(f"{line}: draw {drawn:.6f}, sampled for credit {', '.join(sampled) or 'none'}")
+    return 0
+
+
+def _cmd_contract(args: argparse.Namespace) -> int:
+    from cli.contract import DEFAULT_DIR, check_contract, write_contract
+
+    where = args.dir or DEFAULT_DIR
+    return write_contract(where) if args.action == "write" else check_contract(where)
+
+
 def _cmd_standard(args: argparse.Namespace) -> int:
     from cli.standard import publish_standard, show_standard
     from streams.settings import Settings
@@ -420,6 +444,20 @@ def build_parser() -> argparse.ArgumentParser:
     standard.add_argument("action", choices=["show", "publish"])
     standard.add_argument("file", nargs="?", type=Path, help="publish: the JSON document")
     standard.set_defaults(func=_cmd_standard)
+
+    contract = sub.add_parser(
+        "contract", help="write or check the port contract's JSON Schemas (schemas/port/)"
+    )
+    contract.add_argument("action", choices=["write", "check"])
+    contract.add_argument("--dir", type=Path, help="where the schemas are (default schemas/port)")
+    contract.set_defaults(func=_cmd_contract)
+
+    sampling = sub.add_parser(
+        "sampling", help="reproduce the 'double random' sampling draw of declaration lines"
+    )
+    sampling.add_argument("lines", nargs="+", help="declaration line ids (<declaration>-<line>)")
+    sampling.add_argument("--seed", help="the published seed (default RISKWIRE_SAMPLING_SEED)")
+    sampling.set_defaults(func=_cmd_sampling)
 
     lag = sub.add_parser(
         "lag",

@@ -8,7 +8,9 @@ customs declaration line then gets an :class:`Instruction`: the heaviest of
 * differentiated supervision by enterprise credit grade (D inspect, C sample) and by origin
   risk (high risk: document check),
 * "double random" sampling at a ratio set by the credit grade (DOMAIN.md §7), drawn from a
-  hash of the declaration id so that a replay draws the same lines.
+  hash of the published sampling seed and the declaration line id (:func:`draw`): a replay
+  draws the same lines, and an auditor with the seed reproduces every draw
+  (``riskwire sampling DECLARATION_LINE_ID``); the reason states the draw and the seed.
 """
 
 from __future__ import annotations
@@ -34,9 +36,11 @@ from schemas.records import (
 )
 
 __all__ = [
+    "DEFAULT_SAMPLING_SEED",
     "SAMPLING_RATIO",
     "Reference",
     "control_for",
+    "draw",
     "instruct",
     "matches",
 ]
@@ -45,6 +49,7 @@ TERM_THRESHOLD = 85.0
 HIGH_ORIGIN_RISK = 0.7
 SAMPLING_RATIO: dict[str, float] = {"A": 0.005, "B": 0.02, "C": 0.10, "D": 0.30}
 UNKNOWN_CREDIT_RATIO = 0.05
+DEFAULT_SAMPLING_SEED = "riskwire-sampling-2026"
 _ACTION_RANK = {a.value: i for i, a in enumerate(InstructionAction)}
 GRADE_ACTIONS = {
     Grade.I: ControlAction.HOLD,
@@ -61,6 +66,7 @@ class Reference:
     credit: Mapping[str, str]
     blacklist: frozenset[str]
     origin_risk: Mapping[str, float]
+    sampling_seed: str = DEFAULT_SAMPLING_SEED  # published: anyone can reproduce the draws
 
 
 def control_for(warning: Warning, cluster: Cluster, catalogue: Catalogue) -> Control | None:
@@ -115,9 +121,12 @@ def matches(control: Control, line: Signal) -> bool:
     )
 
 
-def _draw(declaration_id: str) -> float:
-    """A uniform number in [0, 1) fixed by the declaration id: the same line, the same draw."""
-    digest = hashlib.blake2b(declaration_id.encode(), digest_size=8).digest()
+def draw(declaration_id: str, seed: str = DEFAULT_SAMPLING_SEED) -> float:
+    """A uniform number in [0, 1) fixed by the seed and the declaration line id: the first 8
+    bytes of BLAKE2b("<seed>:<line id>"), big-endian, over 2^64. A line is sampled when its
+    draw is below its ratio."""
+    message = f"{seed}:{declaration_id}".encode()
+    digest = hashlib.blake2b(message, digest_size=8).digest()
     return int.from_bytes(digest, "big") / 2**64
 
 
@@ -150,10 +159,12 @@ def instruct(line: Signal, controls: Iterable[Control], reference: Reference) ->
     if origin_risk >= HIGH_ORIGIN_RISK:
         escalate(InstructionAction.DOCUMENT_CHECK.value, f"origin risk {origin_risk:.2f}")
     ratio = SAMPLING_RATIO.get(credit or "", UNKNOWN_CREDIT_RATIO)
-    if _draw(decl_id) < ratio:
+    drawn = draw(decl_id, reference.sampling_seed)
+    if drawn < ratio:
         escalate(
             InstructionAction.SAMPLE.value,
-            f"random sampling at {ratio:.1%} (credit {credit or 'unknown'})",
+            f"random sampling at {ratio:.1%} (credit {credit or 'unknown'}; "
+            f"draw {drawn:.6f} under seed {reference.sampling_seed!r})",
         )
     risk = max(
         _ACTION_RANK[action] / (len(_ACTION_RANK) - 1),

@@ -109,6 +109,10 @@ class Settings:
     alarm_window_days: int = setting(
         4, "Days (the day included) RISKWIRE_ALARM_MIN_CASES are counted over (Farrington: 4)"
     )
+    sampling_seed: str = setting(
+        "riskwire-sampling-2026",
+        "The published seed of 'double random' sampling draws (riskwire sampling LINE_ID)",
+    )
     dedup_window_days: float = setting(
         7.0, "Days within which the same content counts as an exact duplicate"
     )

@@ -1,0 +1,197 @@
+"""The port contract: JSON Schemas of what riskwire sends port systems, made from the record types.
+
+A port system reads two compacted topics and needs nothing of riskwire's code to do so: this
+module turns :class:`schemas.records.Control` and :class:`schemas.records.Instruction` into JSON
+Schemas (draft 2020-12) with a description of every field, the topic, its key and compaction,
+the versioning rules and an example of each, which ``riskwire contract write`` puts in
+``schemas/port/`` (checked against the record types by ``tests/unit/test_contract.py``, so
+the published files cannot drift from what the worker sends).
+
+Versioning: a record carries ``schema_version`` (1). Fields may be added within a version, so a
+consumer ignores fields it does not know; a field removed, renamed or changed in meaning is a
+new ``schema_version``, announced in the README's changelog before it ships.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from datetime import UTC, datetime
+from typing import Any
+
+from schemas.codec import to_dict
+from schemas.records import Control, ControlAction, Instruction, InstructionAction
+
+__all__ = ["CONTRACT", "Contract", "schema_for"]
+
+_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Contract:
+    """One record type as published: where it is, how it is keyed, what each field means."""
+
+    name: str
+    record: type
+    topic: str
+    key: str
+    description: str
+    fields: dict[str, str]
+    enums: dict[str, tuple[str, ...]]
+    example: Any
+
+
+_T0 = datetime(2026, 9, 14, 2, 30, tzinfo=UTC)
+
+CONTROL = Contract(
+    name="control",
+    record=Control,
+    topic="<namespace>.controls (riskwire.controls by default)",
+    key="control_id (UTF-8)",
+    description=(
+        "A block-and-control (port targeting) request. The topic is compacted by control_id: "
+        "the latest version of each control is its state. Apply a control while its status is "
+        "'active' and drop it when a later version says 'lifted'; ignore a version lower than "
+        "one already applied (a replay). A declaration line matches a control when its HS code "
+        "starts with one of hs_prefixes, its origin country is among origin_countries (when "
+        "that list is not empty), and its consignee or consignor is one of enterprises, or its "
+        "brand is one of brands, or its goods description and model contain one of "
+        "product_terms, or nearly (rapidfuzz.fuzz.partial_ratio >= 85). Brands and terms are "
+        "in riskwire's match form: NFKC-folded (full-width to half-width), case-folded, every "
+        "space and punctuation mark removed; fold the line's text the same way to compare."
+    ),
+    fields={
+        "control_id": "The control's id: 'C-' and the id of the warning that asks it.",
+        "version": "Increases with each change; the warning version that made this one.",
+        "warning_id": "The alert notification (warning) that asks for this control.",
+        "status": "'active' (apply it) or 'lifted' (stop applying it).",
+        "action": "What to do with matching goods: hold, inspect or sample.",
+        "grade": "The warning's grade: I (red, most severe), II (orange), III, IV (blue).",
+        "reason": "The warning's title: what the risk is, for the inspector.",
+        "hs_prefixes": "HS code prefixes of the goods (6 digits, or the category's prefixes).",
+        "product_terms": "Product names and models, normalised (see the description).",
+        "brands": "Brands of the goods, normalised the same way.",
+        "enterprises": "Enterprise credit codes and names of the parties concerned.",
+        "origin_countries": "ISO 3166-1 alpha-2 origin countries; empty: any origin.",
+        "valid_from": "When this version took effect (ISO 8601, UTC).",
+        "schema_version": "The contract's version (see the versioning rules).",
+    },
+    enums={"status": ("active", "lifted"), "action": tuple(a.value for a in ControlAction)},
+    example=Control(
+        control_id="C-dfe8ae95493d",
+        version=4,
+        warning_id="W-dfe8ae95493d",
+        status="active",
+        action="hold",
+        grade="II",
+        reason="Grade II physical risk: 乐途儿童折叠滑板车",
+        hs_prefixes=("950300",),
+        product_terms=("乐途儿童折叠滑板车", "letukidsfoldingscooter"),
+        brands=("乐途",),
+        enterprises=("91310000MA1FL0XX1X",),
+        origin_countries=("VN",),
+        valid_from=_T0,
+    ),
+)
+
+INSTRUCTION = Contract(
+    name="instruction",
+    record=Instruction,
+    topic="<namespace>.instructions (riskwire.instructions by default)",
+    key="instruction_id (UTF-8), the declaration line id",
+    description=(
+        "The instruction for one customs declaration line. The topic is compacted by "
+        "instruction_id, which is the declaration line's id ('<declaration_id>-<line_no>'): a "
+        "declaration delivered twice gets the same instruction, never a second one. The action "
+        "is the heaviest that any reason asks; reasons and control_ids say why."
+    ),
+    fields={
+        "instruction_id": "The declaration line's id: one instruction per line.",
+        "declaration_id": "The declaration line's id ('<declaration_id>-<line_no>').",
+        "port": "The customs port the line was declared at.",
+        "action": "release, document_check, sample, inspect or hold (lightest to heaviest).",
+        "reasons": "Why, one entry per reason (controls, blacklist, credit, origin, sampling).",
+        "control_ids": "The active controls the line matches.",
+        "risk_score": "0-1: the action's weight and the origin's risk.",
+        "declared_at": "When the line was declared (ISO 8601, UTC).",
+        "hs_code": "The line's HS code, as declared.",
+        "origin_country": "The goods' origin country, as declared.",
+        "consignee": "The consignee, as declared.",
+        "schema_version": "The contract's version (see the versioning rules).",
+    },
+    enums={"action": tuple(a.value for a in InstructionAction)},
+    example=Instruction(
+        instruction_id="D2026091400017-1",
+        declaration_id="D2026091400017-1",
+        port="CNSHA",
+        action="hold",
+        reasons=(
+            "matches control C-dfe8ae95493d (Grade II physical risk: 乐途儿童折叠滑板车)",
+            "random sampling at 2.0% (credit B)",
+        ),
+        control_ids=("C-dfe8ae95493d",),
+        risk_score=1.0,
+        declared_at=_T0,
+        hs_code="95030089",
+        origin_country="VN",
+        consignee="91310000MA1FL0XX1X",
+    ),
+)
+
+CONTRACT = (CONTROL, INSTRUCTION)
+
+
+def schema_for(contract: Contract) -> dict[str, Any]:
+    """The JSON Schema of one record type, with its topic, key, field meanings and example."""
+    hints = typing.get_type_hints(contract.record)
+    properties: dict[str, Any] = {}
+    required: list[str] = []
+    for f in dataclasses.fields(contract.record):
+        prop = _type(hints[f.name])
+        if f.name in contract.enums:
+            allowed: list[Any] = list(contract.enums[f.name])
+            prop = {**prop, "enum": [*allowed, None] if _optional(hints[f.name]) else allowed}
+        if f.name == "schema_version":
+            prop = {**prop, "const": f.default}
+        properties[f.name] = {"description": contract.fields[f.name], **prop}
+        no_default = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+        if no_default or f.name == "schema_version":
+            required.append(f.name)
+    return {
+        "$schema": _DIALECT,
+        "$id": f"https://riskwire.invalid/schemas/port/{contract.name}.schema.json",
+        "title": f"riskwire {contract.name}",
+        "description": contract.description,
+        "x-riskwire-topic": contract.topic,
+        "x-riskwire-key": contract.key,
+        "x-riskwire-cleanup": "compact",
+        "type": "object",
+        "properties": properties,
+        "required": required,
+        "additionalProperties": True,  # fields may be added within a schema_version
+        "examples": [to_dict(contract.example)],
+    }
+
+
+def _optional(hint: Any) -> bool:
+    return type(None) in typing.get_args(hint)
+
+
+def _type(hint: Any) -> dict[str, Any]:
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        inner = [a for a in args if a is not type(None)]
+        if len(inner) != 1:
+            raise TypeError(f"no JSON type for {hint!r}")
+        return {"anyOf": [_type(inner[0]), {"type": "null"}]}
+    if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
+        return {"type": "array", "items": _type(args[0])}
+    if origin is dict:
+        return {"type": "object"}
+    simple = {str: "string", int: "integer", float: "number", bool: "boolean"}
+    if hint in simple:
+        return {"type": simple[hint]}
+    if hint is datetime:
+        return {"type": "string", "format": "date-time"}
+    raise TypeError(f"no JSON type for {hint!r}")
