@@ -48,6 +48,10 @@ class GradingStandard:
     # The calibrated model's probability a first warning needs in place of the urgency gate
     # (None: the rules' gate; an assessment without a model's verdict also falls back to it).
     model_gate: float | None = None
+    # Consecutive compliant inspections that relax a warning's port control (hold or inspect
+    # becomes sampling), and that lift it (detectors.inspections).
+    relax_after: int = 3
+    lift_after: int = 5
 
 
 _MEASURES: dict[WarningKind, dict[Grade, tuple[str, ...]]] = {
@@ -159,6 +163,8 @@ def standard_to_dict(std: GradingStandard) -> dict[str, Any]:
             g.value: d.total_seconds() / hours for g, d in std.decision_limits.items()
         },
         "model_gate": std.model_gate,
+        "relax_after": std.relax_after,
+        "lift_after": std.lift_after,
     }
 
 
@@ -166,7 +172,8 @@ def standard_from_dict(doc: Any) -> GradingStandard:
     """A standard from its published document; :class:`SchemaError` names the first wrong field.
 
     Every field must be there (a standard is a whole policy, not a patch on another) but
-    ``model_gate``, absent or null when the rules gate (it came later), grades are
+    ``model_gate``, absent or null when the rules gate, and ``relax_after`` / ``lift_after``
+    (3 / 5 when absent: they came later), grades are
     ``I``-``IV``, thresholds (at most 125) strictly fall from grade I to IV, durations are hours
     from 0 to :data:`MAX_HOURS` (ten years: no date a deadline makes can overflow).
     """
@@ -240,6 +247,14 @@ def standard_from_dict(doc: Any) -> GradingStandard:
     approval = field_("approval_from")
     gate = doc.get("model_gate")
     model_gate = None if gate is None else number(gate, "$.model_gate", 0.0, 1.0)
+    eased: dict[str, int] = {}
+    for name, default in (("relax_after", 3), ("lift_after", 5)):  # optional: they came later
+        value = doc.get(name, default)
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 1000:
+            raise SchemaError("must be a whole number from 1 to 1000", f"$.{name}")
+        eased[name] = value
+    if eased["lift_after"] < eased["relax_after"]:
+        raise SchemaError("must be at least relax_after", "$.lift_after")
     durations = {name: hours(field_(name), f"$.{name}") for name in _DURATIONS}
     return GradingStandard(
         version=version,
@@ -261,4 +276,6 @@ def standard_from_dict(doc: Any) -> GradingStandard:
         evaluation_period=durations["evaluation_period"],
         reply_window=durations["reply_window"],
         model_gate=model_gate,
+        relax_after=eased["relax_after"],
+        lift_after=eased["lift_after"],
     )

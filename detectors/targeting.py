@@ -99,8 +99,8 @@ def control_for(warning: Warning, cluster: Cluster, catalogue: Catalogue) -> Con
 
 
 def matches(control: Control, line: Signal) -> bool:
-    """Whether a declaration line is targeted by an active control."""
-    if control.status != "active":
+    """Whether a declaration line is targeted by a control in force (active or relaxed)."""
+    if control.status not in ("active", "relaxed"):
         return False
     hs = line.hs_code or ""
     if control.hs_prefixes and not any(hs.startswith(p) for p in control.hs_prefixes):

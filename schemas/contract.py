@@ -1,7 +1,8 @@
 """The port contract: JSON Schemas of what riskwire sends port systems, made from the record types.
 
 A port system reads two compacted topics and needs nothing of riskwire's code to do so: this
-module turns :class:`schemas.records.Control` and :class:`schemas.records.Instruction` into JSON
+module turns :class:`schemas.records.Control`, :class:`schemas.records.Instruction` and what ports
+send back, :class:`schemas.records.Inspection`, into JSON
 Schemas (draft 2020-12) with a description of every field, the topic, its key and compaction,
 the versioning rules and an example of each, which ``riskwire contract write`` puts in
 ``schemas/port/`` (checked against the record types by ``tests/unit/test_contract.py``, so
@@ -21,7 +22,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from schemas.codec import to_dict
-from schemas.records import Control, ControlAction, Instruction, InstructionAction
+from schemas.records import (
+    INSPECTION_RESULTS,
+    Control,
+    ControlAction,
+    Inspection,
+    Instruction,
+    InstructionAction,
+)
 
 __all__ = ["CONTRACT", "Contract", "schema_for"]
 
@@ -40,6 +48,7 @@ class Contract:
     fields: dict[str, str]
     enums: dict[str, tuple[str, ...]]
     example: Any
+    cleanup: str = "compact"  # the topic's cleanup policy
 
 
 _T0 = datetime(2026, 9, 14, 2, 30, tzinfo=UTC)
@@ -65,7 +74,8 @@ CONTROL = Contract(
         "control_id": "The control's id: 'C-' and the id of the warning that asks it.",
         "version": "Increases with each change; the warning version that made this one.",
         "warning_id": "The alert notification (warning) that asks for this control.",
-        "status": "'active' (apply it) or 'lifted' (stop applying it).",
+        "status": "'active' (apply it), 'relaxed' (apply it: sampling) or 'lifted' (stop).",
+        "status_reason": "Why relaxed or lifted: inspections, the warning lifted or merged.",
         "action": "What to do with matching goods: hold, inspect or sample.",
         "grade": "The warning's grade: I (red, most severe), II (orange), III, IV (blue).",
         "reason": "The warning's title: what the risk is, for the inspector.",
@@ -77,7 +87,10 @@ CONTROL = Contract(
         "valid_from": "When this version took effect (ISO 8601, UTC).",
         "schema_version": "The contract's version (see the versioning rules).",
     },
-    enums={"status": ("active", "lifted"), "action": tuple(a.value for a in ControlAction)},
+    enums={
+        "status": ("active", "relaxed", "lifted"),
+        "action": tuple(a.value for a in ControlAction),
+    },
     example=Control(
         control_id="C-dfe8ae95493d",
         version=4,
@@ -139,7 +152,46 @@ INSTRUCTION = Contract(
     ),
 )
 
-CONTRACT = (CONTROL, INSTRUCTION)
+INSPECTION = Contract(
+    name="inspection",
+    record=Inspection,
+    topic="<namespace>.inspections (riskwire.inspections by default)",
+    key="control_id (UTF-8)",
+    description=(
+        "A port's inspection result for a declaration line a control targeted, sent by the "
+        "port system: on the topic (with the broker credentials only port systems hold), or "
+        "as POST /inspections with a port_system token (then inspection_id, reported_by and, "
+        "when absent, inspected_at are set by riskwire). Consecutive compliant results relax "
+        "the control to sampling (the grading standard's relax_after, 3) and lift it "
+        "(lift_after, 5); a non_compliant result restores it in full. A result for a control "
+        "not in force, or one that breaks this schema, is dead-lettered with the reason."
+    ),
+    fields={
+        "inspection_id": "The result's id, unique per port system: a result is counted once.",
+        "control_id": "The control that targeted the line (from the instruction's control_ids).",
+        "declaration_id": "The declaration line inspected ('<declaration_id>-<line_no>').",
+        "result": "compliant or non_compliant.",
+        "inspected_at": "When the goods were inspected (ISO 8601).",
+        "port": "The customs port.",
+        "findings": "What the inspection found, for the warning's history (at most 2,000).",
+        "reported_by": "Who reports it (set from the token on POST /inspections).",
+        "schema_version": "The contract's version (see the versioning rules).",
+    },
+    enums={"result": INSPECTION_RESULTS},
+    cleanup="delete",
+    example=Inspection(
+        inspection_id="CNSHA-2026-000481",
+        control_id="C-dfe8ae95493d",
+        declaration_id="D2026091400017-1",
+        result="compliant",
+        inspected_at=_T0,
+        port="CNSHA",
+        findings="抽检 20 件，折叠锁止装置完好",
+        reported_by="yangshan-port",
+    ),
+)
+
+CONTRACT = (CONTROL, INSTRUCTION, INSPECTION)
 
 
 def schema_for(contract: Contract) -> dict[str, Any]:
@@ -165,7 +217,7 @@ def schema_for(contract: Contract) -> dict[str, Any]:
         "description": contract.description,
         "x-riskwire-topic": contract.topic,
         "x-riskwire-key": contract.key,
-        "x-riskwire-cleanup": "compact",
+        "x-riskwire-cleanup": contract.cleanup,
         "type": "object",
         "properties": properties,
         "required": required,

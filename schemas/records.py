@@ -27,6 +27,7 @@ __all__ = [
     "FeedRole",
     "Grade",
     "HazardClass",
+    "Inspection",
     "Instruction",
     "InstructionAction",
     "Outcome",
@@ -349,6 +350,31 @@ class StandardChange:
     schema_version: int = 1
 
 
+INSPECTION_RESULTS = ("compliant", "non_compliant")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Inspection:
+    """A port's inspection result for one declaration line and the control that targeted it,
+    on ``riskwire.inspections`` (keyed by ``control_id``) or from ``POST /inspections``.
+
+    ``result`` is ``compliant`` or ``non_compliant``; ``reported_by`` is the principal of the
+    token it came with (a result from the topic carries the producer's own). The control's
+    warning decides: consecutive compliant results relax the control and then lift it; a
+    non-compliant one restores it in full (see :mod:`detectors.inspections`).
+    """
+
+    inspection_id: str
+    control_id: str
+    declaration_id: str
+    result: str
+    inspected_at: datetime
+    port: str | None = None
+    findings: str = ""
+    reported_by: str = ""
+    schema_version: int = 1
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Reply:
     """A producer's reply to a warning notice, on ``riskwire.replies`` (keyed by cluster id).
@@ -410,7 +436,7 @@ class Control:
     control_id: str
     version: int
     warning_id: str
-    status: str  # "active" or "lifted"
+    status: str  # "active", "relaxed" (eased by compliant inspections: sampling) or "lifted"
     action: str
     grade: str
     reason: str
@@ -420,6 +446,7 @@ class Control:
     enterprises: tuple[str, ...] = ()
     origin_countries: tuple[str, ...] = ()
     valid_from: datetime
+    status_reason: str = ""  # why relaxed or lifted: inspections, the warning lifted, merged
     schema_version: int = 1
 
 

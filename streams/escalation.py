@@ -29,6 +29,7 @@ from detectors.catalogue import Catalogue
 from detectors.decisions import apply_decision
 from detectors.effect import Baseline, evaluate_effect
 from detectors.grading import IN_FORCE, Hold, clock_steps, crosses_border, evolve, retire
+from detectors.inspections import Relief, after, relieved
 from detectors.recurrence import recurrences
 from detectors.standard import STANDARD, GradingStandard, standard_from_dict
 from detectors.targeting import GRADE_ACTIONS, control_for
@@ -40,6 +41,7 @@ from schemas.records import (
     Decision,
     DecisionResult,
     Grade,
+    Inspection,
     Reply,
     StandardChange,
     Warning,
@@ -191,12 +193,19 @@ def escalate(
             warning, hold = None, None  # the analyst's grade holds
     if warning is not None and warning.change == "issued":
         warning = _linked(warning, previous, warnings, owns, std)
+    relief = None if ended else stored.relief
+    if warning is not None and warning.change == "upgraded":
+        relief = None  # worse evidence: the inspections that eased the control count no more
     if warning is not None:
-        versions.append((warning, _control(warning, previous, cluster, catalogue)))
+        control = _control(warning, previous, cluster, catalogue)
+        if control is not None and relief is not None:
+            control = relieved(control, relief)
+        versions.append((warning, control))
         previous = warning
     active = previous is not None and previous.status == "active"
     changes: dict[str, Any] = {
         "warning": previous,
+        "relief": relief if active else None,
         "hold": hold,
         "pin": pin if active or _rejected(previous) else None,
         "base": _baseline(base, previous, cluster) if active else None,
@@ -321,7 +330,7 @@ def tick_warning(
     latest = versions[-1][0]
     changes: dict[str, Any] = {"warning": latest}
     if latest.status != "active":
-        changes.update(hold=None, pin=None, base=None, **_gone())
+        changes.update(hold=None, pin=None, base=None, relief=None, **_gone())
         changes["border"] = stored.border
     stored.updated(versions, position, None, **changes).save(warnings, cluster_id, stored)
     return versions
@@ -351,6 +360,8 @@ def decide(
         return [], result
     warning = outcome.version
     control = _decided_control(warning, stored)
+    if control is not None and stored.relief is not None and warning.status == "active":
+        control = relieved(control, stored.relief)
     versions: list[Version] = [(warning, control)]
     active = warning.status == "active"
     changes: dict[str, Any] = {"warning": warning}
@@ -365,7 +376,7 @@ def decide(
         first = stored.first_seen or min(stored.seen, warning.updated_time)
         changes["base"] = Baseline(warning.updated_time, first, dict(stored.counts))
     if not active:
-        changes.update(base=None, **_gone())
+        changes.update(base=None, relief=None, **_gone())
         changes["border"] = stored.border
     result = _result(decision, True, f"{decision.action}: version {warning.version}", warning)
     stored.updated(versions, position, result, **changes).save(warnings, key, stored)
@@ -431,6 +442,62 @@ def reply(answer: Reply, warnings: State, position: str | None = None) -> list[V
 REPLY_EXCERPT = 500  # characters of a reply kept in its version's reason
 
 
+class InspectionRefused(ValueError):
+    """An inspection result for a control that is not in force (unknown, or lifted)."""
+
+
+_EASED = {"relaxed": "control relaxed", "lifted": "control lifted", "none": "control restored"}
+
+
+def inspect(inspection: Inspection, warnings: State, position: str | None = None) -> list[Version]:
+    """A port's inspection result, counted towards easing its warning's control
+    (:mod:`detectors.inspections`). When the control's level changes (relaxed, lifted, or
+    restored by a non-compliant result) the warning gets a version saying so, with the control
+    as it now is; otherwise only the count moves. A result for a control not in force raises
+    :class:`InspectionRefused` (the worker dead-letters it with the reason)."""
+    key = cluster_of_warning("W-" + inspection.control_id.removeprefix("C-"))
+    stored = WarningState.load(warnings, key)
+    again = stored.decided_at(position)
+    if again is not None:
+        return again[0]
+    control, warning = stored.control, stored.warning
+    in_force = control is not None and control.status != "lifted"
+    if not in_force or control is None or control.control_id != inspection.control_id:
+        raise InspectionRefused(f"no control {inspection.control_id} in force")
+    if warning is None or warning.status != "active":
+        raise InspectionRefused(f"the warning of control {inspection.control_id} is not in force")
+    std = standard_in_force(warnings, position)
+    before = stored.relief or Relief()
+    relief = after(
+        before, inspection.inspection_id, inspection.result, std.relax_after, std.lift_after
+    )
+    if relief.level == before.level:
+        replace(stored, relief=relief).save(warnings, key, stored)
+        return []
+    who = inspection.reported_by or "port"
+    why = (
+        f"{_EASED[relief.level]}: inspection {inspection.inspection_id} of "
+        f"{inspection.declaration_id} by {who}: {inspection.result}"
+        + (f" ({relief.streak} compliant in a row)" if relief.streak else "")
+        + (f": {inspection.findings}" if inspection.findings else "")
+    )
+    version = replace(
+        warning,
+        version=warning.version + 1,
+        change=_EASED[relief.level],
+        reason=why,
+        decided_by=who,
+        updated_time=max(warning.updated_time, inspection.inspected_at),
+    )
+    full = _decided_control(version, stored)  # the control at the warning's grade, in full
+    eased = relieved(full, relief) if full is not None else None
+    versions: list[Version] = [(version, eased)]
+    stored.updated(versions, position, None, warning=version, relief=relief).save(
+        warnings, key, stored
+    )
+    return versions
+
+
 def _result(d: Decision, ok: bool, why: str, made: Warning | None) -> DecisionResult:
     return DecisionResult(
         decision_id=d.decision_id,
@@ -443,10 +510,14 @@ def _result(d: Decision, ok: bool, why: str, made: Warning | None) -> DecisionRe
 
 
 def _withdrawn(control: Control | None, warning: Warning) -> Control | None:
-    if control is None or control.status != "active":
+    if control is None or control.status not in ("active", "relaxed"):
         return None
     return replace(
-        control, version=warning.version, status="lifted", valid_from=warning.updated_time
+        control,
+        version=warning.version,
+        status="lifted",
+        valid_from=warning.updated_time,
+        status_reason=f"warning {warning.change}",
     )
 
 
@@ -461,6 +532,9 @@ def _control(
     if control is None and previous and previous.kind == ALERT and previous.status == "active":
         was = replace(previous, status="lifted", version=warning.version)
         control = control_for(was, cluster, catalogue)
+        if control is not None:
+            why = "warning lifted" if warning.status != "active" else "no longer an alert"
+            control = replace(control, status_reason=why)
     return control
 
 
@@ -510,6 +584,7 @@ class WarningState:
     border: bool = False  # the goods cross the border
     pin: Pin | None = None
     base: Baseline | None = None  # the evidence when the measures started (effect evaluation)
+    relief: Relief | None = None  # how far port inspections have eased the control
     counts: dict[str, int] = field(default_factory=dict)  # the cluster's reports by feed
     first_seen: datetime | None = None  # the cluster's first report
 
@@ -558,6 +633,7 @@ class WarningState:
             "control": self.control,
             "pin": self.pin,
             "base": self.base,
+            "relief": self.relief,
         }
 
     def _live(self) -> dict[str, Any]:
@@ -629,4 +705,5 @@ class WarningState:
             border=bool(value.get("border", False)),
             pin=read(Pin, "pin"),
             base=read(Baseline, "base"),
+            relief=read(Relief, "relief"),
         )

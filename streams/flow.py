@@ -48,6 +48,7 @@ from schemas.records import (
     Decision,
     DecisionResult,
     Duplicate,
+    Inspection,
     Instruction,
     Reply,
     Signal,
@@ -59,7 +60,7 @@ from streams import escalation, stages
 from streams.linking import LinkIndex, link_signal
 
 __all__ = ["Deduplicated", "FlowState", "Linked", "decide", "deduplicate", "escalate", "link"]
-__all__ += ["reply", "score", "target", "validate"]
+__all__ += ["inspect", "reply", "score", "target", "validate"]
 
 State = MutableMapping[str, bytes]
 Versions = list[tuple[Warning, Control | None]]
@@ -171,6 +172,11 @@ def decide(
 ) -> tuple[Versions, DecisionResult]:
     """An analyst's decision on a warning: the version it makes, or why it is refused."""
     return escalation.decide(decision, state.warnings, position)
+
+
+def inspect(inspection: Inspection, state: FlowState, position: str | None = None) -> Versions:
+    """A port's inspection result, counted towards easing its warning's control."""
+    return escalation.inspect(inspection, state.warnings, position)
 
 
 def reply(answer: Reply, state: FlowState, position: str | None = None) -> Versions:

@@ -40,6 +40,7 @@ from connectors.reference import parse_reference
 from connectors.registry import feed_names
 from detectors.catalogue import Catalogue, load_catalogue
 from detectors.freshness import stalled_feeds
+from detectors.inspections import check as check_inspection
 from detectors.linkage import block_key
 from detectors.model import WarningModel
 from detectors.neardup import NearDupIndex
@@ -52,6 +53,7 @@ from schemas.records import (
     Control,
     DeadLetter,
     Decision,
+    Inspection,
     Reply,
     Signal,
     StandardChange,
@@ -61,6 +63,7 @@ from schemas.records import (
 from streams import escalation, flow
 from streams.broker_watch import INTERVAL as BROKER_CHECK_INTERVAL
 from streams.broker_watch import BrokerWatch
+from streams.escalation import cluster_of_warning
 from streams.feed_watch import install_feed_watch
 from streams.logs import BufferFullFilter, record_fields
 from streams.metrics import install_metrics
@@ -166,6 +169,8 @@ def build_pipeline(settings: Settings) -> Pipeline:
     decisions = _raw_topic(app, t("decisions"))
     results = _raw_topic(app, t("decisions.results"))
     replies = _raw_topic(app, t("replies"))
+    inspections = _raw_topic(app, t("inspections"))
+    routed = _raw_topic(app, t("inspections.routed"))
     config = _raw_topic(app, t("config"))
     instructions = _raw_topic(app, t("instructions"))
 
@@ -345,6 +350,28 @@ def build_pipeline(settings: Settings) -> Pipeline:
     async def reply_one(event: EventT[bytes]) -> None:
         await publish(flow.reply(decode(Reply, event.value), tables, position(event)))
 
+    async def route_one(event: EventT[bytes]) -> None:
+        """A port's inspection result: checked (a bad one is dead-lettered with why), then
+        sent on keyed by its warning's cluster, in order with the warning's other inputs."""
+        msg = event.message
+        raw = msg.value if isinstance(msg.value, bytes) else b""
+        try:
+            found = check_inspection(decode(Inspection, raw))
+        except (SchemaError, ValueError) as exc:
+            why, where = str(exc), "$"
+            if isinstance(exc, SchemaError):
+                why, where = exc.reason, exc.path or "$"
+            source = SourceRef(msg.topic, msg.partition, msg.offset)
+            await until_sent("route", dead_letter("inspections", raw, why, where, source, now()))
+            metrics.dead_letters.labels(stage="route").inc()
+            return
+        cluster = cluster_of_warning("W-" + found.control_id.removeprefix("C-"))
+        await routed.send(key=cluster.encode(), value=encode(found))
+
+    async def inspect_one(event: EventT[bytes]) -> None:
+        inspection = decode(Inspection, event.value)
+        await publish(flow.inspect(inspection, tables, position(event)))
+
     async def configure_one(event: EventT[bytes]) -> None:
         """A grading-standard version: checked, then sent to every assessments partition, where
         each partition's escalation takes it up in order with its other inputs."""
@@ -449,6 +476,8 @@ def build_pipeline(settings: Settings) -> Pipeline:
     stage("escalate", assessments, escalate_one)
     stage("decide", decisions, decide_one)
     stage("reply", replies, reply_one)
+    stage("route", inspections, route_one)
+    stage("inspect", routed, inspect_one)
     stage("configure", config, configure_one)
     stage("target", declarations, target_one)
     stage("reference", reference, reference_one)

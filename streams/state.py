@@ -260,10 +260,10 @@ class RedisState:
         await self.client.set(marker, outcome, ex=90 * 86400)
 
     async def put_control(self, control: Control) -> None:
-        """Add an active control to the view, or drop a lifted one; an older version than the
-        one recorded changes nothing."""
+        """Add a control in force (active or relaxed) to the view, or drop a lifted one; an
+        older version than the one recorded changes nothing."""
         keys = [f"{self.ns}:controls", f"{self.ns}:control-versions", f"{self.ns}:version"]
-        body = encode(control) if control.status == "active" else b""
+        body = encode(control) if control.status in ("active", "relaxed") else b""
         await self._control(keys=keys, args=[control.control_id, control.version, body])
 
     async def _refresh(self, max_age: float) -> None:

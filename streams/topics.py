@@ -65,6 +65,16 @@ STAGE_TOPICS: dict[str, tuple[bool, str, str]] = {
         "Reply: producers' replies to notices (via POST /warnings/<id>/replies)",
         "cluster id of the warning",
     ),
+    "inspections": (
+        False,
+        "Inspection: ports' inspection results (port systems, or POST /inspections)",
+        "control id",
+    ),
+    "inspections.routed": (
+        False,
+        "Inspection: the results checked, in order with their warning's other inputs",
+        "cluster id of the control's warning",
+    ),
     "config": (
         True,
         "the grading standard's versions (detectors/standard.py; riskwire standard publish)",
@@ -97,6 +107,8 @@ _CONSUMED = (
     "assessments",
     "decisions",
     "replies",
+    "inspections",
+    "inspections.routed",
     "config",
     "reference",
 )

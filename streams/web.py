@@ -14,6 +14,7 @@ endpoint               answer                                                   
 ``POST /warnings/<id>/decisions``  approve, reject, regrade or lift (``202``)      analyst
 ``GET /decisions/<id>``  what became of a decision: applied or refused, and why     analyst
 ``POST /warnings/<id>/replies``  a producer's reply to a notice (``202``)          partner
+``POST /inspections``  a port's inspection result (``202``)                         port_system
 ``GET /public/...``    published warnings, masked (:mod:`streams.public_api`)       anyone
 =====================  ===========================================================  ============
 
@@ -46,9 +47,10 @@ from mode import Service
 from connectors.registry import get_feed
 from detectors.catalogue import Catalogue
 from detectors.decisions import ACTIONS
+from detectors.inspections import check as check_inspection
 from schemas.codec import encode, to_dict
 from schemas.records import Decision as AnalystDecision
-from schemas.records import Grade, Reply, Warning
+from schemas.records import Grade, Inspection, Reply, Warning
 from streams.auth import Decision, Principal, Role, TokenStore, authorize, load_tokens
 from streams.board import BOARD_PATH, board_page
 from streams.board_series import cluster_series, held_cluster
@@ -60,7 +62,14 @@ from streams.settings import Settings
 from streams.state import RedisState
 from streams.topics import feed_topic
 
-__all__ = ["DEBUG_PAGE_SETTINGS", "OWN_PATHS", "OWN_PREFIXES", "Readiness", "install_web"]
+__all__ = [
+    "DEBUG_PAGE_SETTINGS",
+    "OWN_PATHS",
+    "OWN_PREFIXES",
+    "Readiness",
+    "inspection_from",
+    "install_web",
+]
 
 log = logging.getLogger("riskwire.web")
 
@@ -78,7 +87,7 @@ DEBUG_PAGE_SETTINGS = (
 
 #: the pages riskwire serves: these paths, and those under ``OWN_PREFIXES`` (feeds, warnings
 #: and their decisions and replies); everything else on the server is Faust's
-OWN_PATHS = frozenset({"/health", "/ready", "/metrics", "/warnings", BOARD_PATH})
+OWN_PATHS = frozenset({"/health", "/ready", "/metrics", "/warnings", "/inspections", BOARD_PATH})
 OWN_PREFIXES = ("/feeds/", "/warnings/", "/decisions/", PUBLIC_PREFIX)
 
 
@@ -271,6 +280,27 @@ def install_web(
             if made is None:
                 return answer
             return self.json({"reply_id": made.reply_id}, status=202)
+
+    @app.page("/inspections")
+    class InspectionEndpoint(faust.web.View):
+        """A port system's inspection result (``port_system`` token): checked here, then counted
+        by the worker that owns its warning, in order with the warning's other inputs."""
+
+        async def post(self, request: Any) -> Any:
+            decision = check(request, "port_system", True)
+            if not decision.allowed:
+                return _denied(self, decision)
+            if decision.principal is None:
+                why = "inspection results record who sent them: configure API tokens"
+                return self.json({"error": why}, status=403)
+            try:
+                body = orjson.loads(await request.read())
+                made = check_inspection(inspection_from(body, decision.principal.name))
+            except (orjson.JSONDecodeError, ValueError) as exc:
+                return self.json({"error": str(exc)}, status=400)
+            topic = outlet(settings.topic("inspections"))
+            await (await topic.send(key=made.control_id.encode(), value=encode(made)))
+            return self.json({"inspection_id": made.inspection_id}, status=202)
 
     async def accept(
         view: faust.web.View,
@@ -465,6 +495,46 @@ def reply_from(body: Any, warning_id: str, who: str, enterprise: str | None = No
         replied_by=who,
         at=datetime.now(UTC),
         enterprise=enterprise,
+    )
+
+
+_INSPECTION_KEYS = frozenset(
+    {"control_id", "declaration_id", "result", "inspected_at", "port", "findings"}
+)
+
+
+def inspection_from(body: Any, who: str) -> Inspection:
+    """An inspection result from a request body, or ``ValueError`` saying what is wrong."""
+    if not isinstance(body, dict):
+        raise ValueError('expected {"control_id": ..., "declaration_id": ..., "result": ...}')
+    unknown = set(body) - _INSPECTION_KEYS
+    if unknown:
+        raise ValueError(f"unknown fields {sorted(unknown)}; fields are {sorted(_INSPECTION_KEYS)}")
+    texts = {k: body.get(k) for k in ("control_id", "declaration_id", "result")}
+    for name, value in texts.items():
+        if not isinstance(value, str):
+            raise ValueError(f"{name}: a string is required")
+    at = datetime.now(UTC)
+    if body.get("inspected_at") is not None:
+        try:
+            at = datetime.fromisoformat(str(body["inspected_at"]))
+        except ValueError:
+            raise ValueError("inspected_at: an ISO 8601 time") from None
+        at = at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+    port, findings = body.get("port"), body.get("findings", "")
+    if port is not None and not isinstance(port, str):
+        raise ValueError("port: a string")
+    if not isinstance(findings, str):
+        raise ValueError("findings: a string")
+    return Inspection(
+        inspection_id=uuid.uuid4().hex,  # the server's: a client cannot reuse another's id
+        control_id=texts["control_id"] or "",
+        declaration_id=texts["declaration_id"] or "",
+        result=texts["result"] or "",
+        inspected_at=at,
+        port=port,
+        findings=findings.strip(),
+        reported_by=who,
     )
 
 

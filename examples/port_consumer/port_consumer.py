@@ -11,7 +11,7 @@ Run it beside a worker::
     python examples/port_consumer/port_consumer.py --bootstrap 127.0.0.1:9092
 
 It prints each control change and instruction as it arrives. ``consume()`` is the same loop as a
-function, for a test or an embedding.
+function, for a test or an embedding; ``report_inspection()`` sends an inspection result back.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import argparse
 import json
 import sys
 import time
+import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,13 +47,37 @@ class PortView:
             self.replays += 1
             return
         self.versions[control_id] = version
-        if record["status"] == "active":
+        if record["status"] in ("active", "relaxed"):  # relaxed: sample instead of the action
             self.controls[control_id] = record
         else:
             self.controls.pop(control_id, None)
 
     def instruction(self, record: dict[str, Any]) -> None:
         self.instructions[record["instruction_id"]] = record
+
+
+def report_inspection(
+    api_url: str,
+    token: str,
+    control_id: str,
+    declaration_id: str,
+    result: str,
+    findings: str = "",
+    port: str | None = None,
+) -> str:
+    """Send one inspection result to a worker (``POST /inspections``, a ``port_system``
+    token); returns its ``inspection_id``. ``result``: ``compliant`` or ``non_compliant``."""
+    body = {"control_id": control_id, "declaration_id": declaration_id, "result": result}
+    body |= {"findings": findings} if findings else {}
+    body |= {"port": port} if port else {}
+    request = urllib.request.Request(
+        f"{api_url.rstrip('/')}/inspections",
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        found: str = json.loads(answer.read())["inspection_id"]
+    return found
 
 
 def validators(schemas: Path = SCHEMAS) -> dict[str, Callable[[Any], list[str]]]:

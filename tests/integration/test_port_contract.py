@@ -6,11 +6,10 @@ published schemas."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import orjson
@@ -20,18 +19,6 @@ from lab.faults import Fleet
 from schemas.codec import encode
 from schemas.records import Assessment
 from streams.settings import Settings
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _port_consumer() -> Any:
-    path = ROOT / "examples" / "port_consumer" / "port_consumer.py"
-    spec = importlib.util.spec_from_file_location("port_consumer_it", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 def _line(declaration_id: str, hs_code: str, goods: str, origin: str) -> bytes:
@@ -55,8 +42,9 @@ def test_a_port_system_reads_controls_and_instructions_with_kafka_python(
     tmp_path: Path,
     one_alert: list[Assessment],
     read_until: Callable[..., list[dict[str, Any]]],
+    port_consumer: ModuleType,
 ) -> None:
-    port = _port_consumer()
+    port = port_consumer
     with new_pipeline(tick_seconds=0) as settings:
         fleet = Fleet(settings, tmp_path)
         worker = fleet.start()

@@ -5,10 +5,9 @@ the worker makes them) is valid against them; the reference consumer keeps contr
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
 import json
-import sys
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -50,7 +49,7 @@ def test_every_field_is_described_and_required_ones_listed() -> None:
         missing = dataclasses.MISSING
         needed = [f.name for f in fields if f.default is missing and f.default_factory is missing]
         assert set(needed) <= set(schema["required"])
-        assert schema["x-riskwire-cleanup"] == "compact"
+        assert schema["x-riskwire-cleanup"] == contract.cleanup
 
 
 @pytest.fixture(scope="module")
@@ -77,13 +76,14 @@ def test_what_the_flow_sends_is_valid_against_the_published_schemas(
         for record in records:
             errors = [e.message for e in validator.iter_errors(json.loads(json.dumps(record)))]
             assert not errors, (name, record, errors)
-    for name in ("control", "instruction"):
+    for name in ("control", "instruction", "inspection"):
         validator = _validator(name)
         schema = validator.schema
         for example in schema["examples"]:
             assert not list(validator.iter_errors(example))
-        wrong = {**schema["examples"][0], "action": "ignore"}
-        assert list(validator.iter_errors(wrong)), "an unknown action must not pass"
+        field = "result" if name == "inspection" else "action"
+        wrong = {**schema["examples"][0], field: "ignore"}
+        assert list(validator.iter_errors(wrong)), f"an unknown {field} must not pass"
 
 
 def test_instruction_ids_are_declaration_line_ids(
@@ -94,23 +94,17 @@ def test_instruction_ids_are_declaration_line_ids(
     assert len({i["instruction_id"] for i in instructions}) == len(instructions)
 
 
-def _port_consumer() -> Any:
-    path = ROOT / "examples" / "port_consumer" / "port_consumer.py"
-    spec = importlib.util.spec_from_file_location("port_consumer", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while it loads
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_the_reference_consumer_keeps_the_latest_version_of_each_control() -> None:
-    view = _port_consumer().PortView()
+def test_the_reference_consumer_keeps_the_latest_version_of_each_control(
+    port_consumer: ModuleType,
+) -> None:
+    view = port_consumer.PortView()
     active = {"control_id": "C-a", "version": 3, "status": "active", "action": "hold"}
     view.control(active)
     view.control({**active, "version": 2, "action": "sample"})  # a replay of an older one
     assert view.controls["C-a"]["action"] == "hold" and view.replays == 1
-    view.control({**active, "version": 4, "status": "lifted"})
-    assert "C-a" not in view.controls and view.versions["C-a"] == 4
+    view.control({**active, "version": 4, "status": "relaxed", "action": "sample"})
+    assert view.controls["C-a"]["action"] == "sample"  # relaxed: still in force, sampling
+    view.control({**active, "version": 5, "status": "lifted"})
+    assert "C-a" not in view.controls and view.versions["C-a"] == 5
     view.control(active)  # version 3 read again after the lift: still lifted
     assert "C-a" not in view.controls and view.replays == 2
