@@ -37,11 +37,12 @@ integration: $(STAMP) browser
 
 # Debian's Chromium and its driver, installed once (as root, or through sudo); fails loudly
 browser:
-	@if [ ! -x $(CHROMIUM) ] || [ ! -x $(CHROMEDRIVER) ]; then \
-	  echo "installing Chromium for the warnings board's browser test"; \
+	@if [ ! -x $(CHROMIUM) ] || [ ! -x $(CHROMEDRIVER) ] || [ -z "$$(fc-list :lang=zh 2>/dev/null)" ]; then \
+	  echo "installing Chromium and a Chinese font for the warnings board's browser test"; \
 	  sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 	  $$sudo apt-get update -qq && \
-	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; \
+	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    chromium chromium-driver fonts-wqy-microhei; \
 	fi
 	@[ -x $(CHROMIUM) ] && [ -x $(CHROMEDRIVER) ] || { \
 	  echo "no $(CHROMIUM) or $(CHROMEDRIVER): apt-get install -y chromium chromium-driver" >&2; \

@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import subprocess
 import time
 import urllib.error
 import urllib.request
@@ -170,6 +171,11 @@ def chromium() -> WebDriver:
                 f"{path} missing: `make test` installs Chromium "
                 "(apt-get install -y chromium chromium-driver)"
             )
+    zh = subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True, check=False)
+    if not zh.stdout.strip():  # else product names render as empty boxes in the screenshots
+        pytest.fail(
+            "no Chinese font: `make test` installs one (apt-get install fonts-wqy-microhei)"
+        )
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
