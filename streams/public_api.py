@@ -135,6 +135,12 @@ class PublicView:
             _remember(self._excerpts, r["signal_id"], masked)
         return [self._excerpts[r["signal_id"]] for r in kept if r["signal_id"] in self._excerpts]
 
+    async def search(self, audience: Audience, query: Query) -> tuple[int, list[dict[str, Any]]]:
+        """How many published warnings match ``query``, and the records of its page."""
+        published = await self.published(audience)
+        hits = query.select(published, await self.shown(published))
+        return len(hits), [await self.record(f) for f in query.page_of(hits)]
+
     async def shown(self, found: list[PublicWarning]) -> dict[str, dict[str, Any]]:
         """The masked record of each warning's latest visible version, by warning id."""
         return {f.warning_id: await self.version_record(f.latest) for f in found}
@@ -233,16 +239,14 @@ def install_public_api(
             query, refused = search(self, request)
             if query is None:
                 return refused
-            published = await view.published(audience)
-            hits = query.select(published, await view.shown(published))
-            records = [await view.record(f) for f in query.page_of(hits)]
-            more = query.page * query.per_page < len(hits)
+            total, records = await view.search(audience, query)
+            more = query.page * query.per_page < total
             params = {**dict(request.query), "page": str(query.page + 1)}
             body = {
                 "warnings": records,
                 "page": query.page,
                 "per_page": query.per_page,
-                "total": len(hits),
+                "total": total,
                 "next": f"{base(request)}/public/warnings?{urlencode(params)}" if more else None,
             }
             return answer(self, request, orjson.dumps(body), _JSON, audience)
@@ -277,9 +281,7 @@ def install_public_api(
             if query is None:
                 return refused
             public = Audience()
-            published = await view.published(public)
-            hits = query.select(published, await view.shown(published))
-            records = [await view.record(f) for f in query.page_of(hits)]
+            _, records = await view.search(public, query)
             root = base(request)
             asked = urlencode(sorted(request.query.items()))
             feed = atom_feed(
