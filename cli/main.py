@@ -338,8 +338,11 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 
     names = list(BENCHMARKS) if args.name == "all" else [args.name]
     params = {"n": args.records} if args.records else {}
+    port = {k: v for k, v in (("rate", args.rate), ("seconds", args.seconds)) if v}
+    port |= {"broker": args.broker} if args.broker else {}
     for name in names:
-        print(run_bench(name, args.json, **params), flush=True)
+        extra = port if name == "port" else {}
+        print(run_bench(name, args.json, **params, **extra), flush=True)
     return 0
 
 
@@ -523,6 +526,9 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("name", nargs="?", default="all", choices=["all", *BENCHMARKS])
     bench.add_argument("--records", type=int, default=0, help="size (benchmark's default)")
     bench.add_argument("--json", action="store_true")
+    bench.add_argument("--rate", type=float, default=0, help="port: lines/s (default 1000)")
+    bench.add_argument("--seconds", type=float, default=0, help="port: steady window (20)")
+    bench.add_argument("--broker", default="", help="port: kafka://host:port (embedded)")
     bench.set_defaults(func=_cmd_bench)
     return parser
 

@@ -12,9 +12,19 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from schemas.records import INSPECTION_RESULTS, Control, ControlAction, Inspection
+from schemas.records import (
+    INSPECTION_RESULTS,
+    Control,
+    ControlAction,
+    FeedRole,
+    Inspection,
+    Signal,
+    Warning,
+)
 
-__all__ = ["COUNTED_KEPT", "LEVELS", "RESULTS", "Relief", "after", "check", "relieved"]
+__all__ = ["COUNTED_KEPT", "LEVELS", "RESULTS", "Relief", "after", "check", "finding", "relieved"]
+
+FINDINGS_FEED = "inspections"
 
 RESULTS = INSPECTION_RESULTS
 LEVELS = ("none", "relaxed", "lifted")
@@ -76,3 +86,28 @@ def relieved(control: Control, relief: Relief) -> Control:
         sample = ControlAction.SAMPLE.value
         return replace(control, status="relaxed", action=sample, status_reason=why)
     return replace(control, status="lifted", status_reason=why)
+
+
+def finding(inspection: Inspection, warning: Warning) -> Signal | None:
+    """A non-compliant result as a risk signal of the warning's cluster (None for a compliant
+    one): goods its control targeted failed at the port, which is evidence of the risk itself,
+    dated when inspected. Its id is the inspection's, so a replay cannot count it twice."""
+    if inspection.result != "non_compliant":
+        return None
+    text = inspection.findings or "non-compliant at port inspection"
+    return Signal(
+        signal_id=f"{FINDINGS_FEED}:{inspection.inspection_id}",
+        feed=FINDINGS_FEED,
+        source_id=inspection.inspection_id,
+        event_time=inspection.inspected_at,
+        ingest_time=inspection.inspected_at,  # from the record: a replay gives the same bytes
+        product_name=warning.product,
+        text=text,
+        category=warning.category,
+        hazard_class=warning.hazard_class,
+        channel="port_inspection",
+        declaration_id=inspection.declaration_id,
+        port=inspection.port,
+        role=FeedRole.REPORT.value,
+        cluster_hint=warning.cluster_id,
+    )

@@ -16,6 +16,7 @@ customs declaration line then gets an :class:`Instruction`: the heaviest of
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -39,6 +40,7 @@ __all__ = [
     "DEFAULT_SAMPLING_SEED",
     "SAMPLING_RATIO",
     "Reference",
+    "action_for",
     "control_for",
     "draw",
     "instruct",
@@ -47,6 +49,8 @@ __all__ = [
 
 TERM_THRESHOLD = 85.0
 HIGH_ORIGIN_RISK = 0.7
+# a unified social credit code's shape (GB 32100): tells a party's code from a shop's name
+USCC_SHAPE = re.compile(r"[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}")
 SAMPLING_RATIO: dict[str, float] = {"A": 0.005, "B": 0.02, "C": 0.10, "D": 0.30}
 UNKNOWN_CREDIT_RATIO = 0.05
 DEFAULT_SAMPLING_SEED = "riskwire-sampling-2026"
@@ -69,6 +73,20 @@ class Reference:
     sampling_seed: str = DEFAULT_SAMPLING_SEED  # published: anyone can reproduce the draws
 
 
+def action_for(grade: Grade, measures: Iterable[str]) -> ControlAction:
+    """What a control asks ports to do with matching lines: the warning's measures decide
+    where they name a disposition of the goods ("return shipment [or destroy]": return; a
+    measure of destruction alone: destroy), else its grade (:data:`GRADE_ACTIONS`). Measures
+    come from the grading standard, so a published standard changes them, not this code."""
+    for measure in measures:
+        words = set(re.findall(r"[a-z]+", measure.lower()))
+        if "destroy" in words and "return" not in words:
+            return ControlAction.DESTROY
+    if any("return" in re.findall(r"[a-z]+", m.lower()) for m in measures):
+        return ControlAction.RETURN
+    return GRADE_ACTIONS[grade]
+
+
 def control_for(warning: Warning, cluster: Cluster, catalogue: Catalogue) -> Control | None:
     """The block-and-control message a warning asks customs for, or ``None`` if it asks none.
 
@@ -81,12 +99,13 @@ def control_for(warning: Warning, cluster: Cluster, catalogue: Catalogue) -> Con
     if not hs and cluster.category and cluster.category in catalogue.categories:
         hs = list(catalogue.categories[cluster.category].hs_prefixes)
     grade = Grade(warning.grade)
+    parties = set(cluster.enterprises)
     return Control(
         control_id=f"C-{warning.warning_id.removeprefix('W-')}",
         version=warning.version,
         warning_id=warning.warning_id,
         status=warning.status,
-        action=GRADE_ACTIONS[grade].value,
+        action=action_for(grade, warning.measures).value,
         grade=grade.value,
         reason=warning.title,
         hs_prefixes=tuple(hs),
@@ -94,6 +113,10 @@ def control_for(warning: Warning, cluster: Cluster, catalogue: Catalogue) -> Con
         brands=tuple(sorted(set(cluster.brands))),
         enterprises=tuple(sorted(set(cluster.enterprises))),
         origin_countries=tuple(sorted({o for o in cluster.origins if o != "CN"})),
+        enterprise_codes=tuple(sorted(e for e in parties if USCC_SHAPE.fullmatch(e))),
+        enterprise_names=tuple(sorted(e for e in parties if not USCC_SHAPE.fullmatch(e))),
+        model_codes=tuple(sorted(set(cluster.model_codes))),
+        product_names=(cluster.product,) if cluster.product else (),
         valid_from=warning.updated_time,
     )
 
@@ -166,8 +189,8 @@ def instruct(line: Signal, controls: Iterable[Control], reference: Reference) ->
             f"random sampling at {ratio:.1%} (credit {credit or 'unknown'}; "
             f"draw {drawn:.6f} under seed {reference.sampling_seed!r})",
         )
-    risk = max(
-        _ACTION_RANK[action] / (len(_ACTION_RANK) - 1),
+    risk = max(  # hold and the dispositions beyond it (return, destroy) are all the top risk
+        min(1.0, _ACTION_RANK[action] / _ACTION_RANK[InstructionAction.HOLD.value]),
         origin_risk * 0.5,
     )
     return Instruction(

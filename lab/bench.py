@@ -17,6 +17,7 @@ from typing import Any
 
 import orjson
 
+from lab.bench_port import bench_port
 from streams.settings import Settings
 
 __all__ = ["BENCHMARKS", "bench_load", "run_bench"]
@@ -287,6 +288,7 @@ BENCHMARKS: dict[str, Callable[..., list[Row]]] = {
     "reference": bench_reference,
     "dedup": bench_dedup,
     "link": bench_link,
+    "port": bench_port,
 }
 
 

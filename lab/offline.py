@@ -27,6 +27,7 @@ from schemas.records import (
     Decision,
     DecisionResult,
     Duplicate,
+    Inspection,
     Instruction,
     Reply,
     Signal,
@@ -56,7 +57,7 @@ class OfflineRun:
 
 
 def run_offline(
-    records: Iterable[FeedRecord | Tick | Decision | StandardChange | Reply],
+    records: Iterable[FeedRecord | Tick | Decision | StandardChange | Reply | Inspection],
     catalogue: Catalogue,
     reference: Reference,
     state: flow.FlowState | None = None,
@@ -66,10 +67,12 @@ def run_offline(
 ) -> OfflineRun:
     """Push ``records`` through :mod:`streams.flow`, step by step, in the given order, with
     ``state`` as the tables (new dicts by default). A :class:`Tick`, a grading-standard version
-    (:class:`StandardChange`), an analyst's :class:`Decision` or a producer's :class:`Reply`
-    among the records is applied where it stands, as the worker applies one read after the
-    records before it. ``partitions``: of the worker's assessments topic, for what is looked
-    for within a partition (recurrence), so that a run matches a worker's byte for byte;
+    (:class:`StandardChange`), an analyst's :class:`Decision`, a producer's :class:`Reply` or
+    a port's :class:`Inspection` among the records is applied where it stands, as the worker
+    applies one read after the records before it (a non-compliant inspection's finding is
+    linked to its cluster as the worker links it). ``partitions``: of the worker's
+    assessments topic, for what is looked for within a partition (recurrence), so that a run
+    matches a worker's byte for byte;
     ``model``: the warning model the worker would load (``RISKWIRE_MODEL_PATH``); ``guard``:
     the detectors' alarm guard it would use (``RISKWIRE_ALARM_MIN_CASES``, ``..._WINDOW_DAYS``)."""
     run = OfflineRun()
@@ -85,7 +88,7 @@ def run_offline(
             if control is None:
                 continue
             run.controls.append(control)
-            if control.status == "active":
+            if control.status in ("active", "relaxed"):  # in force, as the worker's view
                 active[control.control_id] = control
             else:
                 active.pop(control.control_id, None)
@@ -102,19 +105,29 @@ def run_offline(
             run.decision_results.append(result)
             publish(versions)
             continue
-        source = SourceRef(f"feed.{rec.feed}", 0, offset)
-        out = flow.validate(rec.feed, rec.payload, source, now, catalogue, MAX_RECORD_BYTES)
-        if isinstance(out, DeadLetter):
-            run.dead_letters.append(out)
-            continue
-        run.signals.append(out)
         position = f"{offset}"
-        duplicate = flow.deduplicate(out, exact.check(out, position), state.near).duplicate
-        if duplicate is not None:
-            run.duplicates.append(duplicate)
-            continue
-        if out.is_declaration:
-            run.instructions.append(flow.target(out, active.values(), reference))
+        if isinstance(rec, Inspection):
+            versions, finding = flow.inspect(rec, state, position)
+            publish(versions)
+            if finding is None:
+                continue
+            out = finding  # a non-compliant result: a risk signal of its cluster
+        else:
+            source = SourceRef(f"feed.{rec.feed}", 0, offset)
+            validated = flow.validate(
+                rec.feed, rec.payload, source, now, catalogue, MAX_RECORD_BYTES
+            )
+            if isinstance(validated, DeadLetter):
+                run.dead_letters.append(validated)
+                continue
+            out = validated
+            run.signals.append(out)
+            duplicate = flow.deduplicate(out, exact.check(out, position), state.near).duplicate
+            if duplicate is not None:
+                run.duplicates.append(duplicate)
+                continue
+            if out.is_declaration:
+                run.instructions.append(flow.target(out, active.values(), reference))
         for changed in flow.link(out, state, position=offset).changed:
             run.clusters[changed.cluster_id] = changed
             assessment = flow.score(changed, catalogue, model, guard)

@@ -204,21 +204,22 @@ class Outputs:
         )
 
 
-_OUTPUT_TOPICS: dict[str, tuple[str, type[Any]]] = {
-    "signals": ("signals", Signal),
-    "duplicates": ("duplicates", Duplicate),
-    "dead_letters": ("deadletter", DeadLetter),
-    "warnings": ("warnings.history", Warning),  # every version, whatever compaction kept
-    "controls": ("controls", Control),
-    "instructions": ("instructions", Instruction),
-    "assessments": ("assessments", Assessment),
-}
+_OUTPUT_TOPICS: tuple[tuple[str, str, type[Any]], ...] = (  # (Outputs field, topic, record)
+    ("signals", "signals", Signal),  # reports
+    ("signals", "declarations", Signal),  # declaration lines, as the port stage validated them
+    ("duplicates", "duplicates", Duplicate),
+    ("dead_letters", "deadletter", DeadLetter),
+    ("warnings", "warnings.history", Warning),  # every version, whatever compaction kept
+    ("controls", "controls", Control),
+    ("instructions", "instructions", Instruction),
+    ("assessments", "assessments", Assessment),
+)
 
 
 def read_outputs(settings: Settings) -> Outputs:
     """Read every output topic from the beginning."""
     out = Outputs()
-    for attr, (name, cls) in _OUTPUT_TOPICS.items():
+    for attr, name, cls in _OUTPUT_TOPICS:
         reader = TopicReader(settings, settings.topic(name))
         try:
             values = (  # not the clock ticks and standard versions on assessments

@@ -56,6 +56,8 @@ IDS: dict[str, tuple[str, ...]] = {
     "controls": ("control_id", "version"),
     "instructions": ("instruction_id",),
 }
+# validated signals: reports on signals, declaration lines on declarations (the port stage's)
+SIGNAL_TOPICS = ("signals", "declarations")
 # fields that say when a worker ran, not what it decided; left out of canonical bodies
 WALL_CLOCK: dict[str, tuple[str, ...]] = {
     "signals": ("ingest_time",),
@@ -125,7 +127,11 @@ def read_run(bootstrap: str | list[str], namespace: str) -> RunOutputs:
     """Read every output topic of the pipeline ``namespace`` from offset 0."""
     run = RunOutputs()
     for topic in IDS:
-        run.add(topic, (r.value for r in read_topic(bootstrap, f"{namespace}.{topic}")))
+        names = SIGNAL_TOPICS if topic == "signals" else (topic,)
+        run.add(
+            topic,
+            (r.value for name in names for r in read_topic(bootstrap, f"{namespace}.{name}")),
+        )
     return run
 
 

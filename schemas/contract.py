@@ -76,15 +76,36 @@ CONTROL = Contract(
         "warning_id": "The alert notification (warning) that asks for this control.",
         "status": "'active' (apply it), 'relaxed' (apply it: sampling) or 'lifted' (stop).",
         "status_reason": "Why relaxed or lifted: inspections, the warning lifted or merged.",
-        "action": "What to do with matching goods: hold, inspect or sample.",
+        "action": (
+            "What to do with matching goods: sample, inspect, hold, or a disposition the "
+            "warning's measures name: return (refuse entry) or destroy."
+        ),
         "grade": "The warning's grade: I (red, most severe), II (orange), III, IV (blue).",
         "reason": "The warning's title: what the risk is, for the inspector.",
         "hs_prefixes": "HS code prefixes of the goods (6 digits, or the category's prefixes).",
         "product_terms": "Product names and models, normalised (see the description).",
         "brands": "Brands of the goods, normalised the same way.",
-        "enterprises": "Enterprise credit codes and names of the parties concerned.",
+        "enterprises": (
+            "Credit codes and names of the parties concerned, both (as enterprise_codes and "
+            "enterprise_names give them apart)."
+        ),
         "origin_countries": "ISO 3166-1 alpha-2 origin countries; empty: any origin.",
+        "enterprise_codes": (
+            "Unified social credit codes (GB 32100, 18 characters) of the parties: compare "
+            "with the line's consignee or consignor code as written."
+        ),
+        "enterprise_names": (
+            "The parties' other names (companies without a code, online shops), in match form."
+        ),
+        "model_codes": (
+            "Model numbers of the goods: letters and digits only, upper case (LT-S3 is LTS3)."
+        ),
+        "product_names": "The goods as reports name them: for the inspector, not for matching.",
         "valid_from": "When this version took effect (ISO 8601, UTC).",
+        "valid_until": (
+            "When the control ended (ISO 8601, UTC): set on a lifted version; null while in "
+            "force, which lasts until a later version of the control (same key) ends it."
+        ),
         "schema_version": "The contract's version (see the versioning rules).",
     },
     enums={
@@ -102,8 +123,12 @@ CONTROL = Contract(
         hs_prefixes=("950300",),
         product_terms=("乐途儿童折叠滑板车", "letukidsfoldingscooter"),
         brands=("乐途",),
-        enterprises=("91310000MA1FL0XX1X",),
+        enterprises=("91310000MA1FL0XX1X", "乐途官方旗舰店"),
         origin_countries=("VN",),
+        enterprise_codes=("91310000MA1FL0XX1X",),
+        enterprise_names=("乐途官方旗舰店",),
+        model_codes=("LTS3",),
+        product_names=("乐途儿童折叠滑板车",),
         valid_from=_T0,
     ),
 )
@@ -123,7 +148,10 @@ INSTRUCTION = Contract(
         "instruction_id": "The declaration line's id: one instruction per line.",
         "declaration_id": "The declaration line's id ('<declaration_id>-<line_no>').",
         "port": "The customs port the line was declared at.",
-        "action": "release, document_check, sample, inspect or hold (lightest to heaviest).",
+        "action": (
+            "release, document_check, sample, inspect, hold, return or destroy (lightest to "
+            "heaviest; return and destroy only where a control's measures call for them)."
+        ),
         "reasons": "Why, one entry per reason (controls, blacklist, credit, origin, sampling).",
         "control_ids": "The active controls the line matches.",
         "risk_score": "0-1: the action's weight and the origin's risk.",

@@ -104,6 +104,8 @@ class ControlAction(StrEnum):
     HOLD = "hold"
     INSPECT = "inspect"
     SAMPLE = "sample"
+    RETURN = "return"  # refuse entry: the goods go back (a measure of return shipment)
+    DESTROY = "destroy"  # the goods are destroyed under supervision (a measure of destruction)
 
 
 class InstructionAction(StrEnum):
@@ -114,6 +116,8 @@ class InstructionAction(StrEnum):
     SAMPLE = "sample"
     INSPECT = "inspect"
     HOLD = "hold"
+    RETURN = "return"
+    DESTROY = "destroy"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -170,6 +174,9 @@ class Signal:
     hazard_modes: tuple[str, ...] = ()  # failure modes the text names (catalogue vocabulary)
     fingerprint: str = ""
     role: str = ""  # FeedRole of its feed, set at ingest ("" on records older than the field)
+    # the cluster a signal is known to be about (a port's finding on goods its control
+    # targeted): linkage joins it there rather than searching its block
+    cluster_hint: str | None = None
     schema_version: int = 1
 
     @property
@@ -443,9 +450,16 @@ class Control:
     hs_prefixes: tuple[str, ...]
     product_terms: tuple[str, ...] = ()
     brands: tuple[str, ...] = ()
-    enterprises: tuple[str, ...] = ()
+    enterprises: tuple[str, ...] = ()  # both of the two below, as before they were split
     origin_countries: tuple[str, ...] = ()
-    valid_from: datetime
+    enterprise_codes: tuple[str, ...] = ()  # unified social credit codes of the parties
+    enterprise_names: tuple[str, ...] = ()  # other names of the parties (shops, companies)
+    model_codes: tuple[str, ...] = ()  # model numbers: letters and digits, upper case
+    product_names: tuple[str, ...] = ()  # the goods as reports name them (for people)
+    valid_from: datetime  # when this version took effect
+    # when the control ended: set on a lifted version (its time); None while in force, which
+    # lasts until a later version of the control ends it (no in-force control expires unseen)
+    valid_until: datetime | None = None
     status_reason: str = ""  # why relaxed or lifted: inspections, the warning lifted, merged
     schema_version: int = 1
 

@@ -29,10 +29,10 @@ from detectors.catalogue import Catalogue
 from detectors.decisions import apply_decision
 from detectors.effect import Baseline, evaluate_effect
 from detectors.grading import IN_FORCE, Hold, clock_steps, crosses_border, evolve, retire
-from detectors.inspections import Relief, after, relieved
+from detectors.inspections import Relief, after, finding, relieved
 from detectors.recurrence import recurrences
 from detectors.standard import STANDARD, GradingStandard, standard_from_dict
-from detectors.targeting import GRADE_ACTIONS, control_for
+from detectors.targeting import action_for, control_for
 from schemas.codec import dumps, from_dict, loads
 from schemas.records import (
     Assessment,
@@ -43,6 +43,7 @@ from schemas.records import (
     Grade,
     Inspection,
     Reply,
+    Signal,
     StandardChange,
     Warning,
     WarningKind,
@@ -57,6 +58,8 @@ __all__ = [
     "cluster_of_warning",
     "decide",
     "escalate",
+    "inspect",
+    "inspection_finding",
     "latest_version",
     "on_tick",
     "reply",
@@ -498,6 +501,14 @@ def inspect(inspection: Inspection, warnings: State, position: str | None = None
     return versions
 
 
+def inspection_finding(inspection: Inspection, warnings: State) -> Signal | None:
+    """The risk signal a non-compliant result is for its control's cluster (see
+    :func:`detectors.inspections.finding`); call after :func:`inspect` accepted it."""
+    key = cluster_of_warning("W-" + inspection.control_id.removeprefix("C-"))
+    warning = WarningState.load(warnings, key).warning
+    return finding(inspection, warning) if warning is not None else None
+
+
 def _result(d: Decision, ok: bool, why: str, made: Warning | None) -> DecisionResult:
     return DecisionResult(
         decision_id=d.decision_id,
@@ -554,7 +565,7 @@ def _decided_control(warning: Warning, stored: WarningState) -> Control | None:
             stored.template,
             version=warning.version,
             status="active",
-            action=GRADE_ACTIONS[grade].value,
+            action=action_for(grade, warning.measures).value,
             grade=grade.value,
             reason=warning.title,
             valid_from=warning.updated_time,

@@ -14,9 +14,14 @@ measures what the worker does.
                  the grading standard for the partition's next inputs)
     decide       Decision -> Warning version | refusal     decisions -> warnings, controls,
                  (an analyst's; see detectors.decisions)               decisions.results
+    inspect      Inspection -> Warning version, finding     inspections.routed -> warnings,
+                 (a port's result; a non-compliant one is a   controls, signals.unique
+                 risk signal of the control's cluster)
     reply        Reply -> Warning version                   replies -> warnings
                  (a producer's, to a notice)
-    target       declaration line -> Instruction            declarations -> instructions
+    target       declaration line -> Instruction            feed.declarations -> instructions
+                 (the worker's port stage: validate, exact repeat, target, then link: one hop
+                 from declaration to instruction)
 
 Each step is a function of one record and the state it needs; a step never does I/O. What needs
 I/O is an argument: the exact-duplicate verdict (Redis in the worker, a dict elsewhere), the
@@ -29,7 +34,7 @@ the outputs it got the first time (see README, "Delivery guarantee and faults").
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, MutableMapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from connectors.ingest import SourceRef, ingest
@@ -160,28 +165,43 @@ def escalate(
     the input's partition (recurrence is looked for among their warnings)."""
     if isinstance(assessment, Tick):
         tick = assessment
-        return escalation.on_tick(state.warnings, tick.tick, position or "", owns, tick.stalled)
+        return _dated(
+            escalation.on_tick(state.warnings, tick.tick, position or "", owns, tick.stalled)
+        )
     if isinstance(assessment, StandardChange):
         escalation.adopt_standard(assessment, state.warnings, position)
         return []
-    return escalation.escalate(assessment, state.warnings, catalogue, position, owns)
+    return _dated(escalation.escalate(assessment, state.warnings, catalogue, position, owns))
 
 
 def decide(
     decision: Decision, state: FlowState, position: str | None = None
 ) -> tuple[Versions, DecisionResult]:
     """An analyst's decision on a warning: the version it makes, or why it is refused."""
-    return escalation.decide(decision, state.warnings, position)
+    versions, result = escalation.decide(decision, state.warnings, position)
+    return _dated(versions), result
 
 
-def inspect(inspection: Inspection, state: FlowState, position: str | None = None) -> Versions:
-    """A port's inspection result, counted towards easing its warning's control."""
-    return escalation.inspect(inspection, state.warnings, position)
+def inspect(
+    inspection: Inspection, state: FlowState, position: str | None = None
+) -> tuple[Versions, Signal | None]:
+    """A port's inspection result, counted towards easing its warning's control; a
+    non-compliant one is also a risk signal for the warning's cluster (to link)."""
+    versions = _dated(escalation.inspect(inspection, state.warnings, position))
+    return versions, escalation.inspection_finding(inspection, state.warnings)
 
 
 def reply(answer: Reply, state: FlowState, position: str | None = None) -> Versions:
     """A producer's reply to a notice, as a version in its history."""
-    return escalation.reply(answer, state.warnings, position)
+    return _dated(escalation.reply(answer, state.warnings, position))
+
+
+def _dated(versions: Versions) -> Versions:
+    """A lifted control's ``valid_until``: the time of the version that lifted it."""
+    return [
+        (w, replace(c, valid_until=c.valid_from) if c and c.status == "lifted" else c)
+        for w, c in versions
+    ]
 
 
 def target(line: Signal, controls: Iterable[Control], reference: Reference) -> Instruction:

@@ -131,8 +131,13 @@ def link_signal(
         threshold = float(matcher_config().get("link_threshold", NAME_THRESHOLD))
     key = block_key(signal)
     index.expire(key, signal.event_time, clusters)
-    candidates = {e.id: e.value for e in index.candidates.lookup(key, signal_keys(signal))}
-    decision = link(signal, candidates.values(), threshold)
+    hint = signal.cluster_hint
+    if hint and hint in clusters:  # known to be about this cluster (a port's finding)
+        candidates: dict[str, Candidate] = {}
+        decision = LinkDecision(hint, 100.0, {"hint": hint})
+    else:
+        candidates = {e.id: e.value for e in index.candidates.lookup(key, signal_keys(signal))}
+        decision = link(signal, candidates.values(), threshold)
     if decision.cluster_id and decision.cluster_id in clusters:
         current = decode(Cluster, clusters[decision.cluster_id])
         if signal.signal_id in current.member_ids:

@@ -1,14 +1,17 @@
 """The riskwire pipeline as Faust agents, readable top to bottom.
 
-    feed.<name> --validate--> signals --deduplicate--> signals.unique --link--> clusters
-                     |                      |                |                      |
-                 deadletter            duplicates       declarations             score
-                                                             |                      |
-                                                          target            assessments
-                                                             |                      |
-                                                       instructions              escalate
-                                                                                 |      |
-                                                                          warnings  controls
+    feed.<report feed> --validate--> signals --deduplicate--> signals.unique --link--> clusters
+                             |                      |               ^                   |
+                         deadletter            duplicates           |                 score
+                                                                    |                   |
+    feed.declarations --port (validate, exact repeat, target)-------+             assessments
+                             |                 |              |                         |
+                   deadletter, duplicates  declarations  instructions               escalate
+                                                                                  |      |
+                                                                           warnings  controls
+
+A declaration line takes one hop to its instruction (the port stage), so a port's answer never
+waits behind the signal stages; the line then joins the reports at linkage.
 
 Agents are thin: each reads one topic, calls a pure function (``connectors.ingest``,
 ``streams.stages``, ``detectors.targeting``) and writes topics, tables or Redis. Delivery is
@@ -37,7 +40,7 @@ from faust.types import EventT, StreamT
 
 from connectors.ingest import SourceRef, dead_letter
 from connectors.reference import parse_reference
-from connectors.registry import feed_names
+from connectors.registry import feed_names, get_feed
 from detectors.catalogue import Catalogue, load_catalogue
 from detectors.freshness import stalled_feeds
 from detectors.inspections import check as check_inspection
@@ -53,6 +56,7 @@ from schemas.records import (
     Control,
     DeadLetter,
     Decision,
+    FeedRole,
     Inspection,
     Reply,
     Signal,
@@ -132,6 +136,11 @@ class Pipeline:
     recovery: RecoveryHealth = field(default_factory=RecoveryHealth)
 
 
+def _is_declaration_feed(feed: str) -> bool:
+    adapter = get_feed(feed)
+    return adapter is not None and adapter.role == FeedRole.DECLARATION
+
+
 def _raw_topic(app: faust.App, *names: str, **kwargs: Any) -> faust.TopicT:
     return app.topic(*names, key_type=bytes, value_type=bytes, **kwargs)
 
@@ -154,7 +163,9 @@ def build_pipeline(settings: Settings) -> Pipeline:
     # Raw topics by the feed they carry: the riskwire topic of each feed, plus existing topics
     # configured as sources (RISKWIRE_SOURCES), e.g. a legacy complaints topic.
     feed_of = {feed_topic(settings, f): f for f in feed_names()} | settings.source_topics
-    feeds = _raw_topic(app, *feed_of)
+    port_of = {name: f for name, f in feed_of.items() if _is_declaration_feed(f)}
+    feeds = _raw_topic(app, *(name for name in feed_of if name not in port_of))
+    port_feeds = _raw_topic(app, *port_of) if port_of else None
     reference = _raw_topic(app, t("reference"))
     signals = _raw_topic(app, t("signals"))
     deadletters = _raw_topic(app, t("deadletter"))
@@ -226,7 +237,8 @@ def build_pipeline(settings: Settings) -> Pipeline:
         started = time.perf_counter()
         outcome = "ok"
         try:
-            if fault_marker and stage != "validate" and fault_marker in (msg.value or b""):
+            before_validation = stage in ("validate", "port")
+            if fault_marker and not before_validation and fault_marker in (msg.value or b""):
                 raise FaultInjected(f"{stage}: record carries RISKWIRE_FAULT_MARKER")
             await until_redis_answers(where, lambda: handle(event))
         except Exception as exc:
@@ -268,6 +280,13 @@ def build_pipeline(settings: Settings) -> Pipeline:
         msg = event.message
         return f"{msg.topic}:{msg.partition}:{msg.offset}"
 
+    async def note_arrival(signal: Signal, arrived: datetime) -> None:
+        """Note the day its feed delivered (feed freshness), once a day per feed."""
+        day = arrived.date()  # arrival, not event time: reports come days after the event
+        if day not in noted_days.setdefault(signal.feed, set()):
+            await state.note_feed_days({signal.feed: {day}})  # before the send: kept by kill -9
+            noted_days[signal.feed] = {day}
+
     async def validate_one(event: EventT[bytes]) -> None:
         msg = event.message
         feed = feed_of.get(msg.topic)
@@ -276,10 +295,7 @@ def build_pipeline(settings: Settings) -> Pipeline:
         arrived = now()
         out = flow.validate(feed, raw, source, arrived, catalogue, settings.max_record_bytes)
         if isinstance(out, Signal):
-            day = arrived.date()  # arrival, not event time: reports come days after the event
-            if day not in noted_days.setdefault(out.feed, set()):  # once a day per feed
-                await state.note_feed_days({out.feed: {day}})  # before the send: kept by kill -9
-                noted_days[out.feed] = {day}
+            await note_arrival(out, arrived)
             await signals.send(key=block_key(out).encode(), value=encode(out))
         else:
             await send_dead_letter(out)
@@ -294,8 +310,6 @@ def build_pipeline(settings: Settings) -> Pipeline:
             return
         await state.put_report(signal)  # what an analyst reads of the evidence (before the
         await unique.send(key=event.key, value=event.value)  # sends: a retry re-sends nothing)
-        if signal.is_declaration:
-            await declarations.send(key=signal.signal_id.encode(), value=event.value)
 
     async def link_one(event: EventT[bytes]) -> None:
         linked = flow.link(decode(Signal, event.value), tables, position=event.message.offset)
@@ -370,7 +384,10 @@ def build_pipeline(settings: Settings) -> Pipeline:
 
     async def inspect_one(event: EventT[bytes]) -> None:
         inspection = decode(Inspection, event.value)
-        await publish(flow.inspect(inspection, tables, position(event)))
+        versions, finding = flow.inspect(inspection, tables, position(event))
+        await publish(versions)
+        if finding is not None:  # a non-compliant result: evidence for its cluster, to link
+            await unique.send(key=block_key(finding).encode(), value=encode(finding))
 
     async def configure_one(event: EventT[bytes]) -> None:
         """A grading-standard version: checked, then sent to every assessments partition, where
@@ -437,13 +454,34 @@ def build_pipeline(settings: Settings) -> Pipeline:
         except Exception:
             log.exception("ticks not sent: the next timer tries again")
 
-    async def target_one(event: EventT[bytes]) -> None:
-        line = decode(Signal, event.value)
-        active, reference = await state.targeting_view()
+    async def port_one(event: EventT[bytes]) -> None:
+        """A declaration line in one hop: validated, checked for an exact repeat, answered with
+        its instruction, then passed on to linkage (where it joins the reports)."""
+        msg = event.message
+        raw = msg.value if isinstance(msg.value, bytes) else b""
+        source = SourceRef(msg.topic, msg.partition, msg.offset)
+        arrived = now()
+        out = flow.validate(
+            port_of[msg.topic], raw, source, arrived, catalogue, settings.max_record_bytes
+        )
+        if not isinstance(out, Signal):
+            await send_dead_letter(out)
+            metrics.dead_letters.labels(stage="port").inc()
+            return
+        await note_arrival(out, arrived)
+        body = encode(out)
+        line_key = out.signal_id.encode()
+        await declarations.send(key=line_key, value=body)  # the record of what was read
+        exact, active, reference = await state.admit_line(out, position(event))
+        duplicate = flow.deduplicate(out, exact, tables.near).duplicate
+        if duplicate is not None:
+            await duplicates.send(key=line_key, value=encode(duplicate))
+            return
         reference = replace(reference, sampling_seed=settings.sampling_seed)
-        instruction = flow.target(line, active, reference)
+        instruction = flow.target(out, active, reference)
         await instructions.send(key=instruction.instruction_id.encode(), value=encode(instruction))
         metrics.instructions.labels(action=instruction.action).inc()
+        await unique.send(key=block_key(out).encode(), value=body)
 
     async def reference_one(event: EventT[bytes]) -> None:
         msg = event.message
@@ -479,7 +517,8 @@ def build_pipeline(settings: Settings) -> Pipeline:
     stage("route", inspections, route_one)
     stage("inspect", routed, inspect_one)
     stage("configure", config, configure_one)
-    stage("target", declarations, target_one)
+    if port_feeds is not None:
+        stage("port", port_feeds, port_one)
     stage("reference", reference, reference_one)
 
     subscriptions = load_subscriptions(settings.subscriptions_file, settings.subscriptions)

@@ -110,6 +110,14 @@ def excerpt(text: str) -> str:
     return folded if len(folded) <= EXCERPT_CHARS else folded[: EXCERPT_CHARS - 1] + "…"
 
 
+def _verdict(result: list[Any]) -> Verdict:
+    """The exact-duplicate script's answer as a verdict."""
+    _kind, dup, code = result
+    dup_of = dup.decode() if isinstance(dup, bytes) else str(dup)
+    reason = _REASONS.get(code.decode() if isinstance(code, bytes) else str(code), "")
+    return Verdict(dup_of or None, reason)
+
+
 class RedisState:
     """Async access to riskwire's Redis keys for one namespace."""
 
@@ -137,8 +145,7 @@ class RedisState:
         """A state object with its own connection pool."""
         return cls(aioredis.Redis.from_url(url), namespace, **kwargs)
 
-    async def check_exact(self, signal: Signal, position: str) -> Verdict:
-        """Exact-duplicate verdict for ``signal`` read at ``position`` (replays get the same)."""
+    def _exact_call(self, signal: Signal, position: str) -> tuple[list[str], list[str | float]]:
         id_key = f"{self.ns}:dedup:id:{signal.signal_id}"
         fp_key = f"{self.ns}:dedup:fp:{signal.fingerprint}" if signal.fingerprint else id_key
         args: list[str | float] = [
@@ -148,14 +155,14 @@ class RedisState:
             self.window,
             self.ttl,
         ]
-        _kind, dup, code = await self._exact(keys=[id_key, fp_key], args=args)
-        dup_of = dup.decode() if isinstance(dup, bytes) else str(dup)
-        reason = _REASONS.get(code.decode() if isinstance(code, bytes) else str(code), "")
-        return Verdict(dup_of or None, reason)
+        return [id_key, fp_key], args
 
-    async def put_report(self, signal: Signal) -> None:
-        """Keep what an analyst reads of a unique report (feed, time, region, product, a text
-        excerpt) for ``warnings show``, as long as the exact-duplicate index keeps it."""
+    async def check_exact(self, signal: Signal, position: str) -> Verdict:
+        """Exact-duplicate verdict for ``signal`` read at ``position`` (replays get the same)."""
+        keys, args = self._exact_call(signal, position)
+        return _verdict(await self._exact(keys=keys, args=args))
+
+    def _report(self, signal: Signal) -> tuple[str, bytes]:
         report = {
             "signal_id": signal.signal_id,
             "feed": signal.feed,
@@ -164,7 +171,36 @@ class RedisState:
             "product": signal.product_name,
             "excerpt": excerpt(signal.text),
         }
-        await self.client.set(f"{self.ns}:report:{signal.signal_id}", dumps(report), ex=self.ttl)
+        return f"{self.ns}:report:{signal.signal_id}", dumps(report)
+
+    async def put_report(self, signal: Signal) -> None:
+        """Keep what an analyst reads of a unique report (feed, time, region, product, a text
+        excerpt) for ``warnings show``, as long as the exact-duplicate index keeps it."""
+        key, body = self._report(signal)
+        await self.client.set(key, body, ex=self.ttl)
+
+    async def admit_line(
+        self, line: Signal, position: str
+    ) -> tuple[Verdict, list[Control], Reference]:
+        """What the port stage needs of Redis for one declaration line, in one round trip:
+        its exact-duplicate verdict, its report kept (a repeat's too: it is never read), and
+        the targeting view, re-read only when its version moved (a second trip, rarely)."""
+        keys, args = self._exact_call(line, position)
+        report_key, report = self._report(line)
+        pipe = self.client.pipeline(transaction=False)
+        pipe.evalsha(self._exact.sha, len(keys), *keys, *args)
+        pipe.set(report_key, report, ex=self.ttl)
+        pipe.get(f"{self.ns}:version")
+        try:
+            exact, _, version = await pipe.execute()
+        except redis.exceptions.NoScriptError:  # a new or restarted Redis: load it, once
+            verdict = await self.check_exact(line, position)  # loads the script
+            await self.put_report(line)
+            controls, reference = await self.targeting_view()
+            return verdict, controls, reference
+        if int(version or 0) != self._cache_version:
+            await self._refresh(0.0)
+        return _verdict(exact), self._controls, self._reference
 
     async def reports(self, signal_ids: Sequence[str]) -> list[dict[str, Any]]:
         """The reports kept of ``signal_ids``, in that order; an expired one says so."""

@@ -41,7 +41,11 @@ STAGE_TOPICS: dict[str, tuple[bool, str, str]] = {
         "signal id",
     ),
     "signals.unique": (False, "Signal records that are not duplicates", "blocking key"),
-    "declarations": (False, "Signal records of customs declaration lines, deduplicated", "line id"),
+    "declarations": (
+        False,
+        "Signal records of customs declaration lines as validated (the port stage's signals)",
+        "line id",
+    ),
     "clusters": (True, "Cluster: the latest state of each product-hazard cluster", "cluster id"),
     "assessments": (False, "Assessment: a cluster scored on hazard, urgency, scope", "cluster id"),
     "warnings": (True, "Warning: the latest version of each warning (compacted)", "warning id"),
@@ -102,7 +106,6 @@ CONFIG_KEY = b"grading-standard"  # the key of the grading standard's versions o
 _CONSUMED = (
     "signals",
     "signals.unique",
-    "declarations",
     "clusters",
     "assessments",
     "decisions",

@@ -82,7 +82,7 @@ def test_inspections_relax_then_lift_a_control_across_a_restart(
             table: dict[str, bytes] = {}
             made = [c for a in one_alert for _, c in escalate(a, table, load_catalogue()) if c]
             final = made[-1]
-            assert final.status == "active" and final.action in ("hold", "inspect")
+            assert final.status == "active" and final.action in ("hold", "inspect", "return")
             held = controls(lambda seen: any(c["version"] == final.version for c in seen))[-1]
             assert (held["version"], held["action"]) == (final.version, final.action)
             cid = held["control_id"]
@@ -96,6 +96,14 @@ def test_inspections_relax_then_lift_a_control_across_a_restart(
                 post(result(0), token=ANALYST)
             with pytest.raises(ConfigError, match="400"):
                 post({**result(0), "result": "fine"})
+            # a non-compliant result first (nothing eased yet, so no version): a risk signal of
+            # the control's cluster, sent on to linkage
+            post({**result(0), "result": "non_compliant", "findings": "折叠锁止失效"})
+            (finding,) = read_until(
+                settings,
+                "signals.unique",
+                lambda seen: any(s["feed"] == "inspections" for s in seen),
+            )
             api = f"http://127.0.0.1:{worker.web_port}"
             for n in (1, 2):  # as a port system sends them (examples/port_consumer)
                 assert port.report_inspection(api, PORT, cid, f"D-INSP{n}-1", "compliant")
@@ -139,6 +147,9 @@ def test_inspections_relax_then_lift_a_control_across_a_restart(
             producer.close()
             for w in list(fleet.workers):
                 fleet.stop(w)
+    assert finding["cluster_hint"] == one_alert[-1].cluster.cluster_id
+    assert (finding["text"], finding["declaration_id"]) == ("折叠锁止失效", "D-INSP0-1")
+    assert finding["hazard_class"] == one_alert[-1].cluster.hazard_class
     assert instruction["instruction_id"] == line_id
     assert (instruction["action"], instruction["control_ids"]) == ("release", [])
     (letter,) = letters

@@ -149,3 +149,42 @@ async def test_feed_days_are_shared_and_keep_the_latest(state: RedisState) -> No
     found = await state.feed_days(["complaints", "injuries", "listings"])
     expected = sorted(first | second)[-DAYS_KEPT:]
     assert found == {"complaints": expected, "injuries": [start], "listings": []}
+
+
+async def test_admitting_a_line_in_one_trip_decides_as_the_separate_calls(
+    redis_url: str, namespace: str
+) -> None:
+    """The port stage's single round trip gives the exact-duplicate verdicts, the reports and
+    the targeting view that check_exact, put_report and targeting_view give, also when Redis
+    has lost its scripts (SCRIPT FLUSH: a restarted or new Redis) and after a control moved
+    the view's version."""
+    one = RedisState.from_url(redis_url, namespace)
+    ns_two = f"{namespace}-b"
+    two = RedisState.from_url(redis_url, ns_two)
+    client = redis.Redis.from_url(redis_url)
+    control = Control(control_id="C-1", version=1, warning_id="W-1", status="active",
+                      action="hold", grade="II", reason="scooter", hs_prefixes=("9503",),
+                      valid_from=T0)  # fmt: skip
+    try:
+        client.script_flush()
+        lines = [_signal(n, f"f{n % 3}", n % 5) for n in range(12)]
+        for i, line in enumerate(lines):
+            if i == 6:  # the view moves mid-way
+                await one.put_control(control)
+                await two.put_control(control)
+            if i == 9:
+                client.script_flush()
+            verdict, controls, reference = await one.admit_line(line, f"feed:0:{i}")
+            assert verdict == await two.check_exact(line, f"feed:0:{i}")
+            assert (controls, reference) == await two.targeting_view()
+            assert controls == ([control] if i >= 6 else [])
+        kept = await one.reports([s.signal_id for s in lines])
+        assert [r["signal_id"] for r in kept] == [s.signal_id for s in lines]
+        assert all(r["product"] == "儿童滑板车" and not r.get("expired") for r in kept)
+        # read again at the same position after a crash: the same verdict
+        again, _, _ = await one.admit_line(lines[4], "feed:0:4")
+        assert again == await two.check_exact(lines[4], "feed:0:4")
+    finally:
+        await one.close()
+        await two.close()
+        clear_namespace(client, ns_two)

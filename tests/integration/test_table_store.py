@@ -81,6 +81,19 @@ def _changelog(settings: Settings, table: str) -> dict[int, tuple[set[bytes], in
     return {p: ({k for k, live in keys.items() if live}, last[p]) for p, keys in alive.items()}
 
 
+Stored = dict[tuple[str, int], tuple[set[bytes], int | None]]
+
+
+def _missed(stored: Stored, settings: Settings) -> int:
+    """How many changelog records lie after the offsets the RocksDB files reached."""
+    missed = 0
+    for t in TABLES:
+        for p, (_, last) in _changelog(settings, t).items():
+            reached = stored.get((t, p), (set(), None))[1]
+            missed += last - (-1 if reached is None else reached)
+    return missed
+
+
 class DiskRestart:
     """A fault-suite action: stop the worker with SIGTERM, look at its files, measure what a
     memory:// worker reads to recover, then start a rocksdb:// worker on the same files."""
@@ -109,6 +122,9 @@ class DiskRestart:
         memory = fleet.start()
         self.seen["memory"] = fleet.wait_ready(memory)["changelog_records"]
         self.seen["memory exit"] = fleet.stop(memory, signal.SIGTERM)
+        # the memory:// worker may have processed input that was still waiting, so the files
+        # now miss what it wrote: exactly the records after each file's own offset
+        self.seen["missed"] = _missed(self.seen["stored"], settings)
         fleet.env = rocksdb_env
         self.seen["rocksdb"] = fleet.wait_ready(fleet.start())["changelog_records"]
 
@@ -144,7 +160,10 @@ def test_rocksdb_tables_are_files_that_survive_restarts(
         assert offset == last, where
     changelog_records = sum(last + 1 for _, last in seen["changelog"].values())
     assert seen["memory"] >= changelog_records  # memory:// reads every changelog record
-    assert seen["rocksdb"] <= seen["memory"] // 20, seen  # rocksdb:// only what it missed
+    # rocksdb:// reads only what its files missed (what the memory:// worker wrote meanwhile);
+    # a bound by a share of the whole failed when that worker happened to catch up on more input
+    assert seen["rocksdb"] <= seen["missed"], seen
+    assert seen["rocksdb"] < seen["memory"], seen
     recovered = [c for c in result.checks if "replacement ready" in c]
     assert len(recovered) == 1 and "SIGKILL" in recovered[0], result.checks
     after_kill = int(recovered[0].split("recovered ")[1].split()[0])

@@ -390,5 +390,7 @@ def test_instruction_actions_go_from_lightest_to_heaviest() -> None:
         "sample",
         "inspect",
         "hold",
+        "return",
+        "destroy",
     ]
     assert {a.value for a in ControlAction} <= {a.value for a in InstructionAction}

@@ -270,7 +270,7 @@ def test_targeted_declarations_belong_to_the_incident_of_their_control(
             name = control_incident[cid]
             assert name is not None
             assert sid in s.incidents[name].signal_ids
-        assert i.action in ("hold", "inspect", "sample")
+        assert i.action in ("hold", "inspect", "sample", "return")
 
 
 def test_imported_incidents_end_up_targeted(offline: tuple[Sample, OfflineRun]) -> None:
@@ -296,3 +296,59 @@ def test_one_instruction_per_declaration_line(offline: tuple[Sample, OfflineRun]
     ids = [f"declarations:{i.declaration_id}" for i in run.instructions]
     assert len(ids) == len(set(ids))
     assert set(ids) == {r.signal_id for r in originals}
+
+
+def test_controls_in_force_have_no_end_and_lifted_ones_end_when_lifted(
+    sample: Sample, catalogue: Catalogue
+) -> None:
+    """A port system may rely on valid_until: set only once the control has ended."""
+    from schemas.records import Tick
+
+    ref = sample.reference
+    reference = Reference(ref.credit, frozenset(ref.blacklist), ref.origin_risk)
+    last_day = max(day for day, _ in sample.by_day())
+    quiet = Tick(tick=datetime.combine(last_day, datetime.min.time(), UTC) + timedelta(days=90))
+    run = run_offline([*sample.records, quiet], catalogue, reference)
+    lifted = [c for c in run.controls if c.status == "lifted"]
+    in_force = [c for c in run.controls if c.status != "lifted"]
+    assert lifted and in_force
+    assert all(c.valid_until == c.valid_from and c.valid_until is not None for c in lifted)
+    assert all(c.valid_until is None for c in in_force)
+    # and the grade-I measure "return shipment or destroy" sent matching lines back
+    assert any(c.action == "return" for c in in_force)
+    returned = [i for i in run.instructions if i.action == "return"]
+    assert returned and all(i.control_ids for i in returned)
+
+
+def test_a_non_compliant_inspection_is_evidence_in_its_controls_cluster(
+    sample: Sample, catalogue: Catalogue
+) -> None:
+    """The port's finding joins the cluster of the control that targeted the goods (not one
+    its text might match), counts as risk evidence, and a compliant result adds nothing."""
+    from schemas.records import Inspection
+
+    ref = sample.reference
+    reference = Reference(ref.credit, frozenset(ref.blacklist), ref.origin_risk)
+    first = run_offline(sample.records, catalogue, reference)
+    control = first.controls[-1]
+    assert control.status == "active"
+    at = max(w.updated_time for w in first.warnings) + timedelta(hours=1)
+
+    def result(n: int, outcome: str) -> Inspection:
+        found = "锁止机构失效" if outcome != "compliant" else ""
+        return Inspection(inspection_id=f"I-{n}", control_id=control.control_id,
+                          declaration_id=f"D-{n}-1", result=outcome, inspected_at=at,
+                          port="CNSHA", findings=found)  # fmt: skip
+
+    run = run_offline(
+        [*sample.records, result(1, "compliant"), result(2, "non_compliant")], catalogue, reference
+    )
+    cluster_id = next(w.cluster_id for w in run.warnings if w.warning_id == control.warning_id)
+    cluster = run.clusters[cluster_id]
+    assert "inspections:I-2" in cluster.member_ids
+    assert "inspections:I-1" not in cluster.member_ids
+    assert cluster.feed_counts.get("inspections") == 1
+    assert cluster.signal_count == first.clusters[cluster_id].signal_count + 1
+    assert cluster.last_seen == at
+    # the finding was assessed with its cluster, as any other evidence
+    assert run.assessments[-1].cluster.cluster_id == cluster_id

@@ -102,9 +102,18 @@ def test_control_from_an_alert_notification(scooter_cluster: Cluster, catalogue:
     assert IMPORTER in c.enterprises
     assert c.origin_countries == ("VN",)
     assert c.valid_from == w.updated_time
+    assert c.valid_until is None  # in force until a later version ends it
+    # the parties apart: codes a port compares as written, other names in match form
+    assert IMPORTER in c.enterprise_codes
+    assert set(c.enterprise_codes) | set(c.enterprise_names) == set(c.enterprises)
+    assert not set(c.enterprise_codes) & set(c.enterprise_names)
+    assert all(len(code) == 18 for code in c.enterprise_codes)
+    assert "LTS3" in c.model_codes
+    assert c.product_names == (scooter_cluster.product,)
 
 
-@pytest.mark.parametrize(("score", "action"), [(90, "hold"), (48, "hold"), (30, "inspect")])
+# grade I's measures in the default standard include "return shipment or destroy"
+@pytest.mark.parametrize(("score", "action"), [(90, "return"), (48, "hold"), (30, "inspect")])
 def test_control_action_follows_the_grade(
     scooter_cluster: Cluster, catalogue: Catalogue, score: float, action: str
 ) -> None:
@@ -356,4 +365,35 @@ def test_sampling_draws_are_reproducible_from_the_published_seed(
     reason = next(r for r in sampled[0].reasons if r.startswith("random sampling"))
     assert (
         "under seed 's'" in reason and f"draw {draw(sampled[0].declaration_id, 's'):.6f}" in reason
+    )
+
+
+@pytest.mark.parametrize(
+    ("measures", "action"),
+    [
+        (("port targeting: hold all matching lines", "return shipment or destroy"), "return"),
+        (("ban import", "destroy under supervision"), "destroy"),
+        (("return shipment", "destroy"), "destroy"),
+        (("port targeting: hold matching lines", "restrict import"), "hold"),
+    ],
+)
+def test_measures_that_name_a_disposition_decide_the_action(
+    scooter_cluster: Cluster, catalogue: Catalogue, measures: tuple[str, ...], action: str
+) -> None:
+    w = replace(warn(scooter_cluster, 48.0), measures=measures)
+    c = control_for(w, scooter_cluster, catalogue)
+    assert c is not None and c.action == action
+
+
+def test_a_line_under_a_return_control_is_returned_and_outranks_every_other_action(
+    control: Control, declaration: Callable[..., Signal]
+) -> None:
+    returned = replace(control, action="return")
+    blacklisted = Reference(credit={IMPORTER: "D"}, blacklist=frozenset({IMPORTER}), origin_risk={})
+    i = instruct(declaration(), [returned], blacklisted)
+    assert i.action == "return"
+    assert i.control_ids == (control.control_id,)
+    assert i.risk_score == 1.0
+    assert instruct(declaration(), [replace(control, action="destroy")], blacklisted).action == (
+        "destroy"
     )

@@ -1,0 +1,339 @@
+"""``riskwire bench port``: how fast a port gets its answer, on a real broker and a real worker.
+
+A worker process runs the whole pipeline on the embedded broker (or ``--broker URL``) with the
+demo's controls in force and its reference data loaded. Declaration lines, copies of the demo's
+with fresh ids, are produced at a steady rate by a kafka-python producer; a kafka-python
+consumer reads ``instructions``. The latency of a line is from just before its send to the
+moment its instruction is read back (one clock: both ends run in this process). Then the rate
+is raised step by step: the maximum sustained rate is the highest step whose instructions all
+came back at the offered rate with p99 under a second.
+
+The load generator, the broker and the worker share this machine's cores; say how many when
+quoting the figures.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import orjson
+
+from lab.sample_types import Sample
+from streams.settings import Settings
+
+__all__ = ["bench_port"]
+
+Row = tuple[str, float, str]
+
+WARM_UP_S = 3.0
+STEP_S = 8.0
+DRAIN_S = 5.0
+SUSTAINED_P99_S = 1.0
+STEP_FACTORS = (1.5, 2.0, 3.0, 4.0)
+STEP_DOWN = (0.75, 0.5, 0.25)
+
+
+@dataclass
+class _Run:
+    """Send and receive times of one rate step, by instruction id."""
+
+    sent: dict[str, float] = field(default_factory=dict)
+    got: dict[str, float] = field(default_factory=dict)
+
+    def latencies(self) -> list[float]:
+        return sorted(self.got[i] - t for i, t in self.sent.items() if i in self.got)
+
+
+def _percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    return values[min(len(values) - 1, int(q * len(values)))]
+
+
+def _templates(sample: Sample) -> list[dict[str, object]]:
+    """The sample's valid declaration lines, as dicts to copy under new ids."""
+    return [
+        orjson.loads(r.payload)
+        for r in sample.records
+        if r.feed == "declarations" and r.signal_id is not None
+    ]
+
+
+def _lines(templates: list[dict[str, object]], tag: str) -> Iterator[tuple[str, bytes, bytes]]:
+    """Endless (instruction id, key, body) of valid declaration lines with fresh ids."""
+    n = 0
+    while True:
+        for template in templates:
+            n += 1
+            decl = f"B{tag}{n:09d}"
+            line = {**template, "declaration_id": decl, "line_no": 1}
+            yield f"{decl}-1", decl.encode(), orjson.dumps(line)
+
+
+class _Reader(threading.Thread):
+    """Reads ``instructions`` (of a fresh namespace), noting when each id came."""
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(daemon=True)
+        from kafka import KafkaConsumer
+
+        self.consumer = KafkaConsumer(
+            settings.topic("instructions"),
+            bootstrap_servers=settings.bootstrap_servers,
+            auto_offset_reset="earliest",  # a fresh namespace: only this run's lines
+            enable_auto_commit=False,
+            fetch_max_wait_ms=10,
+        )
+        self.run_for: _Run | None = None
+        self.stopping = threading.Event()
+        self.ready = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopping.is_set():
+            batches = self.consumer.poll(timeout_ms=20)
+            self.ready.set()
+            now = time.time()
+            target = self.run_for
+            if target is None:
+                continue
+            for records in batches.values():
+                for record in records:
+                    if record.key is not None:
+                        target.got.setdefault(record.key.decode(), now)
+        self.consumer.close()
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _step(
+    producer: object,
+    topic: str,
+    lines: Iterator[tuple[str, bytes, bytes]],
+    reader: _Reader,
+    rate: float,
+    seconds: float,
+) -> _Run:
+    """Offer ``rate`` lines a second for ``seconds``, then wait for the stragglers."""
+    run = _Run()
+    reader.run_for = run
+    started = time.monotonic()
+    sent = 0
+    while (elapsed := time.monotonic() - started) < seconds:
+        due = int(elapsed * rate) + 1
+        while sent < due:
+            ident, key, body = next(lines)
+            run.sent[ident] = time.time()
+            producer.send(topic, key=key, value=body)  # type: ignore[attr-defined]
+            sent += 1
+        time.sleep(0.002)
+    producer.flush()  # type: ignore[attr-defined]
+    deadline = time.monotonic() + DRAIN_S
+    while len(run.got) < len(run.sent) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return run
+
+
+def bench_port(
+    n: int = 0, rate: float = 1000.0, seconds: float = 20.0, broker: str = ""
+) -> list[Row]:
+    """Declaration -> instruction latency at a steady ``rate`` and the maximum sustained rate,
+    of the riskwire worker and, on the same broker and load, of the least a port answer costs
+    (:mod:`lab.port_ceiling`)."""
+    import asyncio
+
+    import redis
+
+    from cli.embedded import EmbeddedBroker, ensure_redis, free_port
+    from detectors.catalogue import load_catalogue
+    from detectors.targeting import Reference
+    from lab.offline import run_offline
+    from lab.sample import generate
+    from lab.scenario import WorkerProcess
+    from streams.state import RedisState, clear_namespace, store_reference
+    from streams.topics import create_topics
+
+    del n  # the figure is set by rate and seconds
+    settings = Settings.from_env()
+    local_redis = ensure_redis(settings.redis_url)
+    sample = generate(seed=7, days=60)
+    ref = sample.reference
+    reference = Reference(ref.credit, frozenset(ref.blacklist), ref.origin_risk)
+    controls = {
+        c.control_id: c for c in run_offline(sample.records, load_catalogue(), reference).controls
+    }
+    templates = _templates(sample)
+    rows: list[Row] = [
+        ("active controls", len(controls), "controls"),
+        ("offered rate", rate, "lines/s"),
+    ]
+    with contextlib.ExitStack() as stack:
+        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        url = broker or stack.enter_context(EmbeddedBroker()).url
+        client = redis.Redis.from_url(settings.redis_url)
+
+        def fresh(name: str) -> Settings:
+            made = replace(
+                settings,
+                broker=url,
+                namespace=f"rwbench-{name}-{uuid.uuid4().hex[:6]}",
+                tick_seconds=0,
+                web_port=free_port(),
+                data_dir=str(tmp),  # the worker's table files: gone with the run
+            )
+            stack.callback(lambda: clear_namespace(client, made.namespace))
+            create_topics(made)
+            return made
+
+        ceiling = fresh("ceiling")
+        source, sink = ceiling.topic("feed.declarations"), ceiling.topic("instructions")
+        bootstrap = ",".join(ceiling.bootstrap_servers)
+        command = ["lab.port_ceiling", bootstrap, source, sink, ceiling.namespace]
+        proc = subprocess.Popen([sys.executable, "-m", *command])
+        try:
+            rows += _phase("ceiling", ceiling, templates, rate, seconds, proc.pid)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+
+        port = fresh("port")
+        store_reference(client, port.namespace, ref.credit, ref.blacklist, ref.origin_risk)
+
+        async def put_controls() -> None:
+            state = RedisState.from_url(port.redis_url, port.namespace)
+            for control in controls.values():
+                await state.put_control(control)
+            await state.close()
+
+        asyncio.run(put_controls())
+        worker = WorkerProcess(port, tmp / "worker.log")
+        stack.callback(worker.stop)
+        _wait_ready(worker)
+        rows += _phase("worker", port, templates, rate, seconds, worker.proc.pid)
+    if local_redis:
+        local_redis.stop()
+    return rows
+
+
+def _phase(
+    name: str,
+    settings: Settings,
+    templates: list[dict[str, object]],
+    rate: float,
+    seconds: float,
+    pid: int,
+) -> list[Row]:
+    """Warm up, hold ``rate`` for ``seconds``, then search the maximum sustained rate."""
+    from cli.producer import kafka_producer
+
+    reader = _Reader(settings)
+    reader.start()
+    producer = kafka_producer(settings, linger_ms=1)
+    try:
+        reader.ready.wait(30)
+        topic = settings.topic("feed.declarations")
+        lines = _lines(templates, uuid.uuid4().hex[:4])
+        warm = _step(producer, topic, lines, reader, rate / 4, WARM_UP_S)
+        if not _drained(warm, reader):
+            raise TimeoutError(f"{name}: no answers to the warm-up lines")
+        cpu_before = _cpu_seconds(pid)
+        steady = _step(producer, topic, lines, reader, rate, seconds)
+        cpu_ms = (_cpu_seconds(pid) - cpu_before) * 1e3 / max(1, len(steady.sent))
+        lat = steady.latencies()
+        rows: list[Row] = [
+            (f"{name}: lines sent (steady window)", len(steady.sent), "lines"),
+            (f"{name}: answers read back", len(steady.got), "lines"),
+            (f"{name}: latency p50", _percentile(lat, 0.50) * 1e3, "ms"),
+            (f"{name}: latency p95", _percentile(lat, 0.95) * 1e3, "ms"),
+            (f"{name}: latency p99", _percentile(lat, 0.99) * 1e3, "ms"),
+            (f"{name}: latency max", (lat[-1] if lat else float("nan")) * 1e3, "ms"),
+            (f"{name}: CPU per line", cpu_ms, "ms"),
+        ]
+
+        def step(offered: float) -> _Run:
+            return _step(producer, topic, lines, reader, offered, STEP_S)
+
+        sustained, tried = _max_sustained(steady, rate, step, reader)
+        rows += [(f"{name}: {label}", value, unit) for label, value, unit in tried]
+        rows.append((f"{name}: max sustained rate (of the steps tried)", sustained, "lines/s"))
+        return rows
+    finally:
+        producer.close()
+        reader.stopping.set()
+        reader.join(timeout=10)
+
+
+def _max_sustained(
+    steady: _Run, rate: float, step: Callable[[float], _Run], reader: _Reader
+) -> tuple[float, list[Row]]:
+    """The highest rate sustained: stepping up from ``rate`` while it holds, or down from it
+    (after the backlog drained) until one holds; with each step's p99."""
+    rows: list[Row] = []
+
+    def attempt(offered: float) -> _Run:
+        run = step(offered)
+        rows.append(
+            (f"p99 at {offered:,.0f} lines/s", _percentile(run.latencies(), 0.99) * 1e3, "ms")
+        )
+        return run
+
+    if _sustained(steady):
+        best = rate
+        for factor in STEP_FACTORS:
+            if not _sustained(attempt(rate * factor)):
+                break
+            best = rate * factor
+        return best, rows
+    last = steady
+    for factor in STEP_DOWN:
+        if not _drained(last, reader):
+            break  # the next step would only queue behind the backlog
+        last = attempt(rate * factor)
+        if _sustained(last):
+            return rate * factor, rows
+    return 0.0, rows
+
+
+def _drained(run: _Run, reader: _Reader, timeout: float = 60.0) -> bool:
+    """Wait until every instruction of ``run`` came back (the backlog is gone)."""
+    reader.run_for = run
+    deadline = time.monotonic() + timeout
+    while len(run.got) < len(run.sent):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
+
+
+def _sustained(run: _Run) -> bool:
+    """Every instruction came back, with p99 under a second."""
+    lat = run.latencies()
+    return len(run.got) >= len(run.sent) and _percentile(lat, 0.99) < SUSTAINED_P99_S
+
+
+def _wait_ready(worker: object, timeout: float = 90.0) -> None:
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        worker.check_alive()  # type: ignore[attr-defined]
+        try:
+            port = worker.web_port  # type: ignore[attr-defined]
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/ready", timeout=2):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise TimeoutError("worker not ready")
