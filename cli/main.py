@@ -340,8 +340,10 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     params = {"n": args.records} if args.records else {}
     port = {k: v for k, v in (("rate", args.rate), ("seconds", args.seconds)) if v}
     port |= {"broker": args.broker} if args.broker else {}
+    pipeline = {"broker": args.broker} if args.broker else {}
+    pipeline |= {"workers": args.workers} if args.workers else {}
     for name in names:
-        extra = port if name == "port" else {}
+        extra = port if name == "port" else pipeline if name == "pipeline" else {}
         print(run_bench(name, args.json, **params, **extra), flush=True)
     return 0
 
@@ -528,7 +530,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--json", action="store_true")
     bench.add_argument("--rate", type=float, default=0, help="port: lines/s (default 1000)")
     bench.add_argument("--seconds", type=float, default=0, help="port: steady window (20)")
-    bench.add_argument("--broker", default="", help="port: kafka://host:port (embedded)")
+    bench.add_argument("--broker", default="", help="port, pipeline: kafka://host:port")
+    bench.add_argument("--workers", type=int, default=0, help="pipeline: worker processes (1)")
     bench.set_defaults(func=_cmd_bench)
     return parser
 

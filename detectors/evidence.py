@@ -1,6 +1,7 @@
 """Which signals are evidence of a risk, as opposed to context about the goods.
 
-A customs declaration says goods moved, not that they are unsafe; a listing says goods are
+A customs declaration says goods moved, not that they are unsafe (unless a blacklisted
+enterprise moved them: a serious violator's goods are a risk of their own); a listing says goods are
 sold, unless monitoring flagged it; a complaint about late delivery is not a safety complaint.
 Such signals still join clusters (they give scope and port targeting its terms) but are not
 counted as evidence when deciding whether, and how urgently, to warn.
@@ -10,7 +11,10 @@ from __future__ import annotations
 
 from schemas.records import Signal
 
-__all__ = ["RISK_FLAGS", "is_risk_evidence"]
+__all__ = ["BLACKLISTED", "RISK_FLAGS", "is_risk_evidence"]
+
+# a declaration line whose consignee is on the quality-safety blacklist (detectors.targeting)
+BLACKLISTED = "blacklisted_enterprise"
 
 RISK_FLAGS = frozenset(
     {"counterfeit", "no_ccc_mark", "recalled", "unsafe", "substandard", "fake_certificate"}
@@ -19,8 +23,8 @@ RISK_FLAGS = frozenset(
 
 def is_risk_evidence(signal: Signal) -> bool:
     """Whether ``signal`` reports a quality-safety risk."""
-    if signal.is_declaration:
-        return False
+    if signal.is_declaration:  # goods moved; by a serious violator, that is a risk in itself
+        return BLACKLISTED in signal.flags
     if signal.feed in ("injuries", "foodborne"):
         return True
     if signal.feed == "listings":

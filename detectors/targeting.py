@@ -18,11 +18,12 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rapidfuzz import fuzz
 
 from detectors.catalogue import Catalogue
+from detectors.evidence import BLACKLISTED
 from detectors.text import match_key
 from schemas.records import (
     Cluster,
@@ -44,6 +45,7 @@ __all__ = [
     "control_for",
     "draw",
     "instruct",
+    "marked",
     "matches",
 ]
 
@@ -151,6 +153,16 @@ def draw(declaration_id: str, seed: str = DEFAULT_SAMPLING_SEED) -> float:
     message = f"{seed}:{declaration_id}".encode()
     digest = hashlib.blake2b(message, digest_size=8).digest()
     return int.from_bytes(digest, "big") / 2**64
+
+
+def marked(line: Signal, reference: Reference) -> Signal:
+    """The line as it goes on to linkage: flagged :data:`~detectors.evidence.BLACKLISTED` when
+    its consignee is on the blacklist, which makes it risk evidence in the cluster it joins
+    (it still founds none: a declaration never does)."""
+    party = line.enterprise_uscc or line.consignee or ""
+    if party not in reference.blacklist or BLACKLISTED in line.flags:
+        return line
+    return replace(line, flags=(*line.flags, BLACKLISTED))
 
 
 def instruct(line: Signal, controls: Iterable[Control], reference: Reference) -> Instruction:

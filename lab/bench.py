@@ -17,6 +17,7 @@ from typing import Any
 
 import orjson
 
+from lab.bench_pipeline import bench_pipeline
 from lab.bench_port import bench_port
 from streams.settings import Settings
 
@@ -289,6 +290,7 @@ BENCHMARKS: dict[str, Callable[..., list[Row]]] = {
     "dedup": bench_dedup,
     "link": bench_link,
     "port": bench_port,
+    "pipeline": bench_pipeline,
 }
 
 

@@ -77,7 +77,7 @@ def _lines(templates: list[dict[str, object]], tag: str) -> Iterator[tuple[str, 
             n += 1
             decl = f"B{tag}{n:09d}"
             line = {**template, "declaration_id": decl, "line_no": 1}
-            yield f"{decl}-1", decl.encode(), orjson.dumps(line)
+            yield f"{decl}-1", f"{decl}-1".encode(), orjson.dumps(line)  # keyed by line id
 
 
 class _Reader(threading.Thread):
@@ -152,7 +152,7 @@ def bench_port(
 ) -> list[Row]:
     """Declaration -> instruction latency at a steady ``rate`` and the maximum sustained rate,
     of the riskwire worker and, on the same broker and load, of the least a port answer costs
-    (:mod:`lab.port_ceiling`)."""
+    (:mod:`lab.passthrough`, raw: a line's reply is the line itself under its key)."""
     import asyncio
 
     import redis
@@ -200,9 +200,9 @@ def bench_port(
 
         ceiling = fresh("ceiling")
         source, sink = ceiling.topic("feed.declarations"), ceiling.topic("instructions")
-        bootstrap = ",".join(ceiling.bootstrap_servers)
-        command = ["lab.port_ceiling", bootstrap, source, sink, ceiling.namespace]
-        proc = subprocess.Popen([sys.executable, "-m", *command])
+        command = ["lab.passthrough", "raw", ceiling.namespace, sink, source]
+        env = {**os.environ, **ceiling.as_env()}
+        proc = subprocess.Popen([sys.executable, "-m", *command], env=env)
         try:
             rows += _phase("ceiling", ceiling, templates, rate, seconds, proc.pid)
         finally:

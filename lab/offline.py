@@ -127,7 +127,8 @@ def run_offline(
                 run.duplicates.append(duplicate)
                 continue
             if out.is_declaration:
-                run.instructions.append(flow.target(out, active.values(), reference))
+                instruction, out = flow.target(out, active.values(), reference)
+                run.instructions.append(instruction)
         for changed in flow.link(out, state, position=offset).changed:
             run.clusters[changed.cluster_id] = changed
             assessment = flow.score(changed, catalogue, model, guard)

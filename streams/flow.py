@@ -44,7 +44,7 @@ from detectors.linkage import LinkDecision
 from detectors.model import WarningScorer
 from detectors.neardup import NearDupIndex, NearVerdict
 from detectors.scoring import GUARD, AlarmGuard
-from detectors.targeting import Reference, instruct
+from detectors.targeting import Reference, instruct, marked
 from schemas.records import (
     Assessment,
     Cluster,
@@ -204,6 +204,10 @@ def _dated(versions: Versions) -> Versions:
     ]
 
 
-def target(line: Signal, controls: Iterable[Control], reference: Reference) -> Instruction:
-    """The instruction for one customs declaration line."""
-    return instruct(line, controls, reference)
+def target(
+    line: Signal, controls: Iterable[Control], reference: Reference
+) -> tuple[Instruction, Signal]:
+    """The instruction for one customs declaration line, and the line as it goes on to
+    linkage (a blacklisted consignee's line is risk evidence: see
+    :func:`detectors.targeting.marked`)."""
+    return instruct(line, controls, reference), marked(line, reference)

@@ -478,10 +478,12 @@ def build_pipeline(settings: Settings) -> Pipeline:
             await duplicates.send(key=line_key, value=encode(duplicate))
             return
         reference = replace(reference, sampling_seed=settings.sampling_seed)
-        instruction = flow.target(out, active, reference)
+        instruction, onward = flow.target(out, active, reference)
         await instructions.send(key=instruction.instruction_id.encode(), value=encode(instruction))
         metrics.instructions.labels(action=instruction.action).inc()
-        await unique.send(key=block_key(out).encode(), value=body)
+        await unique.send(
+            key=block_key(onward).encode(), value=body if onward is out else encode(onward)
+        )
 
     async def reference_one(event: EventT[bytes]) -> None:
         msg = event.message

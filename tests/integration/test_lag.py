@@ -12,11 +12,26 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 
 from kafka import KafkaConsumer, TopicPartition
+from kafka.errors import RebalanceInProgressError
 from kafka.structs import OffsetAndMetadata
 
 from cli.lag import LagProbe, group_report
 from cli.producer import kafka_producer
 from streams.settings import Settings
+
+
+def _commit(consumer: KafkaConsumer, tp: TopicPartition, offset: int) -> None:
+    """Commit ``offset``, finishing a rebalance first if the group is in one (the embedded
+    broker can start one right after the first assignment: CI run 10 met it once)."""
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            consumer.commit({tp: OffsetAndMetadata(offset, "", -1)})
+            return
+        except RebalanceInProgressError:
+            if time.monotonic() > deadline:
+                raise
+            consumer.poll(timeout_ms=200)
 
 
 def test_status_follows_a_paused_resumed_and_stopped_consumer(
@@ -46,7 +61,7 @@ def test_status_follows_a_paused_resumed_and_stopped_consumer(
             deadline = time.monotonic() + 30
             while not consumer.assignment() and time.monotonic() < deadline:
                 consumer.poll(timeout_ms=200)
-            consumer.commit({tp: OffsetAndMetadata(10, "", -1)})
+            _commit(consumer, tp, 10)
             time.sleep(1.5)  # the oldest unprocessed record has waited at least this long
             paused = group_report(probe, window=2.0, every=0.5)
             row = next(
@@ -57,7 +72,7 @@ def test_status_follows_a_paused_resumed_and_stopped_consumer(
             assert paused["status"] == "STALL" and paused["members"] == 1
 
             before = probe.partitions(ages=False)
-            consumer.commit({tp: OffsetAndMetadata(20, "", -1)})  # resumed: eating into it
+            _commit(consumer, tp, 20)  # resumed: eating into it
             after = probe.partitions(ages=False)
             from cli.lag_status import partition_status
 
@@ -66,7 +81,7 @@ def test_status_follows_a_paused_resumed_and_stopped_consumer(
             assert partition_status(samples, 1) == "OK"
 
             produce(2)  # more arrives than is committed: falling behind
-            consumer.commit({tp: OffsetAndMetadata(25, "", -1)})
+            _commit(consumer, tp, 25)
             later = probe.partitions(ages=False)
             samples.append((later[index].committed, later[index].end))
             assert partition_status(samples[1:], 1) == "WARN"

@@ -397,3 +397,25 @@ def test_a_line_under_a_return_control_is_returned_and_outranks_every_other_acti
     assert instruct(declaration(), [replace(control, action="destroy")], blacklisted).action == (
         "destroy"
     )
+
+
+def test_a_blacklisted_consignees_line_goes_on_as_risk_evidence(
+    declaration: Callable[..., Signal], scooter_cluster: Cluster
+) -> None:
+    from detectors.cluster_update import absorb
+    from detectors.evidence import BLACKLISTED, is_risk_evidence
+    from detectors.targeting import marked
+
+    blacklisted = Reference(credit={}, blacklist=frozenset({IMPORTER}), origin_risk={})
+    line = declaration()
+    assert not is_risk_evidence(line)
+    flagged = marked(line, blacklisted)
+    assert BLACKLISTED in flagged.flags and is_risk_evidence(flagged)
+    assert marked(flagged, blacklisted) == flagged  # marked once, however often
+    assert marked(line, NO_REFERENCE) is line
+    assert marked(declaration(consignee=OTHER, enterprise_uscc=OTHER), blacklisted).flags == ()
+    # in its cluster it counts where risks are counted; a plain line only in the feed counts
+    plain = absorb(scooter_cluster, replace(line, signal_id="declarations:x-1"))
+    risky = absorb(scooter_cluster, replace(flagged, signal_id="declarations:x-1"))
+    assert sum(risky.risk_counts.values()) == sum(plain.risk_counts.values()) + 1
+    assert risky.feed_counts == plain.feed_counts
