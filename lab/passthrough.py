@@ -18,7 +18,9 @@ from dataclasses import replace
 __all__ = ["main"]
 
 
-async def _raw(bootstrap: str, group: str, sink: str, sources: list[str]) -> None:
+async def _raw(
+    bootstrap: str, group: str, sink: str, sources: list[str], fetch_max_wait_ms: int
+) -> None:
     from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
     consumer = AIOKafkaConsumer(
@@ -27,6 +29,7 @@ async def _raw(bootstrap: str, group: str, sink: str, sources: list[str]) -> Non
         group_id=group,
         enable_auto_commit=False,
         auto_offset_reset="earliest",
+        fetch_max_wait_ms=fetch_max_wait_ms,  # the worker's: the broker may hold a fetch so long
     )
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=5)
     await consumer.start()
@@ -63,7 +66,7 @@ def _faust(namespace: str, sink: str, sources: list[str]) -> None:
         async for event in stream.events():
             await out.send(key=event.key, value=event.value)
 
-    sys.argv = [sys.argv[0], "worker", "--loglevel", "WARNING"]
+    sys.argv = [sys.argv[0], "worker", "--loglevel", "warn"]
     app.main()
 
 
@@ -75,8 +78,9 @@ def main(argv: list[str]) -> None:
     else:
         from streams.settings import Settings
 
-        bootstrap = ",".join(Settings.from_env().bootstrap_servers)
-        asyncio.run(_raw(bootstrap, namespace, sink, sources))
+        settings = Settings.from_env()
+        bootstrap = ",".join(settings.bootstrap_servers)
+        asyncio.run(_raw(bootstrap, namespace, sink, sources, settings.fetch_max_wait_ms))
 
 
 if __name__ == "__main__":
