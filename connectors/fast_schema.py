@@ -24,7 +24,7 @@ SHARED_KEYWORDS = frozenset(
         "type", "enum", "const", "properties", "required", "additionalProperties",
         "minLength", "maxLength", "pattern", "minimum", "maximum", "exclusiveMinimum",
         "exclusiveMaximum", "multipleOf", "minItems", "maxItems", "uniqueItems",
-        "minProperties", "maxProperties", "anyOf", "allOf", "oneOf", "not",
+        "minProperties", "maxProperties", "anyOf", "allOf", "oneOf", "not", "items",
     }
 )  # fmt: skip
 _SUBSCHEMA_MAPS = ("properties",)
@@ -36,7 +36,8 @@ def keywords(schema: Any) -> Iterator[str]:
     if not isinstance(schema, dict):
         return
     for key, value in schema.items():
-        yield key
+        # ``items`` as a list is a tuple in draft 7 and an error in 2020-12: not shared
+        yield "items[]" if key == "items" and isinstance(value, list) else key
         if key in _SUBSCHEMA_MAPS and isinstance(value, dict):
             for sub in value.values():
                 yield from keywords(sub)
@@ -50,30 +51,11 @@ def keywords(schema: Any) -> Iterator[str]:
 def compile_fast(schema: dict[str, Any]) -> Callable[[Any], object] | None:
     """A compiled check of ``schema`` (it raises ``JsonSchemaException`` on a record it
     rejects and never changes a record), or None when the schema uses a keyword outside
-    :data:`SHARED_KEYWORDS` or ``items`` as a list."""
-    used = set(keywords(schema))
-    if not used <= SHARED_KEYWORDS | {"items"} or _list_items(schema):
+    :data:`SHARED_KEYWORDS`, or ``items`` as a list."""
+    if not set(keywords(schema)) <= SHARED_KEYWORDS:
         return None
     draft7 = {k: v for k, v in schema.items() if k not in ("$schema", "$id")}
     check: Callable[[Any], object] = fastjsonschema.compile(
         draft7, use_default=False, use_formats=False, detailed_exceptions=False
     )
     return check
-
-
-def _list_items(schema: Any) -> bool:
-    """Whether ``items`` is a list anywhere (a tuple in draft 7, an error in 2020-12)."""
-    if not isinstance(schema, dict):
-        return False
-    if isinstance(schema.get("items"), list):
-        return True
-    subs: list[Any] = (
-        list(schema.get("properties", {}).values())
-        if isinstance(schema.get("properties"), dict)
-        else []
-    )
-    for key in ("items", "additionalProperties", "not"):
-        subs.append(schema.get(key))
-    for key in _SUBSCHEMA_LISTS:
-        subs += schema.get(key, []) if isinstance(schema.get(key), list) else []
-    return any(_list_items(sub) for sub in subs)

@@ -85,7 +85,7 @@ def relieved(control: Control, relief: Relief) -> Control:
     if relief.level == "relaxed":
         sample = ControlAction.SAMPLE.value
         return replace(control, status="relaxed", action=sample, status_reason=why)
-    return replace(control, status="lifted", status_reason=why)
+    return replace(control, status="lifted", status_reason=why, valid_until=control.valid_from)
 
 
 def finding(inspection: Inspection, warning: Warning) -> Signal | None:

@@ -120,6 +120,8 @@ def control_for(warning: Warning, cluster: Cluster, catalogue: Catalogue) -> Con
         model_codes=tuple(sorted(set(cluster.model_codes))),
         product_names=(cluster.product,) if cluster.product else (),
         valid_from=warning.updated_time,
+        # a lifted version ends the control; one in force has no end until a later version
+        valid_until=warning.updated_time if warning.status == "lifted" else None,
     )
 
 

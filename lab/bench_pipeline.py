@@ -21,12 +21,11 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 
+from lab.bench_run import cpu_seconds, fresh_namespace, peak_rss_mb
 from streams.settings import Settings
 
 __all__ = ["bench_pipeline"]
@@ -87,28 +86,14 @@ class _Counts:
         self.consumer.close()
 
 
-def _rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):  # the peak resident set
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-def _cpu_s(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def bench_pipeline(n: int = 10_000, workers: int = 1, broker: str = "") -> list[Row]:
     """Records/s, CPU per record and messages per record of the pipeline and its ceilings."""
-    import redis
-
     from cli.embedded import EmbeddedBroker, ensure_redis, free_port
     from cli.producer import kafka_producer
+    from lab.faults import Fleet
     from lab.sample import generate
-    from lab.scenario import WorkerProcess, produce, send_reference
-    from streams.state import clear_namespace
-    from streams.topics import create_topics, feed_topic
+    from lab.scenario import produce, send_reference
+    from streams.topics import feed_topic
 
     settings = Settings.from_env()
     local_redis = ensure_redis(settings.redis_url)
@@ -119,19 +104,9 @@ def bench_pipeline(n: int = 10_000, workers: int = 1, broker: str = "") -> list[
     with contextlib.ExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory()))
         url = broker or stack.enter_context(EmbeddedBroker()).url
-        client = redis.Redis.from_url(settings.redis_url)
 
-        def fresh(name: str) -> Settings:
-            made = replace(
-                settings,
-                broker=url,
-                namespace=f"rwbench-{name}-{uuid.uuid4().hex[:6]}",
-                partitions=PARTITIONS,
-                tick_seconds=0,
-                data_dir=str(tmp),
-            )
-            stack.callback(lambda: clear_namespace(client, made.namespace))
-            create_topics(made)
+        def fresh(name: str) -> Settings:  # a namespace with the records preloaded
+            made = fresh_namespace(stack, settings, name, url, tmp, partitions=PARTITIONS)
             producer = kafka_producer(made)
             try:
                 produce(producer, made, records)
@@ -153,8 +128,13 @@ def bench_pipeline(n: int = 10_000, workers: int = 1, broker: str = "") -> list[
                 stderr=subprocess.DEVNULL,
             )
             counts = _Counts(made, [sink])
+
+            def alive() -> None:
+                if proc.poll() is not None:
+                    raise RuntimeError(f"the {kind} passthrough exited with {proc.returncode}")
+
             try:
-                _until(lambda: counts.counts[sink] >= len(records), counts.poll, proc.poll)
+                _until(lambda: counts.counts[sink] >= len(records), counts.poll, alive)
                 took = time.monotonic() - (counts.first or started)
             finally:
                 counts.close()
@@ -168,12 +148,10 @@ def bench_pipeline(n: int = 10_000, workers: int = 1, broker: str = "") -> list[
         run = fresh("pipeline")
         send_reference(run, sample.reference)
         counts = _Counts(run, [run.topic(t) for t in _OUTPUTS])
-        procs = []
+        fleet = Fleet(run, tmp)
+        stack.callback(fleet.stop_all)
         started = time.monotonic()
-        for i in range(workers):
-            worker = WorkerProcess(replace(run, web_port=free_port()), tmp / f"worker-{i}.log")
-            stack.callback(worker.stop)
-            procs.append(worker)
+        procs = [fleet.start() for _ in range(workers)]
         t = run.topic
 
         def done() -> bool:
@@ -183,17 +161,13 @@ def bench_pipeline(n: int = 10_000, workers: int = 1, broker: str = "") -> list[
             return verdicts >= len(records) and scored  # one verdict per input record
 
         try:
-            _until(
-                done,
-                counts.poll,
-                lambda: next((w.proc.poll() for w in procs if w.proc.poll() is not None), None),
-            )
+            _until(done, counts.poll, fleet.check_alive)
             finished = time.monotonic()
             counts.settle()
             took = finished - (counts.first or started)
             startup = (counts.first or started) - started
-            cpu = sum(_cpu_s(w.proc.pid) for w in procs)
-            rss = max(_rss_mb(w.proc.pid) for w in procs)
+            cpu = sum(cpu_seconds(w.proc.pid) for w in procs)
+            rss = max(peak_rss_mb(w.proc.pid) for w in procs)
         finally:
             counts.close()
         changelogs = _Counts(run, [f"{run.namespace}-{name}-changelog" for name in _TABLES])
@@ -224,16 +198,13 @@ def bench_pipeline(n: int = 10_000, workers: int = 1, broker: str = "") -> list[
     return rows
 
 
-def _until(
-    done: Callable[[], bool], poll: Callable[[], None], exited: Callable[[], int | None]
-) -> None:
-    """Poll until ``done``; raise when a process of the run exited or time is up."""
+def _until(done: Callable[[], bool], poll: Callable[[], None], check: Callable[[], None]) -> None:
+    """Poll until ``done``; ``check`` raises when a process of the run has exited."""
     deadline = time.monotonic() + TIMEOUT_S
     while not done():
         if time.monotonic() > deadline:
             raise TimeoutError("the run did not finish in time")
-        if exited() is not None:
-            raise RuntimeError("a process of the run exited")
+        check()
         poll()
 
 

@@ -23,11 +23,12 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import orjson
 
+from lab.bench_run import cpu_seconds, fresh_namespace
 from lab.sample_types import Sample
 from streams.settings import Settings
 
@@ -113,12 +114,6 @@ class _Reader(threading.Thread):
         self.consumer.close()
 
 
-def _cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of a process so far (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def _step(
     producer: object,
     topic: str,
@@ -157,14 +152,13 @@ def bench_port(
 
     import redis
 
-    from cli.embedded import EmbeddedBroker, ensure_redis, free_port
+    from cli.embedded import EmbeddedBroker, ensure_redis
     from detectors.catalogue import load_catalogue
     from detectors.targeting import Reference
+    from lab.faults import Fleet
     from lab.offline import run_offline
     from lab.sample import generate
-    from lab.scenario import WorkerProcess
-    from streams.state import RedisState, clear_namespace, store_reference
-    from streams.topics import create_topics
+    from streams.state import RedisState, store_reference
 
     del n  # the figure is set by rate and seconds
     settings = Settings.from_env()
@@ -183,22 +177,8 @@ def bench_port(
     with contextlib.ExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory()))
         url = broker or stack.enter_context(EmbeddedBroker()).url
-        client = redis.Redis.from_url(settings.redis_url)
 
-        def fresh(name: str) -> Settings:
-            made = replace(
-                settings,
-                broker=url,
-                namespace=f"rwbench-{name}-{uuid.uuid4().hex[:6]}",
-                tick_seconds=0,
-                web_port=free_port(),
-                data_dir=str(tmp),  # the worker's table files: gone with the run
-            )
-            stack.callback(lambda: clear_namespace(client, made.namespace))
-            create_topics(made)
-            return made
-
-        ceiling = fresh("ceiling")
+        ceiling = fresh_namespace(stack, settings, "ceiling", url, tmp)
         source, sink = ceiling.topic("feed.declarations"), ceiling.topic("instructions")
         command = ["lab.passthrough", "raw", ceiling.namespace, sink, source]
         env = {**os.environ, **ceiling.as_env()}
@@ -209,7 +189,8 @@ def bench_port(
             proc.terminate()
             proc.wait(timeout=30)
 
-        port = fresh("port")
+        port = fresh_namespace(stack, settings, "port", url, tmp)
+        client = redis.Redis.from_url(port.redis_url)
         store_reference(client, port.namespace, ref.credit, ref.blacklist, ref.origin_risk)
 
         async def put_controls() -> None:
@@ -219,9 +200,10 @@ def bench_port(
             await state.close()
 
         asyncio.run(put_controls())
-        worker = WorkerProcess(port, tmp / "worker.log")
-        stack.callback(worker.stop)
-        _wait_ready(worker)
+        fleet = Fleet(port, tmp)
+        stack.callback(fleet.stop_all)
+        worker = fleet.start()
+        fleet.wait_ready(worker)
         rows += _phase("worker", port, templates, rate, seconds, worker.proc.pid)
     if local_redis:
         local_redis.stop()
@@ -249,9 +231,9 @@ def _phase(
         warm = _step(producer, topic, lines, reader, rate / 4, WARM_UP_S)
         if not _drained(warm, reader):
             raise TimeoutError(f"{name}: no answers to the warm-up lines")
-        cpu_before = _cpu_seconds(pid)
+        cpu_before = cpu_seconds(pid)
         steady = _step(producer, topic, lines, reader, rate, seconds)
-        cpu_ms = (_cpu_seconds(pid) - cpu_before) * 1e3 / max(1, len(steady.sent))
+        cpu_ms = (cpu_seconds(pid) - cpu_before) * 1e3 / max(1, len(steady.sent))
         lat = steady.latencies()
         rows: list[Row] = [
             (f"{name}: lines sent (steady window)", len(steady.sent), "lines"),
@@ -322,18 +304,3 @@ def _sustained(run: _Run) -> bool:
     """Every instruction came back, with p99 under a second."""
     lat = run.latencies()
     return len(run.got) >= len(run.sent) and _percentile(lat, 0.99) < SUSTAINED_P99_S
-
-
-def _wait_ready(worker: object, timeout: float = 90.0) -> None:
-    import urllib.request
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        worker.check_alive()  # type: ignore[attr-defined]
-        try:
-            port = worker.web_port  # type: ignore[attr-defined]
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/ready", timeout=2):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise TimeoutError("worker not ready")

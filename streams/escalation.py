@@ -528,6 +528,7 @@ def _withdrawn(control: Control | None, warning: Warning) -> Control | None:
         version=warning.version,
         status="lifted",
         valid_from=warning.updated_time,
+        valid_until=warning.updated_time,
         status_reason=f"warning {warning.change}",
     )
 
@@ -541,7 +542,9 @@ def _control(
         return None
     control = control_for(warning, cluster, catalogue)
     if control is None and previous and previous.kind == ALERT and previous.status == "active":
-        was = replace(previous, status="lifted", version=warning.version)
+        was = replace(  # the earlier alert, lifted when this version was made
+            previous, status="lifted", version=warning.version, updated_time=warning.updated_time
+        )
         control = control_for(was, cluster, catalogue)
         if control is not None:
             why = "warning lifted" if warning.status != "active" else "no longer an alert"

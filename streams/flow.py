@@ -34,7 +34,7 @@ the outputs it got the first time (see README, "Delivery guarantee and faults").
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, MutableMapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from connectors.ingest import SourceRef, ingest
@@ -165,21 +165,18 @@ def escalate(
     the input's partition (recurrence is looked for among their warnings)."""
     if isinstance(assessment, Tick):
         tick = assessment
-        return _dated(
-            escalation.on_tick(state.warnings, tick.tick, position or "", owns, tick.stalled)
-        )
+        return escalation.on_tick(state.warnings, tick.tick, position or "", owns, tick.stalled)
     if isinstance(assessment, StandardChange):
         escalation.adopt_standard(assessment, state.warnings, position)
         return []
-    return _dated(escalation.escalate(assessment, state.warnings, catalogue, position, owns))
+    return escalation.escalate(assessment, state.warnings, catalogue, position, owns)
 
 
 def decide(
     decision: Decision, state: FlowState, position: str | None = None
 ) -> tuple[Versions, DecisionResult]:
     """An analyst's decision on a warning: the version it makes, or why it is refused."""
-    versions, result = escalation.decide(decision, state.warnings, position)
-    return _dated(versions), result
+    return escalation.decide(decision, state.warnings, position)
 
 
 def inspect(
@@ -187,21 +184,13 @@ def inspect(
 ) -> tuple[Versions, Signal | None]:
     """A port's inspection result, counted towards easing its warning's control; a
     non-compliant one is also a risk signal for the warning's cluster (to link)."""
-    versions = _dated(escalation.inspect(inspection, state.warnings, position))
+    versions = escalation.inspect(inspection, state.warnings, position)
     return versions, escalation.inspection_finding(inspection, state.warnings)
 
 
 def reply(answer: Reply, state: FlowState, position: str | None = None) -> Versions:
     """A producer's reply to a notice, as a version in its history."""
-    return _dated(escalation.reply(answer, state.warnings, position))
-
-
-def _dated(versions: Versions) -> Versions:
-    """A lifted control's ``valid_until``: the time of the version that lifted it."""
-    return [
-        (w, replace(c, valid_until=c.valid_from) if c and c.status == "lifted" else c)
-        for w, c in versions
-    ]
+    return escalation.reply(answer, state.warnings, position)
 
 
 def target(

@@ -237,8 +237,8 @@ def build_pipeline(settings: Settings) -> Pipeline:
         started = time.perf_counter()
         outcome = "ok"
         try:
-            before_validation = stage in ("validate", "port")
-            if fault_marker and not before_validation and fault_marker in (msg.value or b""):
+            reads_raw = stage in ("validate", "port")  # the marker tests stages after these
+            if fault_marker and not reads_raw and fault_marker in (msg.value or b""):
                 raise FaultInjected(f"{stage}: record carries RISKWIRE_FAULT_MARKER")
             await until_redis_answers(where, lambda: handle(event))
         except Exception as exc:
