@@ -36,7 +36,7 @@ worker takes the version published on ``riskwire.config``), passed as ``std``:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -59,6 +59,7 @@ __all__ = [
     "kind_of",
     "measures_for",
     "model_probability",
+    "reissued",
     "retire",
     "state_for",
     "title_for",
@@ -325,6 +326,22 @@ def evolve(
         )
         return Step(_build(assessment, current, "updated", previous, why, std), hold)
     return Step(None, hold)
+
+
+def reissued(
+    assessment: Assessment,
+    ended: Warning,
+    came_back: Mapping[str, int],
+    std: GradingStandard = STANDARD,
+) -> Warning:
+    """``ended`` (lifted after taking its goods off the market) issued again at the grade it
+    had: the goods were declared or listed again since (:func:`detectors.recall.reappearance`)."""
+    what = ", ".join(f"{n} {feed}" for feed, n in sorted(came_back.items()))
+    why = (
+        f"recalled goods reappeared: {what} since the lift on "
+        f"{ended.updated_time.date().isoformat()}; issued again at grade {ended.grade}"
+    )
+    return _build(assessment, Grade(ended.grade), "issued", ended, why, std)
 
 
 def decide(previous: Warning | None, assessment: Assessment) -> Warning | None:

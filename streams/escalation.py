@@ -28,8 +28,17 @@ from typing import Any
 from detectors.catalogue import Catalogue
 from detectors.decisions import apply_decision
 from detectors.effect import Baseline, evaluate_effect
-from detectors.grading import IN_FORCE, Hold, clock_steps, crosses_border, evolve, retire
+from detectors.grading import (
+    IN_FORCE,
+    Hold,
+    clock_steps,
+    crosses_border,
+    evolve,
+    reissued,
+    retire,
+)
 from detectors.inspections import Relief, after, finding, relieved
+from detectors.recall import reappearance
 from detectors.recurrence import recurrences
 from detectors.standard import STANDARD, GradingStandard, standard_from_dict
 from detectors.targeting import action_for, control_for
@@ -190,6 +199,10 @@ def escalate(
     else:
         step = evolve(previous, assessment, hold, std)
         warning, hold = step.warning, step.hold
+        if warning is None and ended and previous is not None:
+            came_back = reappearance(previous, stored.counts, cluster)
+            if came_back:  # recalled goods declared or listed again: the warning is back
+                warning = reissued(assessment, previous, came_back, std)
         if pin is not None and cluster.signal_count >= pin.until:
             pin = None  # the evidence changed materially: it outranks the analyst again
         if pin is not None and warning is not None and warning.grade != pin.grade:
@@ -212,7 +225,7 @@ def escalate(
         "hold": hold,
         "pin": pin if active or _rejected(previous) else None,
         "base": _baseline(base, previous, cluster) if active else None,
-        **(_live(stored, previous, assessment, catalogue, std) if active else _gone()),
+        **(_live(stored, previous, assessment, catalogue, std) if active else _gone(stored)),
     }
     changes["border"] = changes["border"] if active else stored.border
     stored.updated(versions, position, None, **changes).save(warnings, cluster.cluster_id, stored)
@@ -265,8 +278,11 @@ def _live(
     }
 
 
-def _gone() -> dict[str, Any]:
-    return {"seen": None, "template": None, "border": False, "counts": {}, "first_seen": None}
+def _gone(stored: WarningState) -> dict[str, Any]:
+    """What a warning no longer in force moves: nothing, but the cluster's counts when it was
+    last in force are kept, to notice recalled goods coming back (:mod:`detectors.recall`)."""
+    gone = {"seen": None, "template": None, "border": False, "first_seen": None}
+    return {**gone, "counts": stored.counts}
 
 
 def _baseline(base: Baseline | None, warning: Warning | None, cluster: Cluster) -> Baseline | None:
@@ -333,7 +349,7 @@ def tick_warning(
     latest = versions[-1][0]
     changes: dict[str, Any] = {"warning": latest}
     if latest.status != "active":
-        changes.update(hold=None, pin=None, base=None, relief=None, **_gone())
+        changes.update(hold=None, pin=None, base=None, relief=None, **_gone(stored))
         changes["border"] = stored.border
     stored.updated(versions, position, None, **changes).save(warnings, cluster_id, stored)
     return versions
@@ -379,7 +395,7 @@ def decide(
         first = stored.first_seen or min(stored.seen, warning.updated_time)
         changes["base"] = Baseline(warning.updated_time, first, dict(stored.counts))
     if not active:
-        changes.update(base=None, relief=None, **_gone())
+        changes.update(base=None, relief=None, **_gone(stored))
         changes["border"] = stored.border
     result = _result(decision, True, f"{decision.action}: version {warning.version}", warning)
     stored.updated(versions, position, result, **changes).save(warnings, key, stored)
