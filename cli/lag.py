@@ -16,6 +16,7 @@ from kafka.admin import KafkaAdminClient
 from kafka.errors import KafkaError
 
 from cli.lag_status import group_status, partition_status
+from streams.port import port_group, port_topics
 from streams.settings import Settings
 from streams.topics import consumed_topics, unread_feed_topics
 
@@ -65,6 +66,11 @@ class LagProbe:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.group = settings.namespace
+        port = port_topics(settings)  # read by the port loop's group of its own
+        self._group_of = {
+            t: port_group(settings) if t in port else self.group
+            for t in (consumed_topics(settings))
+        }
         servers = settings.bootstrap_servers
         timeouts = {"request_timeout_ms": TIMEOUT_MS, "bootstrap_timeout_ms": TIMEOUT_MS}
         self._admin = KafkaAdminClient(
@@ -94,19 +100,31 @@ class LagProbe:
                     self._partitions.append(TopicPartition(topic, p))
         return self._partitions
 
+    def _committed(self, partitions: list[TopicPartition]) -> dict[TopicPartition, int]:
+        """Each partition's committed offset in the group that reads it (0: none yet)."""
+        by_group: dict[str, list[TopicPartition]] = {}
+        for tp in partitions:
+            by_group.setdefault(self._group_of.get(tp.topic, self.group), []).append(tp)
+        out = dict.fromkeys(partitions, 0)
+        for group, tps in sorted(by_group.items()):
+            try:
+                found = self._admin.list_group_offsets({group: tps})[group]
+            except KafkaError:  # the group has not committed (or formed) yet
+                continue
+            for tp, meta in found.items():
+                if tp in out and meta is not None and meta.offset >= 0:
+                    out[tp] = meta.offset
+        return out
+
     def measure(self) -> list[TopicLag]:
         """Lag per consumed topic, now."""
         partitions = self._all_partitions()
-        try:
-            committed = self._admin.list_group_offsets({self.group: partitions})[self.group]
-        except KafkaError:  # the group has not committed (or formed) yet
-            committed = {}
+        committed = self._committed(partitions)
         ends = self._consumer.end_offsets(partitions)
         totals: dict[str, list[int]] = {}
         for tp in partitions:
             end = ends.get(tp, 0)
-            meta = committed.get(tp)
-            done = meta.offset if meta is not None and meta.offset >= 0 else 0
+            done = committed[tp]
             total = totals.setdefault(tp.topic, [0, 0])
             total[0] += end
             total[1] += done
@@ -117,15 +135,7 @@ class LagProbe:
         the embedded broker's ListOffsets answer can fall a batch short) and, with ``ages``, the
         timestamp of the first record past the committed offset."""
         partitions = self._all_partitions()
-        try:
-            found = self._admin.list_group_offsets({self.group: partitions})[self.group]
-        except KafkaError:
-            found = {}
-        committed = {
-            tp: (m.offset if m is not None and m.offset >= 0 else 0)
-            for tp in partitions
-            for m in [found.get(tp)]
-        }
+        committed = self._committed(partitions)
         ends = dict(self._consumer.end_offsets(partitions))
         ends = self._true_ends(ends)
         oldest = self._first_times(
@@ -217,13 +227,8 @@ class LagProbe:
         return sum(t.lag for t in self.measure())
 
     def committed(self, tp: TopicPartition) -> int:
-        """The group's committed offset on ``tp`` (0 when it has none)."""
-        try:
-            answer = self._admin.list_group_offsets({self.group: [tp]})[self.group]
-        except KafkaError:
-            return 0
-        meta = answer.get(tp)
-        return meta.offset if meta is not None and meta.offset >= 0 else 0
+        """The committed offset on ``tp`` of the group that reads it (0 when it has none)."""
+        return self._committed([tp])[tp]
 
     def has_unread(self) -> bool:
         """Whether any consumed partition holds a record past the group's committed offset.
@@ -233,15 +238,11 @@ class LagProbe:
         batch, which hides the records of that batch.
         """
         partitions = self._all_partitions()
-        try:
-            committed = self._admin.list_group_offsets({self.group: partitions})[self.group]
-        except KafkaError:
-            committed = {}
+        committed = self._committed(partitions)
         if set(self._consumer.assignment()) != set(partitions):
             self._consumer.assign(partitions)
         for tp in partitions:
-            meta = committed.get(tp)
-            self._consumer.seek(tp, meta.offset if meta is not None and meta.offset >= 0 else 0)
+            self._consumer.seek(tp, committed[tp])
         return bool(self._consumer.poll(timeout_ms=200, max_records=1, update_offsets=False))
 
     def wait_drained(self, timeout: float = 120.0, settle: int = 2, every: float = 0.2) -> float:

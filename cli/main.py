@@ -340,6 +340,7 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     params = {"n": args.records} if args.records else {}
     port = {k: v for k, v in (("rate", args.rate), ("seconds", args.seconds)) if v}
     port |= {"broker": args.broker} if args.broker else {}
+    port |= {"shapes": args.shapes} if args.shapes else {}
     pipeline = {"broker": args.broker} if args.broker else {}
     pipeline |= {"workers": args.workers} if args.workers else {}
     for name in names:
@@ -531,6 +532,11 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--rate", type=float, default=0, help="port: lines/s (default 1000)")
     bench.add_argument("--seconds", type=float, default=0, help="port: steady window (20)")
     bench.add_argument("--broker", default="", help="port, pipeline: kafka://host:port")
+    bench.add_argument(
+        "--shapes",
+        default="",
+        help="port: which of ceiling,worker,port-role to measure (default: all three)",
+    )
     bench.add_argument("--workers", type=int, default=0, help="pipeline: worker processes (1)")
     bench.set_defaults(func=_cmd_bench)
     return parser

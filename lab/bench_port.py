@@ -1,14 +1,22 @@
-"""``riskwire bench port``: how fast a port gets its answer, on a real broker and a real worker.
+"""``riskwire bench port``: how fast a port gets its answer, on a real broker and real workers.
 
-A worker process runs the whole pipeline on the embedded broker (or ``--broker URL``) with the
-demo's controls in force and its reference data loaded. Declaration lines, copies of the demo's
-with fresh ids, are produced at a steady rate by a kafka-python producer; a kafka-python
-consumer reads ``instructions``. The latency of a line is from just before its send to the
-moment its instruction is read back (one clock: both ends run in this process). Then the rate
-is raised step by step: the maximum sustained rate is the highest step whose instructions all
-came back at the offered rate with p99 under a second.
+Declaration lines, copies of the demo's with fresh ids, are produced at a steady rate by a
+kafka-python producer; a kafka-python consumer reads ``instructions``. The latency of a line is
+from just before its send to the moment its instruction is read back (one clock: both ends run
+in this process). Then the rate is raised step by step: the maximum sustained rate is the
+highest step whose instructions all came back at the offered rate with p99 under a second.
 
-The load generator, the broker and the worker share this machine's cores; say how many when
+Shapes (``--shapes``), each in a fresh namespace with the demo's controls in force and its
+reference data loaded:
+
+* ``ceiling``: the least a port answer costs on this broker: a bare aiokafka loop that writes
+  each line back under its key (:mod:`lab.passthrough`, with the worker's fetch wait);
+* ``worker``: one worker running every stage (``RISKWIRE_ROLE=all``), the port loop included;
+* ``port-role``: a port-role process beside an analysis worker on the same host, the analysis
+  worker at a lower CPU priority (nice 10), as one would co-locate them;
+* ``port-alone``: a port-role process alone, as when the analysis workers run elsewhere.
+
+The load generator, the broker and the processes share this machine's cores; say how many when
 quoting the figures.
 """
 
@@ -23,13 +31,14 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import orjson
 
 from lab.bench_run import cpu_seconds, fresh_namespace
 from lab.sample_types import Sample
+from schemas.records import Control
 from streams.settings import Settings
 
 __all__ = ["bench_port"]
@@ -42,6 +51,8 @@ DRAIN_S = 5.0
 SUSTAINED_P99_S = 1.0
 STEP_FACTORS = (1.5, 2.0, 3.0, 4.0)
 STEP_DOWN = (0.75, 0.5, 0.25)
+SHAPES = ("ceiling", "worker", "port-role", "port-alone")
+ANALYSIS_NICE = 10  # the analysis worker beside a port-role process, as on one shared host
 
 
 @dataclass
@@ -143,7 +154,11 @@ def _step(
 
 
 def bench_port(
-    n: int = 0, rate: float = 1000.0, seconds: float = 20.0, broker: str = ""
+    n: int = 0,
+    rate: float = 1000.0,
+    seconds: float = 20.0,
+    broker: str = "",
+    shapes: str = ",".join(SHAPES),
 ) -> list[Row]:
     """Declaration -> instruction latency at a steady ``rate`` and the maximum sustained rate,
     of the riskwire worker and, on the same broker and load, of the least a port answer costs
@@ -158,7 +173,7 @@ def bench_port(
     from lab.faults import Fleet
     from lab.offline import run_offline
     from lab.sample import generate
-    from streams.state import RedisState, store_reference
+    from streams.state import store_reference
 
     del n  # the figure is set by rate and seconds
     settings = Settings.from_env()
@@ -178,36 +193,56 @@ def bench_port(
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory()))
         url = broker or stack.enter_context(EmbeddedBroker()).url
 
-        ceiling = fresh_namespace(stack, settings, "ceiling", url, tmp)
-        source, sink = ceiling.topic("feed.declarations"), ceiling.topic("instructions")
-        command = ["lab.passthrough", "raw", ceiling.namespace, sink, source]
-        env = {**os.environ, **ceiling.as_env()}
-        proc = subprocess.Popen([sys.executable, "-m", *command], env=env)
-        try:
-            rows += _phase("ceiling", ceiling, templates, rate, seconds, proc.pid)
-        finally:
-            proc.terminate()
-            proc.wait(timeout=30)
+        chosen = {s.strip() for s in shapes.split(",") if s.strip()}
+        unknown = chosen - set(SHAPES)
+        if unknown:
+            raise ValueError(f"bench port: unknown shapes {sorted(unknown)}; of {SHAPES}")
+        if "ceiling" in chosen:
+            ceiling = fresh_namespace(stack, settings, "ceiling", url, tmp)
+            source, sink = ceiling.topic("feed.declarations"), ceiling.topic("instructions")
+            command = ["lab.passthrough", "raw", ceiling.namespace, sink, source]
+            env = {**os.environ, **ceiling.as_env()}
+            proc = subprocess.Popen([sys.executable, "-m", *command], env=env)
+            try:
+                rows += _phase("ceiling", ceiling, templates, rate, seconds, proc.pid)
+            finally:
+                proc.terminate()
+                proc.wait(timeout=30)
 
-        port = fresh_namespace(stack, settings, "port", url, tmp)
-        client = redis.Redis.from_url(port.redis_url)
-        store_reference(client, port.namespace, ref.credit, ref.blacklist, ref.origin_risk)
-
-        async def put_controls() -> None:
-            state = RedisState.from_url(port.redis_url, port.namespace)
-            for control in controls.values():
-                await state.put_control(control)
-            await state.close()
-
-        asyncio.run(put_controls())
-        fleet = Fleet(port, tmp)
-        stack.callback(fleet.stop_all)
-        worker = fleet.start()
-        fleet.wait_ready(worker)
-        rows += _phase("worker", port, templates, rate, seconds, worker.proc.pid)
+        for shape, roles in (
+            ("worker", ("all",)),
+            ("port-role", ("port", "analysis")),
+            ("port-alone", ("port",)),
+        ):
+            if shape not in chosen:
+                continue
+            port = fresh_namespace(stack, settings, shape, url, tmp)
+            client = redis.Redis.from_url(port.redis_url)
+            store_reference(client, port.namespace, ref.credit, ref.blacklist, ref.origin_risk)
+            asyncio.run(_put_controls(port, list(controls.values())))
+            fleets = [Fleet(replace(port, role=role), tmp) for role in roles]
+            started = []
+            for fleet in fleets:
+                stack.callback(fleet.stop_all)
+                started.append(fleet.start())
+                if fleet.settings.role == "analysis":  # co-located: the port answers first
+                    os.setpriority(os.PRIO_PROCESS, started[-1].proc.pid, ANALYSIS_NICE)
+                fleet.wait_ready(started[-1])
+            rows += _phase(shape, port, templates, rate, seconds, started[0].proc.pid)
+            for fleet in fleets:
+                fleet.stop_all()
     if local_redis:
         local_redis.stop()
     return rows
+
+
+async def _put_controls(settings: Settings, controls: list[Control]) -> None:
+    from streams.state import RedisState
+
+    state = RedisState.from_url(settings.redis_url, settings.namespace)
+    for control in controls:
+        await state.put_control(control)
+    await state.close()
 
 
 def _phase(

@@ -122,13 +122,20 @@ def run_offline(
                 continue
             out = validated
             run.signals.append(out)
-            duplicate = flow.deduplicate(out, exact.check(out, position), state.near).duplicate
-            if duplicate is not None:
-                run.duplicates.append(duplicate)
-                continue
-            if out.is_declaration:
-                instruction, out = flow.target(out, active.values(), reference)
-                run.instructions.append(instruction)
+            verdict = exact.check(out, position)
+            if out.is_declaration:  # the port stage (streams.port)
+                answered = flow.answer(out, verdict, active.values(), reference)
+                if answered.duplicate is not None:
+                    run.duplicates.append(answered.duplicate)
+                    continue
+                assert answered.instruction is not None and answered.onward is not None
+                run.instructions.append(answered.instruction)
+                out = answered.onward
+            else:
+                duplicate = flow.deduplicate(out, verdict, state.near).duplicate
+                if duplicate is not None:
+                    run.duplicates.append(duplicate)
+                    continue
         for changed in flow.link(out, state, position=offset).changed:
             run.clusters[changed.cluster_id] = changed
             assessment = flow.score(changed, catalogue, model, guard)

@@ -19,9 +19,10 @@ measures what the worker does.
                  risk signal of the control's cluster)
     reply        Reply -> Warning version                   replies -> warnings
                  (a producer's, to a notice)
-    target       declaration line -> Instruction            feed.declarations -> instructions
-                 (the worker's port stage: validate, exact repeat, target, then link: one hop
-                 from declaration to instruction)
+    answer       declaration line -> Duplicate | Instruction   feed.declarations -> declarations,
+                 (the port stage, :mod:`streams.port`: validate,   instructions, duplicates,
+                 exact repeat, target, then link: one hop from     signals.unique
+                 declaration to instruction)
 
 Each step is a function of one record and the state it needs; a step never does I/O. What needs
 I/O is an argument: the exact-duplicate verdict (Redis in the worker, a dict elsewhere), the
@@ -200,3 +201,25 @@ def target(
     linkage (a blacklisted consignee's line is risk evidence: see
     :func:`detectors.targeting.marked`)."""
     return instruct(line, controls, reference), marked(line, reference)
+
+
+@dataclass(frozen=True, slots=True)
+class Answered:
+    """A declaration line's answer at the port: an exact repeat's Duplicate (no second
+    instruction), or its instruction and the line as it goes on to linkage."""
+
+    duplicate: Duplicate | None = None
+    instruction: Instruction | None = None
+    onward: Signal | None = None
+
+
+def answer(
+    line: Signal, exact: Verdict, controls: Iterable[Control], reference: Reference
+) -> Answered:
+    """The port stage's step for a validated declaration line: a customs line is a trade
+    record with its own id, so only an exact repeat duplicates it; any other gets its
+    instruction (:func:`target`)."""
+    if exact.duplicate_of:
+        return Answered(duplicate=stages.exact_duplicate(line, exact))
+    instruction, onward = target(line, controls, reference)
+    return Answered(instruction=instruction, onward=onward)

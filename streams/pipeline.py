@@ -10,8 +10,10 @@
                                                                                   |      |
                                                                            warnings  controls
 
-A declaration line takes one hop to its instruction (the port stage), so a port's answer never
-waits behind the signal stages; the line then joins the reports at linkage.
+A declaration line takes one hop to its instruction (the port stage, :mod:`streams.port`: a
+batched loop in a consumer group of its own, run here as a service of the worker, or alone in
+port-role processes), so a port's answer never waits behind the signal stages; the line then
+joins the reports at linkage.
 
 Agents are thin: each reads one topic, calls a pure function (``connectors.ingest``,
 ``streams.stages``, ``detectors.targeting``) and writes topics, tables or Redis. Delivery is
@@ -34,13 +36,14 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import faust
+import mode
 import orjson
 import redis
 from faust.types import EventT, StreamT
 
 from connectors.ingest import SourceRef, dead_letter
 from connectors.reference import parse_reference
-from connectors.registry import feed_names, get_feed
+from connectors.registry import feed_names
 from detectors.catalogue import Catalogue, load_catalogue
 from detectors.freshness import stalled_feeds
 from detectors.inspections import check as check_inspection
@@ -56,7 +59,6 @@ from schemas.records import (
     Control,
     DeadLetter,
     Decision,
-    FeedRole,
     Inspection,
     Reply,
     Signal,
@@ -71,6 +73,7 @@ from streams.escalation import cluster_of_warning
 from streams.feed_watch import install_feed_watch
 from streams.logs import BufferFullFilter, record_fields
 from streams.metrics import install_metrics
+from streams.port import PortLoop, port_topics
 from streams.readiness import readiness
 from streams.settings import Settings
 from streams.state import RedisState, apply_reference
@@ -93,6 +96,7 @@ class FaultInjected(RuntimeError):
 
 
 PRODUCE_OVERHEAD = 64 * 1024
+STOP_WAIT_S = 30.0  # the longest a stopping worker waits for the port loop's batch in hand
 
 
 def create_app(settings: Settings) -> faust.App:
@@ -136,11 +140,6 @@ class Pipeline:
     recovery: RecoveryHealth = field(default_factory=RecoveryHealth)
 
 
-def _is_declaration_feed(feed: str) -> bool:
-    adapter = get_feed(feed)
-    return adapter is not None and adapter.role == FeedRole.DECLARATION
-
-
 def _raw_topic(app: faust.App, *names: str, **kwargs: Any) -> faust.TopicT:
     return app.topic(*names, key_type=bytes, value_type=bytes, **kwargs)
 
@@ -163,15 +162,13 @@ def build_pipeline(settings: Settings) -> Pipeline:
     # Raw topics by the feed they carry: the riskwire topic of each feed, plus existing topics
     # configured as sources (RISKWIRE_SOURCES), e.g. a legacy complaints topic.
     feed_of = {feed_topic(settings, f): f for f in feed_names()} | settings.source_topics
-    port_of = {name: f for name, f in feed_of.items() if _is_declaration_feed(f)}
+    port_of = port_topics(settings)  # read by the port loop, in a group of its own
     feeds = _raw_topic(app, *(name for name in feed_of if name not in port_of))
-    port_feeds = _raw_topic(app, *port_of) if port_of else None
     reference = _raw_topic(app, t("reference"))
     signals = _raw_topic(app, t("signals"))
     deadletters = _raw_topic(app, t("deadletter"))
     duplicates = _raw_topic(app, t("duplicates"))
     unique = _raw_topic(app, t("signals.unique"))
-    declarations = _raw_topic(app, t("declarations"))
     clusters = _raw_topic(app, t("clusters"))
     assessments = _raw_topic(app, t("assessments"))
     warnings = _raw_topic(app, t("warnings"))
@@ -183,7 +180,6 @@ def build_pipeline(settings: Settings) -> Pipeline:
     inspections = _raw_topic(app, t("inspections"))
     routed = _raw_topic(app, t("inspections.routed"))
     config = _raw_topic(app, t("config"))
-    instructions = _raw_topic(app, t("instructions"))
 
     def table(name: str) -> StateTable:
         return state_table(app, name, pipeline.recovery)
@@ -454,37 +450,6 @@ def build_pipeline(settings: Settings) -> Pipeline:
         except Exception:
             log.exception("ticks not sent: the next timer tries again")
 
-    async def port_one(event: EventT[bytes]) -> None:
-        """A declaration line in one hop: validated, checked for an exact repeat, answered with
-        its instruction, then passed on to linkage (where it joins the reports)."""
-        msg = event.message
-        raw = msg.value if isinstance(msg.value, bytes) else b""
-        source = SourceRef(msg.topic, msg.partition, msg.offset)
-        arrived = now()
-        out = flow.validate(
-            port_of[msg.topic], raw, source, arrived, catalogue, settings.max_record_bytes
-        )
-        if not isinstance(out, Signal):
-            await send_dead_letter(out)
-            metrics.dead_letters.labels(stage="port").inc()
-            return
-        await note_arrival(out, arrived)
-        body = encode(out)
-        line_key = out.signal_id.encode()
-        await declarations.send(key=line_key, value=body)  # the record of what was read
-        exact, active, reference = await state.admit_line(out, position(event))
-        duplicate = flow.deduplicate(out, exact, tables.near).duplicate
-        if duplicate is not None:
-            await duplicates.send(key=line_key, value=encode(duplicate))
-            return
-        reference = replace(reference, sampling_seed=settings.sampling_seed)
-        instruction, onward = flow.target(out, active, reference)
-        await instructions.send(key=instruction.instruction_id.encode(), value=encode(instruction))
-        metrics.instructions.labels(action=instruction.action).inc()
-        await unique.send(
-            key=block_key(onward).encode(), value=body if onward is out else encode(onward)
-        )
-
     async def reference_one(event: EventT[bytes]) -> None:
         msg = event.message
         raw = msg.value if isinstance(msg.value, bytes) else b""
@@ -519,8 +484,24 @@ def build_pipeline(settings: Settings) -> Pipeline:
     stage("route", inspections, route_one)
     stage("inspect", routed, inspect_one)
     stage("configure", config, configure_one)
-    if port_feeds is not None:
-        stage("port", port_feeds, port_one)
+    if settings.role == "all":  # else port-role processes answer the lines (streams.port)
+        port = PortLoop(settings, catalogue, state, metrics)
+
+        @app.service
+        class PortStage(mode.Service):
+            """The port loop as part of the worker: started with it, and stopped with it after
+            finishing (and committing) the batch in hand."""
+
+            running: asyncio.Future[None] | None = None
+
+            async def on_start(self) -> None:
+                self.running = self.add_future(port.run())
+
+            async def on_stop(self) -> None:
+                port.stop()
+                if self.running is not None:
+                    await asyncio.wait({self.running}, timeout=STOP_WAIT_S)
+
     stage("reference", reference, reference_one)
 
     subscriptions = load_subscriptions(settings.subscriptions_file, settings.subscriptions)

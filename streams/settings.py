@@ -91,6 +91,11 @@ class Settings:
     processing_guarantee: str = setting(
         "at_least_once", "at_least_once (any broker) or exactly_once (Apache Kafka only)"
     )
+    role: str = setting(
+        "all",
+        "What a worker runs: all (every stage), analysis (all but the port stage) or port "
+        "(only the port stage, declaration lines answered: beside analysis workers)",
+    )
     commit_interval: float = setting(1.0, "Seconds between offset commits")
     rebalance_timeout: float = setting(
         3.0, "Seconds a consumer-group rebalance may take (also how long a join waits)"
@@ -187,6 +192,8 @@ class Settings:
                 raise ConfigError(f"{var} must be 0 or more, got {number}")
         if self.alarm_min_cases < 0 or self.alarm_window_days < 1:
             raise ConfigError("RISKWIRE_ALARM_MIN_CASES >= 0 and RISKWIRE_ALARM_WINDOW_DAYS >= 1")
+        if self.role not in ROLES:
+            raise ConfigError(f"RISKWIRE_ROLE: {', '.join(ROLES)}, got {self.role!r}")
         if self.store not in STORES:
             raise ConfigError(f"RISKWIRE_STORE: {' or '.join(STORES)}, got {self.store!r}")
         if self.store == "rocksdb://" and not _rocksdb_bindings():
@@ -268,6 +275,7 @@ class Settings:
 #: topics in memory, so files outliving them would hold state the changelogs no longer have),
 #: ``rocksdb://`` in production (docker-compose.yml, docs/production.md)
 STORES = ("memory://", "rocksdb://")
+ROLES = ("all", "analysis", "port")
 
 
 def _rocksdb_bindings() -> bool:

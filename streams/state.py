@@ -182,25 +182,36 @@ class RedisState:
     async def admit_line(
         self, line: Signal, position: str
     ) -> tuple[Verdict, list[Control], Reference]:
-        """What the port stage needs of Redis for one declaration line, in one round trip:
-        its exact-duplicate verdict, its report kept (a repeat's too: it is never read), and
-        the targeting view, re-read only when its version moved (a second trip, rarely)."""
-        keys, args = self._exact_call(line, position)
-        report_key, report = self._report(line)
+        """:meth:`admit_lines` for one line."""
+        verdicts, controls, reference = await self.admit_lines([(line, position)])
+        return verdicts[0], controls, reference
+
+    async def admit_lines(
+        self, lines: Sequence[tuple[Signal, str]]
+    ) -> tuple[list[Verdict], list[Control], Reference]:
+        """What the port stage needs of Redis for a batch of declaration lines (each with the
+        position it was read at), in one round trip: each line's exact-duplicate verdict (in
+        order: a repeat within the batch is found too), its report kept (a repeat's too: it is
+        never read), and the targeting view, re-read only when its version moved (a second
+        trip, rarely)."""
         pipe = self.client.pipeline(transaction=False)
-        pipe.evalsha(self._exact.sha, len(keys), *keys, *args)
-        pipe.set(report_key, report, ex=self.ttl)
+        for line, position in lines:
+            keys, args = self._exact_call(line, position)
+            report_key, report = self._report(line)
+            pipe.evalsha(self._exact.sha, len(keys), *keys, *args)
+            pipe.set(report_key, report, ex=self.ttl)
         pipe.get(f"{self.ns}:version")
         try:
-            exact, _, version = await pipe.execute()
+            *answers, version = await pipe.execute()
         except redis.exceptions.NoScriptError:  # a new or restarted Redis: load it, once
-            verdict = await self.check_exact(line, position)  # loads the script
-            await self.put_report(line)
+            verdicts = [await self.check_exact(line, at) for line, at in lines]  # loads it
+            for line, _ in lines:
+                await self.put_report(line)
             controls, reference = await self.targeting_view()
-            return verdict, controls, reference
+            return verdicts, controls, reference
         if int(version or 0) != self._cache_version:
             await self._refresh(0.0)
-        return _verdict(exact), self._controls, self._reference
+        return [_verdict(a) for a in answers[::2]], self._controls, self._reference
 
     async def reports(self, signal_ids: Sequence[str]) -> list[dict[str, Any]]:
         """The reports kept of ``signal_ids``, in that order; an expired one says so."""

@@ -19,6 +19,11 @@ __all__ = ["run_worker"]
 
 def run_worker(settings: Settings) -> None:
     """Build the pipeline and run its worker until stopped (SIGTERM / Ctrl-C)."""
+    if settings.role == "port":  # no Faust app: the port loop alone (streams.port_role)
+        from streams.port_role import run_port_role
+
+        run_port_role(settings)
+        return
     if settings.faust_datadir:  # the table store's directory: Faust makes only its last level
         Path(settings.faust_datadir).mkdir(parents=True, exist_ok=True)
     pipeline = build_pipeline(settings)
