@@ -99,8 +99,7 @@ def enrich(signal: Signal, catalogue: Catalogue, role: str | None = None) -> Sig
         signal,
         role=role,
         category=category,
-        hazard_class=signal.hazard_class
-        or (None if declaration else catalogue.hazard_of(about)),
+        hazard_class=signal.hazard_class or (None if declaration else catalogue.hazard_of(about)),
         vulnerable_groups=tuple(sorted(groups)),
         product_terms=catalogue.product_terms(signal.product_name),
         hazard_modes=()
