@@ -9,7 +9,9 @@ Cities are the prefecture-level divisions in ``detectors/data/regions_prefecture
 is keyed by its name without the 市/地区/盟/自治州 suffix ("恩施土家族苗族自治州" -> "恩施"), and
 a bare city name gets its province. A name that is both a province and a city ("吉林", "海南")
 alone stays the province; "吉林市" is the city in 吉林省 and "海南州" the prefecture in 青海. The
-municipalities (北京, 上海, 天津, 重庆) are provinces with no city.
+municipalities (北京, 上海, 天津, 重庆) are a province and a city at once: any place in one,
+its districts included, is keyed (municipality, municipality), so two reports from Shanghai
+share a city as two from Suzhou do.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from importlib import resources
 
 from detectors.text import match_key
 
-__all__ = ["Division", "compatible", "divisions", "region_key"]
+__all__ = ["MUNICIPALITIES", "Division", "compatible", "divisions", "region_key"]
 
 # GB/T 2260 province-level codes (first two digits) and names without their suffix.
 PROVINCES: dict[str, str] = {
@@ -34,6 +36,7 @@ PROVINCES: dict[str, str] = {
     "65": "新疆", "71": "台湾", "81": "香港", "82": "澳门",
 }  # fmt: skip
 _PROVINCE_NAMES = frozenset(PROVINCES.values())
+MUNICIPALITIES = frozenset({"北京", "天津", "上海", "重庆"})
 # What may follow a province's name: "省", "市" (municipalities), "壮族自治区", "特别行政区"...
 _PROVINCE_SUFFIX = re.compile(r"^(?:省|市|(?:壮族|回族|维吾尔)?自治区|特别行政区)")
 _CITY_END = re.compile(r"(市|地区)$")
@@ -120,6 +123,13 @@ def _city_at_start(text: str, heads: _Heads) -> tuple[str, Key, bool] | None:
 
 def region_key(region: str | None) -> tuple[str, str]:
     """(province, city) with either part empty when the text does not say."""
+    province, city = _region_key(region)
+    if province in MUNICIPALITIES:
+        return province, province
+    return province, city
+
+
+def _region_key(region: str | None) -> tuple[str, str]:
     text = match_key(region)
     if not text:
         return "", ""
@@ -156,6 +166,8 @@ def compatible(a: str | None, b: str | None) -> bool | None:
     if pa and pb and pa != pb:
         return False
     if ca and cb and ca != cb:
+        if not (pa and pb) and MUNICIPALITIES & {ca, cb}:
+            return None  # "朝阳区" may be a district of the municipality
         return False
     if (pa and pa == pb) or (ca and ca == cb):
         return True

@@ -22,6 +22,7 @@ __all__ = [
     "match_key",
     "narrative",
     "quoted_numbers",
+    "simplified",
     "sound_key",
 ]
 
@@ -38,8 +39,34 @@ def clean(text: str | None) -> str:
 
 
 def fold(text: str | None) -> str:
-    """:func:`clean` plus case folding: the form used to compare names."""
-    return clean(text).casefold()
+    """:func:`clean` plus case and script folding: the form used to compare text. Traditional
+    characters become simplified ones (:func:`simplified`), so a copy re-typed or converted in
+    the other script compares as the same text; the signal keeps what was written."""
+    return simplified(clean(text).casefold())
+
+
+@lru_cache(maxsize=1)
+def _traditional_to_simplified() -> dict[int, str]:
+    """OpenCC's character table (TSCharacters: traditional -> simplified; the first choice
+    where there are several), as a ``str.translate`` table. Characters only, not OpenCC's
+    phrase tables: simplifying is nearly one-to-one by character (the ambiguity runs the other
+    way), and matching needs one form, not the idiomatic one."""
+    from importlib import resources
+
+    table: dict[int, str] = {}
+    path = resources.files("opencc").joinpath("dictionary/TSCharacters.txt")
+    for line in path.read_text(encoding="utf-8").splitlines():
+        source, _, targets = line.partition("\t")
+        if len(source) == 1 and targets:
+            target = targets.split()[0]
+            if target != source:
+                table[ord(source)] = target
+    return table
+
+
+def simplified(text: str) -> str:
+    """``text`` with traditional Chinese characters in their simplified form."""
+    return text.translate(_traditional_to_simplified()) if text else text
 
 
 def match_key(text: str | None) -> str:

@@ -93,15 +93,16 @@ def test_known_codes(code: str, name: str, province: str) -> None:
         ("330300", ("浙江", "温州")),
         ("330302", ("浙江", "温州")),
         ("441900", ("广东", "东莞")),
-        ("120000", ("天津", "")),
-        ("110105", ("北京", "")),  # a district of Beijing: the municipality
+        ("120000", ("天津", "天津")),
+        ("110105", ("北京", "北京")),  # a district of Beijing: the municipality
         ("429004", ("湖北", "")),  # 仙桃, directly under the province
         ("999999", ("", "")),
-        # municipalities are provinces without a city
-        ("北京", ("北京", "")),
-        ("上海市", ("上海", "")),
-        ("重庆", ("重庆", "")),
-        ("北京市朝阳区", ("北京", "朝阳区")),
+        # municipalities are a province and a city at once, their districts included
+        ("北京", ("北京", "北京")),
+        ("上海市", ("上海", "上海")),
+        ("重庆", ("重庆", "重庆")),
+        ("北京市朝阳区", ("北京", "北京")),
+        ("上海市浦东新区", ("上海", "上海")),
         # names that are a province and a city
         ("吉林", ("吉林", "")),
         ("吉林省", ("吉林", "")),
@@ -157,6 +158,8 @@ def test_every_prefecture_resolves_by_name_short_name_and_code() -> None:
         ("浙江省温州市鹿城区", "浙江 温州", True),
         ("北京", "110105", True),
         ("上海", "北京市", False),
+        ("上海市浦东新区", "上海市徐汇区", True),  # one city: the municipality
+        ("上海", "苏州", False),
         ("朝阳区", "北京", None),  # unknown district without a province: cannot tell
         (None, "长沙", None),
     ],

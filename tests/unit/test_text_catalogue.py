@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from detectors.catalogue import Catalogue, load_catalogue
-from detectors.text import clean, fold, is_cjk, language_of, match_key, sound_key
+from detectors.fingerprint import content_fingerprint
+from detectors.text import clean, fold, is_cjk, language_of, match_key, simplified, sound_key
+from schemas.records import Signal
 
 # --------------------------------------------------------------------------- text
 
@@ -22,6 +28,34 @@ def test_clean_folds_full_width_and_collapses_whitespace_but_keeps_case() -> Non
 @pytest.mark.parametrize("empty", [None, "", "   ", "\u3000\t"])
 def test_clean_of_nothing_is_empty(empty: str | None) -> None:
     assert clean(empty) == ""
+
+
+def test_fold_folds_traditional_script_to_simplified() -> None:
+    written = "這個熱水器漏電了，差點燙傷孩子！後來發現插頭燒焦。"
+    assert match_key(written) == match_key("这个热水器漏电了，差点烫伤孩子！后来发现插头烧焦。")
+    assert simplified("臺灣 裡面 乾淨 頭髮") == "台湾 里面 干净 头发"
+    assert simplified("乐途 LeTu 38") == "乐途 LeTu 38"  # simplified text and Latin untouched
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF), max_size=40))
+def test_simplified_is_idempotent_and_keeps_length(text: str) -> None:
+    once = simplified(text)
+    assert simplified(once) == once  # one form: folding a folded text changes nothing
+    assert len(once) == len(text)  # character for character: positions stay comparable
+
+
+def test_a_traditional_copy_has_the_fingerprint_of_its_original(
+    make_signal: Callable[..., Signal],
+) -> None:
+    original = make_signal(text="孩子玩滑板车时折叠处夹到手指，流了很多血", product_name="滑板车")
+    copy = replace(
+        original,
+        signal_id="complaints:copy",
+        text="孩子玩滑板車時折疊處夾到手指，流了很多血",
+        product_name="滑板車",
+    )
+    assert content_fingerprint(copy) == content_fingerprint(original)
 
 
 def test_fold_case_folds_after_cleaning() -> None:
