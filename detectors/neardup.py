@@ -520,6 +520,15 @@ class NearDupIndex:
             self.index.put(part, key.signal_id, key.day, keys, filed_key)
         return verdict
 
+    def filed_verdict(self, signal: Signal) -> NearVerdict | None:
+        """The verdict ``signal`` got when it was filed (``None``: never filed), without
+        filing anything: for a report re-sent under its own id, which must get the same
+        duplicate record as its first reading."""
+        key = ReportKey.of(signal)
+        part, _ = _split(blocking_keys(signal))
+        filed = self.index.get(part, key.signal_id)
+        return self._verdict_again(part, filed.value, key) if filed is not None else None
+
     def _verdict_again(self, part: str, filed: ReportKey, key: ReportKey) -> NearVerdict:
         """The verdict given when ``key`` was filed, explained as it was then: the match with
         its original is a pure function of the two reports, so a re-read after a crash gives

@@ -40,7 +40,7 @@ from datetime import datetime
 
 from connectors.ingest import SourceRef, ingest
 from detectors.catalogue import Catalogue
-from detectors.dedup import Verdict
+from detectors.dedup import RESENT, Verdict
 from detectors.linkage import LinkDecision
 from detectors.model import WarningScorer
 from detectors.neardup import NearDupIndex, NearVerdict
@@ -110,6 +110,10 @@ class Deduplicated:
 def deduplicate(signal: Signal, exact: Verdict, near: NearDupIndex) -> Deduplicated:
     """Exact repeat (``exact``, the index's verdict on this signal), then near duplicate."""
     if exact.duplicate_of:
+        if exact.reason == RESENT and not signal.is_declaration:
+            first = near.filed_verdict(signal)  # the same report again: one record per id,
+            if first is not None and first.duplicate_of is not None:  # the first reading's
+                return Deduplicated(stages.near_duplicate(signal, first), first)
         return Deduplicated(stages.exact_duplicate(signal, exact))
     duplicate, verdict = stages.near_duplicate_verdict(signal, near)
     return Deduplicated(duplicate, verdict)

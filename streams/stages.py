@@ -30,6 +30,7 @@ __all__ = [
     "NEAR_DUPLICATE",
     "NO_MODEL",
     "exact_duplicate",
+    "near_duplicate",
     "near_duplicate_verdict",
     "score",
 ]
@@ -63,8 +64,13 @@ def near_duplicate_verdict(
     if signal.is_declaration:
         return None, None
     verdict = index.check(signal)
+    return near_duplicate(signal, verdict), verdict
+
+
+def near_duplicate(signal: Signal, verdict: NearVerdict) -> Duplicate | None:
+    """The duplicate record of a near-duplicate verdict (``None`` when it found no original)."""
     if verdict.duplicate_of is None:
-        return None, verdict
+        return None
     return Duplicate(
         signal_id=signal.signal_id,
         duplicate_of=verdict.duplicate_of,
@@ -73,7 +79,7 @@ def near_duplicate_verdict(
         event_time=signal.event_time,
         score=round(verdict.best.score, 1) if verdict.best else None,
         explanation=verdict.explain() or {},
-    ), verdict
+    )
 
 
 NO_MODEL = "no model loaded: grading by the rules (urgency gate)"
