@@ -166,6 +166,25 @@ def _cmd_warnings(args: argparse.Namespace) -> int:
     )
 
 
+def _cmd_clusters(args: argparse.Namespace) -> int:
+    from cli.clusters import decide_cluster, show_cluster
+    from streams.cluster_corrections import CORRECTIONS
+    from streams.settings import Settings
+
+    settings = Settings.from_env()
+    if args.action == "show":
+        return show_cluster(settings, args.cluster_id, args.json)
+    if not args.correction or not args.reason:
+        raise ConfigError(
+            f"clusters decide ID {'|'.join(CORRECTIONS)} --reason TEXT "
+            "[--with CLUSTER] [--signals ID,ID]"
+        )
+    signals = [s for s in (args.signals or "").split(",") if s]
+    return decide_cluster(
+        settings, args.cluster_id, args.correction, args.reason, args.other, signals
+    )
+
+
 def _cmd_sampling(args: argparse.Namespace) -> int:
     from detectors.targeting import SAMPLING_RATIO, UNKNOWN_CREDIT_RATIO, draw
     from streams.settings import Settings
@@ -366,6 +385,11 @@ def _cmd_eval(args: argparse.Namespace) -> int:
 
     from lab.evaluate import evaluate_dedup
 
+    if args.what == "export-labels":
+        from cli.clusters import export_to
+        from streams.settings import Settings
+
+        return export_to(Settings.from_env(), args.out)
     report = evaluate_dedup(args.set, calibrate=not args.no_calibrate, write=args.write)
     if args.real:
         from lab.realset import evaluate_real
@@ -454,6 +478,20 @@ def build_parser() -> argparse.ArgumentParser:
     warnings.add_argument("--json", action="store_true")
     warnings.set_defaults(func=_cmd_warnings)
 
+    clusters = sub.add_parser(
+        "clusters", help="show a cluster, or correct the matcher: merge two, split one"
+    )
+    clusters.add_argument("action", choices=["show", "decide"])
+    clusters.add_argument("cluster_id", help="the cluster's id (K-...)")
+    clusters.add_argument(
+        "correction", nargs="?", choices=["merge", "split", "not_this_product"], help="decide"
+    )
+    clusters.add_argument("--with", dest="other", help="merge: the other cluster's id")
+    clusters.add_argument("--signals", help="split, not_this_product: the reports that leave")
+    clusters.add_argument("--reason", help="decide: why (recorded in the cluster's history)")
+    clusters.add_argument("--json", action="store_true")
+    clusters.set_defaults(func=_cmd_clusters)
+
     standard = sub.add_parser(
         "standard", help="show the grading standard, or publish a new version of it"
     )
@@ -516,7 +554,10 @@ def build_parser() -> argparse.ArgumentParser:
     model.set_defaults(func=_cmd_model)
 
     evaluate = sub.add_parser("eval", help="evaluate a detector on labelled data")
-    evaluate.add_argument("what", choices=["dedup"])
+    evaluate.add_argument("what", choices=["dedup", "export-labels"])
+    evaluate.add_argument(
+        "--out", type=Path, default=None, help="export-labels: JSONL file (default stdout)"
+    )
     evaluate.add_argument(
         "--set", type=Path, default=None, help="labelled JSONL (default: bundled)"
     )

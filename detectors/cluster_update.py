@@ -187,4 +187,6 @@ def merge(keep: Cluster, other: Cluster) -> Cluster:
         sales_count=keep.sales_count + other.sales_count,
         member_ids=_union(keep.member_ids, other.member_ids, MAX_MEMBERS),
         merged_from=_union(keep.merged_from, (other.cluster_id, *other.merged_from), MAX_MEMBERS),
+        apart_from=_union(keep.apart_from, other.apart_from, MAX_MEMBERS),
+        corrections=(*keep.corrections, *other.corrections),
     )

@@ -249,12 +249,14 @@ def bench_state(n: int = 0) -> list[Row]:
 
     sample = generate(seed=7, days=n or 42)
     tables = {
-        name: _CountingTable() for name in ("near", "clusters", "blocks", "areas", "warnings")
+        name: _CountingTable()
+        for name in ("near", "clusters", "blocks", "members", "areas", "warnings")
     }
     state = FlowState(
         near=NearDupIndex(store=tables["near"]),
         clusters=tables["clusters"],
         blocks=tables["blocks"],
+        members=tables["members"],
         areas=tables["areas"],
         warnings=tables["warnings"],
     )

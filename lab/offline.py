@@ -22,6 +22,8 @@ from lab.sample import FeedRecord
 from schemas.records import (
     Assessment,
     Cluster,
+    ClusterDecision,
+    ClusterDecisionResult,
     Control,
     DeadLetter,
     Decision,
@@ -54,10 +56,13 @@ class OfflineRun:
     controls: list[Control] = field(default_factory=list)
     instructions: list[Instruction] = field(default_factory=list)
     decision_results: list[DecisionResult] = field(default_factory=list)
+    correction_results: list[ClusterDecisionResult] = field(default_factory=list)
 
 
 def run_offline(
-    records: Iterable[FeedRecord | Tick | Decision | StandardChange | Reply | Inspection],
+    records: Iterable[
+        FeedRecord | Tick | Decision | ClusterDecision | StandardChange | Reply | Inspection
+    ],
     catalogue: Catalogue,
     reference: Reference,
     state: flow.FlowState | None = None,
@@ -67,7 +72,8 @@ def run_offline(
 ) -> OfflineRun:
     """Push ``records`` through :mod:`streams.flow`, step by step, in the given order, with
     ``state`` as the tables (new dicts by default). A :class:`Tick`, a grading-standard version
-    (:class:`StandardChange`), an analyst's :class:`Decision`, a producer's :class:`Reply` or
+    (:class:`StandardChange`), an analyst's :class:`Decision` or correction of clusters
+    (:class:`ClusterDecision`), a producer's :class:`Reply` or
     a port's :class:`Inspection` among the records is applied where it stands, as the worker
     applies one read after the records before it (a non-compliant inspection's finding is
     linked to its cluster as the worker links it). ``partitions``: of the worker's
@@ -93,6 +99,19 @@ def run_offline(
             else:
                 active.pop(control.control_id, None)
 
+    def settle(changed: list[Cluster], position: str) -> None:
+        """Score and escalate the clusters a step changed, as the worker's next stages do."""
+        for cluster in changed:
+            run.clusters[cluster.cluster_id] = cluster
+            assessment = flow.score(cluster, catalogue, model, guard)
+            run.assessments.append(assessment)
+            home = partition_of(cluster.cluster_id, partitions)
+
+            def owns(cluster_id: str, home: int = home) -> bool:
+                return partition_of(cluster_id, partitions) == home
+
+            publish(flow.escalate(assessment, state, catalogue, position, owns))
+
     for offset, rec in enumerate(records):
         if isinstance(rec, Tick | StandardChange):  # on every partition at once
             publish(flow.escalate(rec, state, catalogue, f"{offset}"))
@@ -106,6 +125,12 @@ def run_offline(
             publish(versions)
             continue
         position = f"{offset}"
+        if isinstance(rec, ClusterDecision):
+            corrected = flow.correct(rec, state)
+            if corrected.result is not None:
+                run.correction_results.append(corrected.result)
+            settle(corrected.changed, position)
+            continue
         if isinstance(rec, Inspection):
             versions, finding = flow.inspect(rec, state, position)
             publish(versions)
@@ -136,14 +161,5 @@ def run_offline(
                 if duplicate is not None:
                     run.duplicates.append(duplicate)
                     continue
-        for changed in flow.link(out, state, position=offset).changed:
-            run.clusters[changed.cluster_id] = changed
-            assessment = flow.score(changed, catalogue, model, guard)
-            run.assessments.append(assessment)
-            home = partition_of(changed.cluster_id, partitions)
-
-            def owns(cluster_id: str, home: int = home) -> bool:
-                return partition_of(cluster_id, partitions) == home
-
-            publish(flow.escalate(assessment, state, catalogue, position, owns))
+        settle(flow.link(out, state, position=offset).changed, position)
     return run

@@ -20,6 +20,8 @@ __all__ = [
     "OUTCOME_RANK",
     "Assessment",
     "Cluster",
+    "ClusterDecision",
+    "ClusterDecisionResult",
     "Control",
     "ControlAction",
     "DeadLetter",
@@ -259,6 +261,10 @@ class Cluster:
     merged_from: tuple[str, ...] = ()
     merged_into: str | None = None  # set on the last record of a cluster merged away
     schema_version: int = 1
+    # clusters an analyst said are other products: never merged with this one automatically
+    apart_from: tuple[str, ...] = ()
+    # the analysts' corrections of this cluster, oldest first ("<decision id>: <what>, by ...")
+    corrections: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -428,6 +434,48 @@ class DecisionResult:
     reason: str
     decided_by: str
     version: int | None = None
+    schema_version: int = 1
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ClusterDecision:
+    """An analyst's correction of the matcher, on ``riskwire.signals.unique`` (every partition:
+    the one that holds ``cluster_id`` applies it, in order with the signals it links).
+
+    ``correction`` is ``merge`` (``other_cluster_id`` is the same product: one cluster),
+    ``split`` (the members ``signal_ids`` are another product: they leave together, as a new
+    cluster) or ``not_this_product`` (each of ``signal_ids`` is no part of this cluster: each
+    leaves alone). ``decided_by`` is the principal of the token that sent it.
+    """
+
+    decision_id: str
+    correction: str
+    cluster_id: str
+    reason: str
+    decided_by: str
+    at: datetime
+    other_cluster_id: str | None = None
+    signal_ids: tuple[str, ...] = ()
+    schema_version: int = 1
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ClusterDecisionResult:
+    """What became of an analyst's correction: the clusters it made, or why it was refused.
+
+    ``same`` and ``different`` are labelled report pairs (signal ids) the decision states:
+    a merge says a member of each cluster are one product; a split says a member that left and
+    one that stayed are not (``riskwire eval export-labels``)."""
+
+    decision_id: str
+    cluster_id: str
+    correction: str
+    accepted: bool
+    reason: str
+    decided_by: str
+    clusters: tuple[str, ...] = ()
+    same: tuple[tuple[str, str], ...] = ()
+    different: tuple[tuple[str, str], ...] = ()
     schema_version: int = 1
 
 

@@ -14,6 +14,9 @@ measures what the worker does.
                  the grading standard for the partition's next inputs)
     decide       Decision -> Warning version | refusal     decisions -> warnings, controls,
                  (an analyst's; see detectors.decisions)               decisions.results
+    correct      ClusterDecision -> Clusters | refusal     signals.unique -> clusters,
+                 (an analyst's merge or split of clusters;             decisions.results
+                 see streams.cluster_corrections)
     inspect      Inspection -> Warning version, finding     inspections.routed -> warnings,
                  (a port's result; a non-compliant one is a   controls, signals.unique
                  risk signal of the control's cluster)
@@ -49,6 +52,7 @@ from detectors.targeting import Reference, instruct, marked
 from schemas.records import (
     Assessment,
     Cluster,
+    ClusterDecision,
     Control,
     DeadLetter,
     Decision,
@@ -62,10 +66,12 @@ from schemas.records import (
     Tick,
     Warning,
 )
-from streams import escalation, stages
+from streams import cluster_corrections, escalation, stages
+from streams.cluster_corrections import Corrected
 from streams.linking import LinkIndex, link_signal
 
-__all__ = ["Deduplicated", "FlowState", "Linked", "decide", "deduplicate", "escalate", "link"]
+__all__ = ["Deduplicated", "FlowState", "Linked", "correct", "decide", "deduplicate", "escalate"]
+__all__ += ["link"]
 __all__ += ["inspect", "reply", "score", "target", "validate"]
 
 State = MutableMapping[str, bytes]
@@ -79,11 +85,12 @@ class FlowState:
     near: NearDupIndex
     clusters: State = field(default_factory=dict)
     blocks: State = field(default_factory=dict)
+    members: State = field(default_factory=dict)
     areas: State = field(default_factory=dict)
     warnings: State = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.linking = LinkIndex(self.blocks)
+        self.linking = LinkIndex(self.blocks, self.members)
 
     def invalidate(self) -> None:
         """Tables were recovered: rebuild the indexes' lists from them on next use."""
@@ -182,6 +189,17 @@ def decide(
 ) -> tuple[Versions, DecisionResult]:
     """An analyst's decision on a warning: the version it makes, or why it is refused."""
     return escalation.decide(decision, state.warnings, position)
+
+
+def correct(
+    decision: ClusterDecision,
+    state: FlowState,
+    owns: Callable[[str], bool] = lambda block: True,
+) -> Corrected:
+    """An analyst's correction of the clusters (merge two, split one, a report out of one):
+    the clusters it changed and its result, or no result where the cluster is not held
+    (``owns``: the categories linked by the partition it was read from)."""
+    return cluster_corrections.correct(decision, state.clusters, state.linking, state.areas, owns)
 
 
 def inspect(

@@ -7,7 +7,10 @@ State, per category (the signal's partition, :func:`detectors.linkage.block_key`
   ``cand`` the summary of each live cluster (a :class:`Candidate`, filed under
   :func:`candidate_keys`, ``PER_KEY`` newest per key, idle past ``EXPIRY`` forgotten) and
   ``wait`` the declaration lines waiting for a cluster (filed under :func:`signal_keys`,
-  ``PENDING_MAX`` per key, forgotten after ``WINDOW``);
+  ``PENDING_MAX`` per key, forgotten after ``WINDOW``), and ``memb`` each member of a live
+  cluster as it joined, without its text (filed under its cluster's id, ``MAX_MEMBERS`` per
+  cluster, forgotten after ``EXPIRY`` or with its cluster): what an analyst's split rebuilds
+  the clusters from (:mod:`streams.cluster_corrections`);
 * ``areas``: risk signals per day by category and province (:mod:`detectors.area`).
 
 A signal reads the candidates under its keys, so linking costs the same however many clusters a
@@ -26,6 +29,7 @@ from detectors.cluster_update import absorb, merge, new_cluster
 from detectors.evidence import is_risk_evidence
 from detectors.expiring import ExpiringIndex
 from detectors.linkage import (
+    MAX_MEMBERS,
     NAME_THRESHOLD,
     PENDING_MAX,
     WINDOW,
@@ -44,7 +48,7 @@ from detectors.neardup import matcher_config
 from schemas.codec import decode, dumps, from_dict, loads
 from schemas.records import Cluster, Signal
 
-__all__ = ["EXPIRY", "PER_KEY", "LinkIndex", "link_signal", "reason_ids"]
+__all__ = ["EXPIRY", "PER_KEY", "LinkIndex", "link_signal", "reason_ids", "with_area"]
 
 State = MutableMapping[str, bytes]
 EXPIRY = WINDOW * 2  # a cluster idle this long is forgotten
@@ -60,6 +64,7 @@ class LinkIndex:
     """The live clusters' summaries and the waiting declarations, over the ``blocks`` table."""
 
     store: State
+    members_store: State | None = None  # the clusters' members (default: ``store``)
 
     def __post_init__(self) -> None:
         self.candidates: ExpiringIndex[Candidate] = ExpiringIndex(
@@ -69,6 +74,14 @@ class LinkIndex:
             per_key=PER_KEY,
             encode=lambda c: c,
             decode=lambda d: from_dict(Candidate, d),
+        )
+        self.members: ExpiringIndex[Signal] = ExpiringIndex(
+            self.store if self.members_store is None else self.members_store,
+            "memb",
+            window=EXPIRY.total_seconds(),
+            per_key=MAX_MEMBERS,
+            encode=lambda s: s,
+            decode=lambda d: from_dict(Signal, d),
         )
         self.waiting: ExpiringIndex[Signal] = ExpiringIndex(
             self.store,
@@ -82,7 +95,23 @@ class LinkIndex:
     def invalidate(self) -> None:
         """The table changed underneath (a recovery): rebuild the lists on next use."""
         self.candidates.invalidate()
+        self.members.invalidate()
         self.waiting.invalidate()
+
+    def remember(self, block: str, cluster_id: str, signal: Signal) -> None:
+        """Keep what ``signal`` added to its cluster (all but its text), so that an analyst's
+        split can rebuild the cluster from its members (:mod:`streams.cluster_corrections`)."""
+        slim = replace(signal, text="", fingerprint="")
+        self.members.put(block, signal.signal_id, _seconds(signal.event_time), (cluster_id,), slim)
+
+    def members_of(self, block: str, cluster_id: str) -> dict[str, Signal]:
+        """The kept members of a cluster, by signal id."""
+        return {e.id: e.value for e in self.members.lookup(block, [cluster_id])}
+
+    def move_members(self, block: str, from_id: str, to_id: str) -> None:
+        """File the kept members of ``from_id`` under ``to_id`` (the clusters merged)."""
+        for signal in self.members_of(block, from_id).values():
+            self.remember(block, to_id, signal)
 
     def file(self, block: str, cluster: Cluster, clusters: State) -> None:
         """File a cluster's summary; a cluster this pushes out of every list is forgotten."""
@@ -90,13 +119,19 @@ class LinkIndex:
         for gone in self.candidates.put(
             block, cluster.cluster_id, _seconds(summary.last_seen), candidate_keys(summary), summary
         ):
-            clusters.pop(gone.id, None)
+            self._forget(block, gone.id, clusters)
 
     def expire(self, block: str, now: datetime, clusters: State) -> None:
         """Forget the clusters idle past ``EXPIRY`` and the lines that waited ``WINDOW``."""
         for gone in self.candidates.expire(block, _seconds(now)):
-            clusters.pop(gone.id, None)
+            self._forget(block, gone.id, clusters)
         self.waiting.expire(block, _seconds(now))
+        self.members.expire(block, _seconds(now))
+
+    def _forget(self, block: str, cluster_id: str, clusters: State) -> None:
+        clusters.pop(cluster_id, None)
+        for member in self.members.lookup(block, [cluster_id]):
+            self.members.remove(block, member.id)
 
 
 def link_signal(
@@ -145,11 +180,14 @@ def link_signal(
         cluster, dropped = _merge_matching(
             signal, absorb(current, signal), decision, candidates, clusters
         )
+        for gone in dropped:
+            index.move_members(key, gone.cluster_id, cluster.cluster_id)
         if dropped:
             merged = [d.cluster_id for d in dropped]
             decision = replace(decision, reasons={**decision.reasons, "merged": merged})
             if retired is not None:
                 retired += [replace(d, merged_into=cluster.cluster_id) for d in dropped]
+        index.remember(key, cluster.cluster_id, signal)
         if cluster.brands != current.brands or cluster.model_codes != current.model_codes:
             # it learned a brand spelling or a model code: a waiting declaration may match now
             cluster, adopted = _adopt_waiting(cluster, index, key, threshold)
@@ -159,7 +197,9 @@ def link_signal(
         founded = clusters.get(cluster_id_for(signal))
         if founded is not None:  # this signal founded a cluster before: a replay
             return decode(Cluster, founded), decision
-        cluster, adopted = _adopt_waiting(new_cluster(signal), index, key, threshold)
+        founding = new_cluster(signal)
+        index.remember(key, founding.cluster_id, signal)
+        cluster, adopted = _adopt_waiting(founding, index, key, threshold)
         if adopted:
             decision = replace(decision, reasons={**decision.reasons, "adopted": adopted})
     else:  # a declaration line with no cluster yet: it waits for one
@@ -170,7 +210,7 @@ def link_signal(
     if areas is not None:
         if is_risk_evidence(signal):  # before the snapshot, so that it includes this signal
             _count_in_area(areas, signal, position)
-        cluster = _with_area(cluster, areas, signal)
+        cluster = with_area(cluster, areas, signal)
     clusters[cluster.cluster_id] = dumps(cluster)
     for merged_id in reason_ids(decision, "merged"):
         index.candidates.remove(key, merged_id)
@@ -203,6 +243,8 @@ def _merge_matching(
         if not clusters_compatible(Candidate.of(cluster), candidates[other_id]):
             continue
         other = decode(Cluster, raw)
+        if other_id in cluster.apart_from or cluster.cluster_id in other.apart_from:
+            continue  # an analyst said these are two products
         keep, drop = sorted((cluster, other), key=lambda c: (c.first_seen, c.cluster_id))
         cluster = merge(keep, drop)
         del clusters[drop.cluster_id]
@@ -229,6 +271,7 @@ def _adopt_waiting(
                 summary = Candidate.of(cluster)
                 adopted.append(line.id)
                 index.waiting.remove(block, line.id)
+                index.remember(block, cluster.cluster_id, line.value)
     return cluster, adopted
 
 
@@ -262,7 +305,7 @@ def _area_value(raw: bytes | None) -> tuple[dict[str, int], int | None]:
     return value, None
 
 
-def _with_area(cluster: Cluster, areas: State, signal: Signal) -> Cluster:
+def with_area(cluster: Cluster, areas: State, signal: Signal) -> Cluster:
     """``cluster`` carrying the current series of its category in its main province."""
     province = cluster_province(cluster.region_counts, signal.region)
     if not province:

@@ -56,6 +56,7 @@ from schemas.errors import SchemaError
 from schemas.records import (
     Assessment,
     Cluster,
+    ClusterDecision,
     Control,
     DeadLetter,
     Decision,
@@ -69,6 +70,7 @@ from schemas.records import (
 from streams import escalation, flow
 from streams.broker_watch import INTERVAL as BROKER_CHECK_INTERVAL
 from streams.broker_watch import BrokerWatch
+from streams.cluster_corrections import is_correction
 from streams.escalation import cluster_of_warning
 from streams.feed_watch import install_feed_watch
 from streams.logs import BufferFullFilter, record_fields
@@ -184,11 +186,12 @@ def build_pipeline(settings: Settings) -> Pipeline:
     def table(name: str) -> StateTable:
         return state_table(app, name, pipeline.recovery)
 
-    near, blocks = table("near"), table("blocks")
+    near, blocks, members = table("near"), table("blocks"), table("members")
     tables = flow.FlowState(
         near=NearDupIndex(store=near),  # recent reports by blocking key
         clusters=table("clusters"),
         blocks=blocks,  # the linkage candidate index, waiting declarations
+        members=members,  # each live cluster's members, for an analyst's split
         areas=table("areas"),  # risk signals per day by category and province, for urgency
         warnings=table("warnings"),
     )
@@ -198,6 +201,7 @@ def build_pipeline(settings: Settings) -> Pipeline:
 
     near.on_recover(rebuild_indexes)
     blocks.on_recover(rebuild_indexes)
+    members.on_recover(rebuild_indexes)
 
     def now() -> datetime:
         return datetime.now(UTC)
@@ -308,9 +312,27 @@ def build_pipeline(settings: Settings) -> Pipeline:
         await unique.send(key=event.key, value=event.value)  # sends: a retry re-sends nothing)
 
     async def link_one(event: EventT[bytes]) -> None:
+        if is_correction(event.value):  # an analyst's, sent to every partition
+            await correct_one(decode(ClusterDecision, event.value), event.message.partition)
+            return
         linked = flow.link(decode(Signal, event.value), tables, position=event.message.offset)
         for cluster in linked.changed:  # a merged-away one under its own id, where its warning is
             await clusters.send(key=cluster.cluster_id.encode(), value=encode(cluster))
+
+    async def correct_one(decision: ClusterDecision, partition: int) -> None:
+        count = app.consumer.topic_partitions(t("signals.unique")) or settings.partitions
+
+        def owns(block: str) -> bool:  # the categories this partition links
+            return partition_of(block, count) == partition
+
+        corrected = flow.correct(decision, tables, owns)
+        if corrected.result is None:  # not this partition's cluster
+            return
+        for cluster in corrected.changed:
+            await clusters.send(key=cluster.cluster_id.encode(), value=encode(cluster))
+        result = corrected.result
+        await results.send(key=result.decision_id.encode(), value=encode(result))
+        await until_redis_answers("correct", _call(state.put_decision_result, result))
 
     async def score_one(event: EventT[bytes]) -> None:
         assessment = flow.score(decode(Cluster, event.value), catalogue, model, settings.guard)

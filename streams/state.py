@@ -31,8 +31,8 @@ from connectors.reference import ReferenceUpdate
 from detectors.dedup import RESENT, SAME_CONTENT, Verdict
 from detectors.freshness import DAYS_KEPT
 from detectors.targeting import Reference
-from schemas.codec import decode, dumps, encode, loads
-from schemas.records import Control, DecisionResult, Signal, Warning
+from schemas.codec import decode, dumps, encode, from_dict, loads
+from schemas.records import ClusterDecisionResult, Control, DecisionResult, Signal, Warning
 
 __all__ = [
     "EXCERPT_CHARS",
@@ -251,15 +251,23 @@ class RedisState:
         keys = [f"{self.ns}:warnings", f"{self.ns}:warning:{warning.warning_id}"]
         await self._warning(keys=keys, args=[warning.warning_id, warning.version, encode(warning)])
 
-    async def put_decision_result(self, result: DecisionResult) -> None:
+    async def put_decision_result(self, result: DecisionResult | ClusterDecisionResult) -> None:
         """Record what became of a decision, for ``GET /decisions/<id>`` (kept 30 days)."""
         key = f"{self.ns}:decision:{result.decision_id}"
         await self.client.set(key, encode(result), ex=30 * 86400)
 
-    async def decision_result(self, decision_id: str) -> DecisionResult | None:
-        """What became of a decision, if it has been taken yet."""
+    async def decision_result(
+        self, decision_id: str
+    ) -> DecisionResult | ClusterDecisionResult | None:
+        """What became of a decision (on a warning, or a correction of clusters), if it has
+        been taken yet."""
         found = await self.client.get(f"{self.ns}:decision:{decision_id}")
-        return decode(DecisionResult, found) if found else None
+        if not found:
+            return None
+        value = loads(found)
+        if "correction" in value:
+            return from_dict(ClusterDecisionResult, value)
+        return from_dict(DecisionResult, value)
 
     async def warnings(self) -> list[Warning]:
         """The latest version of every warning."""

@@ -13,6 +13,8 @@ endpoint               answer                                                   
 ``GET /board``         the warnings board, a page that reads the above (no data)    anyone
 ``POST /warnings/<id>/decisions``  approve, reject, regrade or lift (``202``)      analyst
 ``GET /decisions/<id>``  what became of a decision: applied or refused, and why     analyst
+``POST /clusters/<id>/decisions``  merge, split, not this product (``202``)        analyst
+``GET /clusters/<id>``  a cluster as this worker holds it, with its corrections     analyst
 ``POST /warnings/<id>/replies``  a producer's reply to a notice (``202``)          partner
 ``POST /inspections``  a port's inspection result (``202``)                         port_system
 ``GET /public/...``    published warnings, masked (:mod:`streams.public_api`)       anyone
@@ -32,6 +34,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
@@ -49,11 +52,12 @@ from detectors.catalogue import Catalogue
 from detectors.decisions import ACTIONS
 from detectors.inspections import check as check_inspection
 from schemas.codec import encode, to_dict
+from schemas.records import ClusterDecision, Grade, Inspection, Reply, Warning
 from schemas.records import Decision as AnalystDecision
-from schemas.records import Grade, Inspection, Reply, Warning
 from streams.auth import Decision, Principal, Role, TokenStore, authorize, load_tokens
 from streams.board import BOARD_PATH, board_page
 from streams.board_series import cluster_series, held_cluster
+from streams.cluster_corrections import CORRECTIONS
 from streams.escalation import WARNING_ID, cluster_of_warning
 from streams.feed_endpoint import check_batch, content_type_problem
 from streams.metrics import CONTENT_TYPE_LATEST, PipelineMetrics
@@ -88,7 +92,7 @@ DEBUG_PAGE_SETTINGS = (
 #: the pages riskwire serves: these paths, and those under ``OWN_PREFIXES`` (feeds, warnings
 #: and their decisions and replies); everything else on the server is Faust's
 OWN_PATHS = frozenset({"/health", "/ready", "/metrics", "/warnings", "/inspections", BOARD_PATH})
-OWN_PREFIXES = ("/feeds/", "/warnings/", "/decisions/", PUBLIC_PREFIX)
+OWN_PREFIXES = ("/feeds/", "/warnings/", "/decisions/", "/clusters/", PUBLIC_PREFIX)
 
 
 def _denied(view: faust.web.View, decision: Decision) -> Any:
@@ -267,6 +271,44 @@ def install_web(
                 return self.json({"error": f"decision {decision_id!r} not taken yet"}, status=404)
             return self.json(to_dict(result))
 
+    @app.page("/clusters/{cluster_id}/decisions")
+    class ClusterDecisionEndpoint(faust.web.View):
+        """An analyst's correction of the matcher: sent to every partition of the linkage
+        topic, where the one holding the cluster applies it in order with its signals."""
+
+        async def post(self, request: Any, cluster_id: str) -> Any:
+            decision = check(request, "analyst", True)
+            if not decision.allowed:
+                return _denied(self, decision)
+            if decision.principal is None:
+                why = "corrections record who sent them: configure API tokens (RISKWIRE_TOKENS)"
+                return self.json({"error": why}, status=403)
+            try:
+                body = orjson.loads(await request.read())
+                made = correction_from(body, cluster_id, decision.principal.name)
+            except (orjson.JSONDecodeError, ValueError) as exc:
+                return self.json({"error": str(exc)}, status=400)
+            topic = settings.topic("signals.unique")
+            count = app.consumer.topic_partitions(topic) or settings.partitions
+            for p in range(count):
+                await (await outlet(topic).send(value=encode(made), partition=p))
+            where = f"/decisions/{made.decision_id}"
+            return self.json({"decision_id": made.decision_id, "result": where}, status=202)
+
+    @app.page("/clusters/{cluster_id}")
+    class ClusterView(faust.web.View):
+        """A cluster as this worker's table holds it: counts, members, corrections."""
+
+        async def get(self, request: Any, cluster_id: str) -> Any:
+            decision = check(request, "analyst", True)
+            if not decision.allowed:
+                return _denied(self, decision)
+            cluster = held_cluster(app, cluster_id)
+            if cluster is None:
+                why = f"cluster {cluster_id} is not held by this worker (unknown, merged, expired)"
+                return self.json({"error": why}, status=404)
+            return self.json({"cluster": to_dict(cluster)})
+
     @app.page("/warnings/{warning_id}/replies")
     class ReplyEndpoint(faust.web.View):
         """A producer's reply to a notice: it joins the notice's history (a reply to anything
@@ -438,6 +480,51 @@ def _guard_faust_pages(app: faust.App, tokens: TokenStore) -> None:
 
 _DECISION_KEYS = frozenset({"action", "version", "reason", "grade"})
 MAX_REASON_CHARS = 2000
+
+
+_CORRECTION_KEYS = frozenset({"correction", "reason", "other_cluster_id", "signal_ids"})
+CLUSTER_ID = re.compile(r"K-[0-9a-f]{12}")
+MAX_SIGNAL_IDS = 500
+
+
+def correction_from(body: Any, cluster_id: str, who: str) -> ClusterDecision:
+    """A correction of clusters from a request body, or ``ValueError`` saying what is wrong."""
+    if not isinstance(body, dict):
+        raise ValueError('expected {"correction": ..., "reason": ..., ...}')
+    unknown = set(body) - _CORRECTION_KEYS
+    if unknown:
+        raise ValueError(f"unknown fields {sorted(unknown)}; fields are {sorted(_CORRECTION_KEYS)}")
+    correction, reason = body.get("correction"), body.get("reason")
+    if correction not in CORRECTIONS:
+        raise ValueError(f"correction must be one of {', '.join(CORRECTIONS)}")
+    if not isinstance(reason, str) or not reason.strip():
+        raise ValueError("a correction needs a reason")
+    if len(reason) > MAX_REASON_CHARS:
+        raise ValueError(f"a reason has at most {MAX_REASON_CHARS} characters")
+    if not CLUSTER_ID.fullmatch(cluster_id):
+        raise ValueError(f"not a cluster id: {cluster_id!r}")
+    other = body.get("other_cluster_id")
+    ids = body.get("signal_ids", [])
+    if correction == "merge":
+        if not isinstance(other, str) or not CLUSTER_ID.fullmatch(other):
+            raise ValueError("a merge needs other_cluster_id, a cluster id (K-...)")
+        ids = []
+    else:
+        other = None
+        if not isinstance(ids, list) or not ids or not all(isinstance(i, str) for i in ids):
+            raise ValueError(f"{correction} needs signal_ids, a list of the reports that leave")
+        if len(ids) > MAX_SIGNAL_IDS:
+            raise ValueError(f"at most {MAX_SIGNAL_IDS} signal_ids per correction")
+    return ClusterDecision(
+        decision_id=uuid.uuid4().hex,  # the server's: a client cannot reuse another's id
+        correction=correction,
+        cluster_id=cluster_id,
+        reason=reason.strip(),
+        decided_by=who,
+        at=datetime.now(UTC),
+        other_cluster_id=other,
+        signal_ids=tuple(ids),
+    )
 
 
 def decision_from(body: Any, warning_id: str, who: str) -> AnalystDecision:

@@ -52,7 +52,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SEED = 7
 DAYS = 12  # the sample's first days: every stage and table has work, two restarts fit
 PARTITIONS = 2
-TABLES = ("areas", "blocks", "clusters", "near", "warnings")
+TABLES = ("areas", "blocks", "clusters", "members", "near", "warnings")
 OFFSET_KEY = b"__faust\x00offset__"  # where Faust's RocksDB store keeps its changelog position
 
 

@@ -21,6 +21,7 @@ from detectors.linkage import (
     similarity,
 )
 from detectors.neardup import matcher_config
+from schemas.codec import decode
 from schemas.records import Cluster, Signal
 from streams.linking import EXPIRY, PER_KEY, LinkIndex, link_signal
 
@@ -261,7 +262,9 @@ def test_a_waiting_declaration_joins_the_cluster_founded_later(
     # the other brand's goods keep waiting; the adopted line is no longer held
     assert f"childrens_products|wait|{other_goods.signal_id}" in blocks
     assert f"childrens_products|wait|{declaration.signal_id}" not in blocks
-    assert not any(declaration.signal_id in k for k in blocks)
+    assert not any(declaration.signal_id in k and "|wait|" in k for k in blocks)
+    # it is kept as a member of the cluster it joined (for an analyst's split)
+    assert f"childrens_products|memb|{declaration.signal_id}" in blocks  # one store here
 
 
 def test_waiting_declarations_are_bounded_per_key(make_signal: MakeSignal) -> None:
@@ -820,7 +823,8 @@ def test_state_stays_bounded_however_long_the_stream(make_signal: MakeSignal) ->
     """A year of new clusters, one a day of another brand: what is held is the last EXPIRY's."""
     clusters: dict[str, bytes] = {}
     blocks: dict[str, bytes] = {}
-    index = LinkIndex(blocks)
+    members: dict[str, bytes] = {}
+    index = LinkIndex(blocks, members)
     days = 365
     for day in range(days):
         link_signal(
@@ -830,20 +834,27 @@ def test_state_stays_bounded_however_long_the_stream(make_signal: MakeSignal) ->
     summaries = [k for k in blocks if "|cand|" in k]
     assert sorted(summaries) == sorted(f"household_appliances|cand|{c}" for c in clusters)
     assert len(blocks) == len(summaries)
+    # the members of forgotten clusters go with them
+    held = {m for c in clusters.values() for m in decode(Cluster, c).member_ids}
+    assert {k.split("|memb|")[1] for k in members} == held
 
 
 def test_linking_a_signal_writes_one_value_per_table_it_changes(
     make_signal: MakeSignal, recording_store: tuple[dict[str, bytes], list[str]]
 ) -> None:
-    """One changelog record per table touched: the cluster, and its summary in the index."""
+    """One changelog record per table touched: the cluster, its summary in the index, and
+    the new member (in a table of its own)."""
     blocks, written = recording_store
-    index = LinkIndex(blocks)
+    members: dict[str, bytes] = {}
+    index = LinkIndex(blocks, members)
     clusters: dict[str, bytes] = {}
     link_signal(_heater(make_signal, "朗菲", T0), clusters, index)
     written.clear()
-    joined, _ = link_signal(_heater(make_signal, "朗菲", T0 + timedelta(hours=2)), clusters, index)
+    later = _heater(make_signal, "朗菲", T0 + timedelta(hours=2))
+    joined, _ = link_signal(later, clusters, index)
     assert joined is not None and joined.signal_count == 2
     assert written == [f"household_appliances|cand|{joined.cluster_id}"]
+    assert f"household_appliances|memb|{later.signal_id}" in members and len(members) == 2
 
 
 def test_a_restarted_worker_links_as_the_lost_one_would(make_signal: MakeSignal) -> None:
