@@ -137,7 +137,9 @@ def absorb(cluster: Cluster, signal: Signal) -> Cluster:
 
 
 def _sum(a: dict[str, int], b: dict[str, int]) -> dict[str, int]:
-    return {k: a.get(k, 0) + b.get(k, 0) for k in {*a, *b}}
+    """Counts added, keys in a fixed order (``a``'s, then ``b``'s new ones): a set's order
+    changes with the process's hash seed, and two workers must write the same bytes."""
+    return {k: a.get(k, 0) + b.get(k, 0) for k in dict.fromkeys([*a, *b])}
 
 
 def _union(a: tuple[str, ...], b: tuple[str, ...], limit: int = MAX_NAMES) -> tuple[str, ...]:

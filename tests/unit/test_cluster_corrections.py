@@ -3,6 +3,9 @@ runner: the same flow step the worker runs on the linkage topic."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections import Counter
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -285,3 +288,34 @@ def test_labels_are_one_row_per_pair_the_latest_decision_winning() -> None:
         ("s:1", "s:2", False, "d2"),
         ("s:1", "s:3", False, "d2"),
     ]
+
+
+def test_a_merge_writes_the_same_bytes_whatever_the_hash_seed() -> None:
+    """Two workers (two processes, two hash seeds) must write a merged cluster identically."""
+    script = (
+        "from lab.sample import generate\n"
+        "from lab.offline import run_offline\n"
+        "from detectors.catalogue import load_catalogue\n"
+        "from detectors.cluster_update import merge\n"
+        "from detectors.targeting import Reference\n"
+        "from schemas.codec import encode\n"
+        "import hashlib\n"
+        "s = generate(7, days=20)\n"
+        "r = s.reference\n"
+        "run = run_offline(s.records[:600], load_catalogue(),\n"
+        "                  Reference(r.credit, frozenset(r.blacklist), r.origin_risk))\n"
+        "cs = sorted(run.clusters.values(), key=lambda c: c.cluster_id)\n"
+        "out = b''.join(encode(merge(a, b)) for a, b in zip(cs, cs[1:]))\n"
+        "print(hashlib.sha256(out).hexdigest())\n"
+    )
+    digests = {
+        subprocess.run(
+            [sys.executable, "-c", script],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in ("1", "2", "3")
+    }
+    assert len(digests) == 1, digests
