@@ -392,9 +392,14 @@ def _cmd_eval(args: argparse.Namespace) -> int:
         return export_to(Settings.from_env(), args.out)
     report = evaluate_dedup(args.set, calibrate=not args.no_calibrate, write=args.write)
     if args.real:
+        from lab.reallink import evaluate_real_linkage
         from lab.realset import evaluate_real
 
-        report = {"generator": report, "real": evaluate_real(args.cache)}
+        report = {
+            "generator": report,
+            "real": evaluate_real(args.cache),
+            "real_linkage": evaluate_real_linkage(args.cache),
+        }
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=2))
         return 0
@@ -403,6 +408,15 @@ def _cmd_eval(args: argparse.Namespace) -> int:
             print(f"{name}: {part.get('evaluation_set', '')}")
         if "error" in part:
             print(f"  not evaluated: {part['error']}")
+            continue
+        if name == "real_linkage":
+            for variant in ("brand_in_text_only", "brand_in_field_too"):
+                v = part[variant]
+                r = v["linkage_bcubed"]
+                print(
+                    f"  {variant}: {v['records']} reviews, {v['products']} products, linkage "
+                    f"B-cubed P={r['precision']:.3f} R={r['recall']:.3f} F1={r['f1']:.3f}"
+                )
             continue
         for what in ("duplicates", "linkage_pairwise", "linkage_bcubed"):
             r = part[what]
