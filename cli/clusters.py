@@ -10,15 +10,13 @@ pairs for the evaluation and the matcher's fitting.
 
 from __future__ import annotations
 
-import time
 import urllib.parse
 from pathlib import Path
 from typing import Any, TextIO
 
 import orjson
 
-from cli.warnings import fetch
-from schemas.errors import ConfigError
+from cli.warnings import fetch, send_decision
 from streams.settings import Settings
 
 __all__ = ["decide_cluster", "export_labels", "export_to", "label_rows", "show_cluster"]
@@ -59,26 +57,12 @@ def decide_cluster(
         body["other_cluster_id"] = other
     if signal_ids:
         body["signal_ids"] = signal_ids
-    sent = fetch(settings, f"/clusters/{urllib.parse.quote(cluster_id)}/decisions", body)
-    deadline = time.monotonic() + wait
-    while True:
-        try:
-            result = fetch(settings, sent["result"])
-            break
-        except ConfigError as exc:
-            if "404" not in str(exc):
-                raise
-            if time.monotonic() > deadline:
-                raise ConfigError(
-                    f"no worker applied the correction within {wait:.0f} s: is {cluster_id} "
-                    "a live cluster (riskwire clusters show)?"
-                ) from None
-            time.sleep(0.3)
-    if result["accepted"]:
-        print(f"{cluster_id}: {result['reason']} (by {result['decided_by']})")
-        return 0
-    print(f"{cluster_id}: refused: {result['reason']}")
-    return 1
+    path = f"/clusters/{urllib.parse.quote(cluster_id)}/decisions"
+    unanswered = (
+        f"no worker applied the correction within {wait:.0f} s: is {cluster_id} "
+        "a live cluster (riskwire clusters show)?"
+    )
+    return send_decision(settings, cluster_id, path, body, wait, unanswered)
 
 
 def label_rows(results: list[dict[str, Any]]) -> list[dict[str, Any]]:

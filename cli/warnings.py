@@ -26,6 +26,7 @@ __all__ = [
     "fetch",
     "format_row",
     "list_warnings",
+    "send_decision",
     "show_warning",
     "watch_warnings",
 ]
@@ -179,18 +180,37 @@ def decide_warning(
     body: dict[str, Any] = {"action": action, "version": version, "reason": reason}
     if grade:
         body["grade"] = grade
-    sent = fetch(settings, f"/warnings/{urllib.parse.quote(warning_id)}/decisions", body)
+    path = f"/warnings/{urllib.parse.quote(warning_id)}/decisions"
+    return send_decision(settings, warning_id, path, body, wait)
+
+
+def send_decision(
+    settings: Settings,
+    about: str,
+    path: str,
+    body: dict[str, Any],
+    wait: float,
+    unanswered: str = "",
+) -> int:
+    """POST a decision on ``about`` to ``path`` and poll its result until it is taken (at most
+    ``wait`` seconds; then ``unanswered`` says why, when given): 0 when applied, 1 when
+    refused (the reason is printed)."""
+    sent = fetch(settings, path, body)
     deadline = time.monotonic() + wait
     while True:
         try:
             result = fetch(settings, sent["result"])
             break
         except ConfigError as exc:
-            if "404" not in str(exc) or time.monotonic() > deadline:
+            if "404" not in str(exc):
+                raise
+            if time.monotonic() > deadline:
+                if unanswered:
+                    raise ConfigError(unanswered) from None
                 raise
             time.sleep(0.3)
     if result["accepted"]:
-        print(f"{warning_id}: {result['reason']} (by {result['decided_by']})")
+        print(f"{about}: {result['reason']} (by {result['decided_by']})")
         return 0
-    print(f"{warning_id}: refused: {result['reason']}")
+    print(f"{about}: refused: {result['reason']}")
     return 1

@@ -214,8 +214,9 @@ def _split(
         parts.append(replace(part, apart_from=tuple(others), corrections=(note,)))
     for part in (rest, *parts):
         clusters[part.cluster_id] = dumps(part)
-        for member in part.member_ids:
-            index.remember(block, part.cluster_id, kept[member])
+        if part is not rest:  # the members that stay are filed under the rest's id already
+            for member in part.member_ids:
+                index.remember(block, part.cluster_id, kept[member])
         index.file(block, part, clusters)
     different = _pairs(leaving, tuple(staying))
     result = _result(d, True, what, clusters=(cluster.cluster_id, *new_ids), different=different)

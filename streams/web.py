@@ -277,17 +277,12 @@ def install_web(
         topic, where the one holding the cluster applies it in order with its signals."""
 
         async def post(self, request: Any, cluster_id: str) -> Any:
-            decision = check(request, "analyst", True)
-            if not decision.allowed:
-                return _denied(self, decision)
-            if decision.principal is None:
-                why = "corrections record who sent them: configure API tokens (RISKWIRE_TOKENS)"
-                return self.json({"error": why}, status=403)
-            try:
-                body = orjson.loads(await request.read())
-                made = correction_from(body, cluster_id, decision.principal.name)
-            except (orjson.JSONDecodeError, ValueError) as exc:
-                return self.json({"error": str(exc)}, status=400)
+            def make(body: Any, who: Principal) -> ClusterDecision:
+                return correction_from(body, cluster_id, who.name)
+
+            refused, made = await recorded(self, request, "analyst", make)
+            if made is None:
+                return refused
             topic = settings.topic("signals.unique")
             count = app.consumer.topic_partitions(topic) or settings.partitions
             for p in range(count):
@@ -352,10 +347,21 @@ def install_web(
         make: Callable[[Any, Principal], Any],
         topic: str,
     ) -> tuple[Any, Any]:
-        """An input on a warning recorded with who sent it (a decision, a reply): the token's
-        role and principal checked, the body made into a record (``400`` why not) and sent to
-        ``topic`` keyed by the warning's cluster, in order with its other inputs. Returns the
-        error response, or ``(None, record)``."""
+        """An input on a warning recorded with who sent it (a decision, a reply), made by
+        :func:`recorded` and sent to ``topic`` keyed by the warning's cluster, in order with
+        its other inputs. Returns the error response, or ``(None, record)``."""
+        refused, made = await recorded(view, request, role, make)
+        if made is not None:
+            key = cluster_of_warning(warning_id).encode()
+            await (await outlet(topic).send(key=key, value=encode(made)))
+        return refused, made
+
+    async def recorded(
+        view: faust.web.View, request: Any, role: Role, make: Callable[[Any, Principal], Any]
+    ) -> tuple[Any, Any]:
+        """An input recorded with who sent it: the token's role and principal checked, the
+        body made into a record (``400`` why not). Returns the error response, or
+        ``(None, record)``."""
         decision = check(request, role, True)
         if not decision.allowed:
             return _denied(view, decision), None
@@ -366,8 +372,6 @@ def install_web(
             made = make(orjson.loads(await request.read()), decision.principal)
         except (orjson.JSONDecodeError, ValueError) as exc:
             return view.json({"error": str(exc)}, status=400), None
-        key = cluster_of_warning(warning_id).encode()
-        await (await outlet(topic).send(key=key, value=encode(made)))
         return None, made
 
     t_decisions = settings.topic("decisions")
