@@ -1,6 +1,6 @@
-"""``riskwire clusters show ID | decide ID merge|split|not_this_product`` and
-``riskwire eval export-labels``: analysts correct the matcher, and their corrections become
-labelled pairs.
+"""``riskwire clusters show ID | decide ID merge|split|not_this_product``, ``riskwire
+duplicates release ID`` and ``riskwire eval export-labels``: analysts correct the matcher, and
+their corrections become labelled pairs.
 
 Why export from the results topic: a correction's result (``riskwire.decisions.results``)
 states the report pairs it labels (``same``, ``different``), and the topic keeps every result
@@ -19,7 +19,14 @@ import orjson
 from cli.warnings import fetch, send_decision
 from streams.settings import Settings
 
-__all__ = ["decide_cluster", "export_labels", "export_to", "label_rows", "show_cluster"]
+__all__ = [
+    "decide_cluster",
+    "export_labels",
+    "export_to",
+    "label_rows",
+    "release_duplicate",
+    "show_cluster",
+]
 
 
 def show_cluster(settings: Settings, cluster_id: str, as_json: bool) -> int:
@@ -63,6 +70,15 @@ def decide_cluster(
         "a live cluster (riskwire clusters show)?"
     )
     return send_decision(settings, cluster_id, path, body, wait, unanswered)
+
+
+def release_duplicate(settings: Settings, signal_id: str, reason: str, wait: float = 20.0) -> int:
+    """Say a report judged a near duplicate is none (``POST /duplicates/<id>/decisions``) and
+    wait for what became of it: 0 when released to linkage, 1 when refused (why is printed)."""
+    path = f"/duplicates/{urllib.parse.quote(signal_id, safe='')}/decisions"
+    unanswered = f"no worker answered the release of {signal_id} within {wait:.0f} s"
+    body = {"correction": "not_a_duplicate", "reason": reason}
+    return send_decision(settings, signal_id, path, body, wait, unanswered)
 
 
 def label_rows(results: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -185,6 +185,15 @@ def _cmd_clusters(args: argparse.Namespace) -> int:
     )
 
 
+def _cmd_duplicates(args: argparse.Namespace) -> int:
+    from cli.clusters import release_duplicate
+    from streams.settings import Settings
+
+    if not args.reason or not args.reason.strip():
+        raise ConfigError("duplicates release SIGNAL_ID --reason TEXT")
+    return release_duplicate(Settings.from_env(), args.signal_id, args.reason)
+
+
 def _cmd_sampling(args: argparse.Namespace) -> int:
     from detectors.targeting import SAMPLING_RATIO, UNKNOWN_CREDIT_RATIO, draw
     from streams.settings import Settings
@@ -505,6 +514,14 @@ def build_parser() -> argparse.ArgumentParser:
     clusters.add_argument("--reason", help="decide: why (recorded in the cluster's history)")
     clusters.add_argument("--json", action="store_true")
     clusters.set_defaults(func=_cmd_clusters)
+
+    duplicates = sub.add_parser(
+        "duplicates", help="release a report wrongly judged a near duplicate, to linkage"
+    )
+    duplicates.add_argument("action", choices=["release"])
+    duplicates.add_argument("signal_id", help="the report's id, as its duplicate record names it")
+    duplicates.add_argument("--reason", help="why it is not a duplicate (recorded)")
+    duplicates.set_defaults(func=_cmd_duplicates)
 
     standard = sub.add_parser(
         "standard", help="show the grading standard, or publish a new version of it"

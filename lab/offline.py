@@ -38,6 +38,7 @@ from schemas.records import (
     Warning,
 )
 from streams import flow
+from streams.releases import RELEASE
 from streams.topics import partition_of
 
 __all__ = ["OfflineRun", "run_offline"]
@@ -73,7 +74,8 @@ def run_offline(
     """Push ``records`` through :mod:`streams.flow`, step by step, in the given order, with
     ``state`` as the tables (new dicts by default). A :class:`Tick`, a grading-standard version
     (:class:`StandardChange`), an analyst's :class:`Decision` or correction of clusters
-    (:class:`ClusterDecision`), a producer's :class:`Reply` or
+    (:class:`ClusterDecision`; one that says a near duplicate is none releases it to linkage),
+    a producer's :class:`Reply` or
     a port's :class:`Inspection` among the records is applied where it stands, as the worker
     applies one read after the records before it (a non-compliant inspection's finding is
     linked to its cluster as the worker links it). ``partitions``: of the worker's
@@ -125,13 +127,20 @@ def run_offline(
             publish(versions)
             continue
         position = f"{offset}"
-        if isinstance(rec, ClusterDecision):
+        if isinstance(rec, ClusterDecision) and rec.correction == RELEASE:
+            released = flow.release(rec, state)  # at the dedup stage, as the worker's
+            if released.result is not None:
+                run.correction_results.append(released.result)
+            if released.signal is None:
+                continue
+            out = released.signal  # on to linkage, as a unique report
+        elif isinstance(rec, ClusterDecision):
             corrected = flow.correct(rec, state)
             if corrected.result is not None:
                 run.correction_results.append(corrected.result)
             settle(corrected.changed, position)
             continue
-        if isinstance(rec, Inspection):
+        elif isinstance(rec, Inspection):
             versions, finding = flow.inspect(rec, state, position)
             publish(versions)
             if finding is None:
@@ -157,7 +166,7 @@ def run_offline(
                 run.instructions.append(answered.instruction)
                 out = answered.onward
             else:
-                duplicate = flow.deduplicate(out, verdict, state.near).duplicate
+                duplicate = flow.deduplicate(out, verdict, state.near, state.kept).duplicate
                 if duplicate is not None:
                     run.duplicates.append(duplicate)
                     continue

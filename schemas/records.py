@@ -446,6 +446,13 @@ class ClusterDecision:
     ``split`` (the members ``signal_ids`` are another product: they leave together, as a new
     cluster) or ``not_this_product`` (each of ``signal_ids`` is no part of this cluster: each
     leaves alone). ``decided_by`` is the principal of the token that sent it.
+
+    ``not_a_duplicate`` overrules the near-duplicate check instead, on ``riskwire.signals``
+    (every partition: the one deduplicating ``block_key`` applies it, in order with the
+    signals, see :mod:`streams.releases`): the one report in ``signal_ids`` is released to
+    linkage. ``block_key`` (its category) and ``cluster_id`` (the report it was judged a
+    duplicate of, "" when none is known) are what the endpoint found of the report when the
+    decision was made; "" for an unknown report.
     """
 
     decision_id: str
@@ -457,6 +464,7 @@ class ClusterDecision:
     other_cluster_id: str | None = None
     signal_ids: tuple[str, ...] = ()
     schema_version: int = 1
+    block_key: str = ""  # not_a_duplicate: the category the report was deduplicated in
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

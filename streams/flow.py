@@ -17,6 +17,9 @@ measures what the worker does.
     correct      ClusterDecision -> Clusters | refusal     signals.unique -> clusters,
                  (an analyst's merge or split of clusters;             decisions.results
                  see streams.cluster_corrections)
+    release      ClusterDecision -> unique Signal | refusal   signals -> signals.unique,
+                 (an analyst's "not a duplicate" of a near            decisions.results
+                 duplicate the dedup stage kept; see streams.releases)
     inspect      Inspection -> Warning version, finding     inspections.routed -> warnings,
                  (a port's result; a non-compliant one is a   controls, signals.unique
                  risk signal of the control's cluster)
@@ -66,13 +69,14 @@ from schemas.records import (
     Tick,
     Warning,
 )
-from streams import cluster_corrections, escalation, stages
+from streams import cluster_corrections, escalation, releases, stages
 from streams.cluster_corrections import Corrected
 from streams.linking import LinkIndex, link_signal
+from streams.releases import KeptDuplicates, Released
 
 __all__ = ["Deduplicated", "FlowState", "Linked", "correct", "decide", "deduplicate", "escalate"]
 __all__ += ["link"]
-__all__ += ["inspect", "reply", "score", "target", "validate"]
+__all__ += ["inspect", "release", "reply", "score", "target", "validate"]
 
 State = MutableMapping[str, bytes]
 Versions = list[tuple[Warning, Control | None]]
@@ -88,14 +92,17 @@ class FlowState:
     members: State = field(default_factory=dict)
     areas: State = field(default_factory=dict)
     warnings: State = field(default_factory=dict)
+    duplicates: State = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.linking = LinkIndex(self.blocks, self.members)
+        self.kept = KeptDuplicates(self.duplicates)
 
     def invalidate(self) -> None:
         """Tables were recovered: rebuild the indexes' lists from them on next use."""
         self.near.invalidate()
         self.linking.invalidate()
+        self.kept.invalidate()
 
 
 def validate(
@@ -114,8 +121,11 @@ class Deduplicated:
     near: NearVerdict | None = None
 
 
-def deduplicate(signal: Signal, exact: Verdict, near: NearDupIndex) -> Deduplicated:
-    """Exact repeat (``exact``, the index's verdict on this signal), then near duplicate."""
+def deduplicate(
+    signal: Signal, exact: Verdict, near: NearDupIndex, kept: KeptDuplicates | None = None
+) -> Deduplicated:
+    """Exact repeat (``exact``, the index's verdict on this signal), then near duplicate; a
+    near duplicate's signal is kept in ``kept`` (when given) for an analyst's release."""
     if exact.duplicate_of:
         if exact.reason == RESENT and not signal.is_declaration:
             first = near.filed_verdict(signal)  # the same report again: one record per id,
@@ -123,6 +133,10 @@ def deduplicate(signal: Signal, exact: Verdict, near: NearDupIndex) -> Deduplica
                 return Deduplicated(stages.near_duplicate(signal, first), first)
         return Deduplicated(stages.exact_duplicate(signal, exact))
     duplicate, verdict = stages.near_duplicate_verdict(signal, near)
+    if kept is not None and verdict is not None:
+        kept.saw(signal)
+        if duplicate is not None:
+            kept.keep(signal, duplicate.duplicate_of)
     return Deduplicated(duplicate, verdict)
 
 
@@ -200,6 +214,17 @@ def correct(
     the clusters it changed and its result, or no result where the cluster is not held
     (``owns``: the categories linked by the partition it was read from)."""
     return cluster_corrections.correct(decision, state.clusters, state.linking, state.areas, owns)
+
+
+def release(
+    decision: ClusterDecision,
+    state: FlowState,
+    owns: Callable[[str], bool] = lambda block: True,
+) -> Released:
+    """An analyst's "not a duplicate" of a near duplicate: the kept signal, to send on to
+    linkage as a unique one, and its result, or why it is refused; no result where the
+    report's category is not deduplicated by the partition it was read from (``owns``)."""
+    return releases.release(decision, state.kept, state.near, owns)
 
 
 def inspect(

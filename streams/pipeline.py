@@ -13,7 +13,10 @@
 A declaration line takes one hop to its instruction (the port stage, :mod:`streams.port`: a
 batched loop in a consumer group of its own, run here as a service of the worker, or alone in
 port-role processes), so a port's answer never waits behind the signal stages; the line then
-joins the reports at linkage.
+joins the reports at linkage. Analysts' corrections travel in order with what they correct: a
+correction of clusters on signals.unique (:mod:`streams.cluster_corrections`), a "not a
+duplicate" on signals, where the dedup stage releases the near duplicate it kept
+(:mod:`streams.releases`).
 
 Agents are thin: each reads one topic, calls a pure function (``connectors.ingest``,
 ``streams.stages``, ``detectors.targeting``) and writes topics, tables or Redis. Delivery is
@@ -78,6 +81,7 @@ from streams.metrics import install_metrics
 from streams.port import PortLoop, port_topics
 from streams.readiness import readiness
 from streams.settings import Settings
+from streams.stages import NEAR_DUPLICATE
 from streams.state import RedisState, apply_reference
 from streams.subscriptions import Delivery, delivery_for, load_subscriptions
 from streams.tables import RecoveryHealth, StateTable, state_table
@@ -187,6 +191,7 @@ def build_pipeline(settings: Settings) -> Pipeline:
         return state_table(app, name, pipeline.recovery)
 
     near, blocks, members = table("near"), table("blocks"), table("members")
+    kept = table("duplicates")
     tables = flow.FlowState(
         near=NearDupIndex(store=near),  # recent reports by blocking key
         clusters=table("clusters"),
@@ -194,6 +199,7 @@ def build_pipeline(settings: Settings) -> Pipeline:
         members=members,  # each live cluster's members, for an analyst's split
         areas=table("areas"),  # risk signals per day by category and province, for urgency
         warnings=table("warnings"),
+        duplicates=kept,  # near duplicates' signals, for an analyst's release
     )
 
     async def rebuild_indexes() -> None:  # the indexes' lists derive from recovered tables
@@ -202,6 +208,7 @@ def build_pipeline(settings: Settings) -> Pipeline:
     near.on_recover(rebuild_indexes)
     blocks.on_recover(rebuild_indexes)
     members.on_recover(rebuild_indexes)
+    kept.on_recover(rebuild_indexes)
 
     def now() -> datetime:
         return datetime.now(UTC)
@@ -302,14 +309,36 @@ def build_pipeline(settings: Settings) -> Pipeline:
             metrics.dead_letters.labels(stage="validate").inc()
 
     async def deduplicate_one(event: EventT[bytes]) -> None:
+        if is_correction(event.value):  # an analyst's "not a duplicate", sent to every partition
+            await release_one(decode(ClusterDecision, event.value), event.message.partition)
+            return
         signal = decode(Signal, event.value)
         exact = await state.check_exact(signal, position(event))
-        duplicate = flow.deduplicate(signal, exact, tables.near).duplicate
+        duplicate = flow.deduplicate(signal, exact, tables.near, tables.kept).duplicate
         if duplicate is not None:
+            if duplicate.reason == NEAR_DUPLICATE:  # where a release finds it (streams.releases)
+                await state.note_duplicate(signal, duplicate)
             await duplicates.send(key=signal.signal_id.encode(), value=encode(duplicate))
             return
         await state.put_report(signal)  # what an analyst reads of the evidence (before the
         await unique.send(key=event.key, value=event.value)  # sends: a retry re-sends nothing)
+
+    async def release_one(decision: ClusterDecision, partition: int) -> None:
+        count = app.consumer.topic_partitions(t("signals")) or settings.partitions
+
+        def owns(block: str) -> bool:  # the categories this partition deduplicates
+            return partition_of(block, count) == partition
+
+        released = flow.release(decision, tables, owns)
+        if released.result is None:  # not this partition's report
+            return
+        if released.signal is not None:  # on to linkage, as the stage sends a unique report
+            signal = released.signal
+            await until_redis_answers("release", _call(state.put_report, signal))
+            await unique.send(key=block_key(signal).encode(), value=encode(signal))
+        result = released.result
+        await results.send(key=result.decision_id.encode(), value=encode(result))
+        await until_redis_answers("release", _call(state.put_decision_result, result))
 
     async def link_one(event: EventT[bytes]) -> None:
         if is_correction(event.value):  # an analyst's, sent to every partition

@@ -9,6 +9,8 @@ Keys are prefixed with the namespace, so several pipelines (and tests) share one
 
     <ns>:dedup:id:<signal id>      "<position>|<reason code>|<duplicate of>"   TTL
     <ns>:dedup:fp:<fingerprint>    "<signal id>|<event epoch>"                 TTL
+    <ns>:report:<signal id>        a unique report as an analyst reads it       TTL
+    <ns>:duplicate:<signal id>     a near duplicate's category and original     TTL
     <ns>:controls                  hash control id -> Control JSON (active only)
     <ns>:warnings                  hash warning id -> Warning JSON (latest version)
     <ns>:ref:credit                hash credit code or name -> grade A-D
@@ -30,9 +32,17 @@ import redis.asyncio as aioredis
 from connectors.reference import ReferenceUpdate
 from detectors.dedup import RESENT, SAME_CONTENT, Verdict
 from detectors.freshness import DAYS_KEPT
+from detectors.linkage import block_key
 from detectors.targeting import Reference
 from schemas.codec import decode, dumps, encode, from_dict, loads
-from schemas.records import ClusterDecisionResult, Control, DecisionResult, Signal, Warning
+from schemas.records import (
+    ClusterDecisionResult,
+    Control,
+    DecisionResult,
+    Duplicate,
+    Signal,
+    Warning,
+)
 
 __all__ = [
     "EXCERPT_CHARS",
@@ -110,6 +120,12 @@ def excerpt(text: str) -> str:
     return folded if len(folded) <= EXCERPT_CHARS else folded[: EXCERPT_CHARS - 1] + "…"
 
 
+def _shown(report: dict[str, Any]) -> dict[str, Any]:
+    """A kept report as an analyst reads it (without what the pipeline notes for itself)."""
+    report.pop("block", None)
+    return report
+
+
 def _verdict(result: list[Any]) -> Verdict:
     """The exact-duplicate script's answer as a verdict."""
     _kind, dup, code = result
@@ -170,6 +186,7 @@ class RedisState:
             "region": signal.region,
             "product": signal.product_name,
             "excerpt": excerpt(signal.text),
+            "block": block_key(signal),  # where a release finds it; not shown (reports())
         }
         return f"{self.ns}:report:{signal.signal_id}", dumps(report)
 
@@ -219,9 +236,28 @@ class RedisState:
             return []
         found = await self.client.mget([f"{self.ns}:report:{i}" for i in signal_ids])
         return [
-            loads(raw) if raw else {"signal_id": i, "expired": True}
+            _shown(loads(raw)) if raw else {"signal_id": i, "expired": True}
             for i, raw in zip(signal_ids, found, strict=True)
         ]
+
+    async def note_duplicate(self, signal: Signal, duplicate: Duplicate) -> None:
+        """Note a near duplicate's category and original, for an analyst's release (the
+        endpoint writes them into the decision: :mod:`streams.releases`)."""
+        note = {"block": block_key(signal), "duplicate_of": duplicate.duplicate_of}
+        await self.client.set(f"{self.ns}:duplicate:{signal.signal_id}", dumps(note), ex=self.ttl)
+
+    async def judged(self, signal_id: str) -> tuple[str, str]:
+        """Where the dedup stage judged a report: its category and, for a near duplicate, the
+        report it was judged to repeat (``""`` for what is not known)."""
+        note, report = await self.client.mget(
+            [f"{self.ns}:duplicate:{signal_id}", f"{self.ns}:report:{signal_id}"]
+        )
+        if note:
+            found = loads(note)
+            return str(found["block"]), str(found["duplicate_of"])
+        if report:
+            return str(loads(report).get("block", "")), ""
+        return "", ""
 
     async def note_feed_days(self, days: Mapping[str, Iterable[date]]) -> None:
         """Add the event days each feed had records on (the latest ``DAYS_KEPT`` are kept)."""

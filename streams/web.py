@@ -15,6 +15,7 @@ endpoint               answer                                                   
 ``GET /decisions/<id>``  what became of a decision: applied or refused, and why     analyst
 ``POST /clusters/<id>/decisions``  merge, split, not this product (``202``)        analyst
 ``GET /clusters/<id>``  a cluster as this worker holds it, with its corrections     analyst
+``POST /duplicates/<id>/decisions``  not a duplicate: release a report (``202``)   analyst
 ``POST /warnings/<id>/replies``  a producer's reply to a notice (``202``)          partner
 ``POST /inspections``  a port's inspection result (``202``)                         port_system
 ``GET /public/...``    published warnings, masked (:mod:`streams.public_api`)       anyone
@@ -37,6 +38,7 @@ import logging
 import re
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -62,6 +64,7 @@ from streams.escalation import WARNING_ID, cluster_of_warning
 from streams.feed_endpoint import check_batch, content_type_problem
 from streams.metrics import CONTENT_TYPE_LATEST, PipelineMetrics
 from streams.public_api import PUBLIC_PREFIX, install_public_api
+from streams.releases import RELEASE
 from streams.settings import Settings
 from streams.state import RedisState
 from streams.topics import feed_topic
@@ -92,7 +95,14 @@ DEBUG_PAGE_SETTINGS = (
 #: the pages riskwire serves: these paths, and those under ``OWN_PREFIXES`` (feeds, warnings
 #: and their decisions and replies); everything else on the server is Faust's
 OWN_PATHS = frozenset({"/health", "/ready", "/metrics", "/warnings", "/inspections", BOARD_PATH})
-OWN_PREFIXES = ("/feeds/", "/warnings/", "/decisions/", "/clusters/", PUBLIC_PREFIX)
+OWN_PREFIXES = (
+    "/feeds/",
+    "/warnings/",
+    "/decisions/",
+    "/clusters/",
+    "/duplicates/",
+    PUBLIC_PREFIX,
+)
 
 
 def _denied(view: faust.web.View, decision: Decision) -> Any:
@@ -284,6 +294,29 @@ def install_web(
             if made is None:
                 return refused
             topic = settings.topic("signals.unique")
+            count = app.consumer.topic_partitions(topic) or settings.partitions
+            for p in range(count):
+                await (await outlet(topic).send(value=encode(made), partition=p))
+            where = f"/decisions/{made.decision_id}"
+            return self.json({"decision_id": made.decision_id, "result": where}, status=202)
+
+    @app.page("/duplicates/{signal_id}/decisions")
+    class DuplicateDecisionEndpoint(faust.web.View):
+        """An analyst's "not a duplicate": the report's category and supposed original as
+        Redis knows them written into it, then sent to every partition of the dedup stage's
+        topic, where the one deduplicating that category releases the report in order with
+        its signals (:mod:`streams.releases`)."""
+
+        async def post(self, request: Any, signal_id: str) -> Any:
+            def make(body: Any, who: Principal) -> ClusterDecision:
+                return release_from(body, signal_id, who.name)
+
+            refused, made = await recorded(self, request, "analyst", make)
+            if made is None:
+                return refused
+            block, original = await state.judged(signal_id)
+            made = replace(made, block_key=block, cluster_id=original)
+            topic = settings.topic("signals")
             count = app.consumer.topic_partitions(topic) or settings.partitions
             for p in range(count):
                 await (await outlet(topic).send(value=encode(made), partition=p))
@@ -528,6 +561,38 @@ def correction_from(body: Any, cluster_id: str, who: str) -> ClusterDecision:
         at=datetime.now(UTC),
         other_cluster_id=other,
         signal_ids=tuple(ids),
+    )
+
+
+_RELEASE_KEYS = frozenset({"correction", "reason"})
+MAX_SIGNAL_ID_CHARS = 200
+
+
+def release_from(body: Any, signal_id: str, who: str) -> ClusterDecision:
+    """An analyst's "not a duplicate" from a request body, or ``ValueError`` saying what is
+    wrong; the endpoint adds what Redis knows of the report."""
+    if not isinstance(body, dict):
+        raise ValueError('expected {"reason": ...}')
+    unknown = set(body) - _RELEASE_KEYS
+    if unknown:
+        raise ValueError(f"unknown fields {sorted(unknown)}; fields are {sorted(_RELEASE_KEYS)}")
+    if body.get("correction", RELEASE) != RELEASE:
+        raise ValueError(f"correction must be {RELEASE}")
+    reason = body.get("reason")
+    if not isinstance(reason, str) or not reason.strip():
+        raise ValueError("a release needs a reason")
+    if len(reason) > MAX_REASON_CHARS:
+        raise ValueError(f"a reason has at most {MAX_REASON_CHARS} characters")
+    if not signal_id.strip() or len(signal_id) > MAX_SIGNAL_ID_CHARS:
+        raise ValueError(f"not a signal id: {signal_id!r}")
+    return ClusterDecision(
+        decision_id=uuid.uuid4().hex,  # the server's: a client cannot reuse another's id
+        correction=RELEASE,
+        cluster_id="",
+        reason=reason.strip(),
+        decided_by=who,
+        at=datetime.now(UTC),
+        signal_ids=(signal_id,),
     )
 
 
