@@ -14,6 +14,7 @@ from datetime import datetime
 
 from connectors.feeds.base import FeedContext
 from connectors.registry import get_feed
+from detectors.brands import brand_named
 from detectors.catalogue import Catalogue
 from detectors.fingerprint import content_fingerprint
 from schemas.codec import loads
@@ -86,7 +87,8 @@ def _without_name(text: str, name: str) -> str:
 
 def enrich(signal: Signal, catalogue: Catalogue, role: str | None = None) -> Signal:
     """Fill what every feed derives the same way: category, hazard, vulnerable groups, hash
-    (and the feed's ``role``, when given). One copy of the record: a copy of a Signal is a
+    (and the feed's ``role``, when given), and the brand a report names only in its text
+    (:func:`detectors.brands.brand_named`). One copy of the record: a copy of a Signal is a
     fifth of a declaration line's validation."""
     about = f"{signal.product_name} {signal.text}"
     category = signal.category or catalogue.categorise(
@@ -99,6 +101,7 @@ def enrich(signal: Signal, catalogue: Catalogue, role: str | None = None) -> Sig
         signal,
         role=role,
         category=category,
+        brand=signal.brand or brand_named(about, category),
         hazard_class=signal.hazard_class or (None if declaration else catalogue.hazard_of(about)),
         vulnerable_groups=tuple(sorted(groups)),
         product_terms=catalogue.product_terms(signal.product_name),

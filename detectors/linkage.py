@@ -104,6 +104,7 @@ class Candidate:
     last_seen: datetime
     model_codes: tuple[str, ...] = ()
     hazard_modes: tuple[str, ...] = ()
+    reports: int = 0  # members of every feed: breaks a tie between clusters (see ``link``)
 
     @classmethod
     def of(cls, cluster: Cluster) -> Candidate:
@@ -117,6 +118,7 @@ class Candidate:
             cluster.last_seen,
             cluster.model_codes,
             main_modes(cluster.hazard_modes),
+            sum(cluster.feed_counts.values()),
         )
 
 
@@ -127,6 +129,7 @@ class LinkDecision:
     cluster_id: str | None
     score: float
     reasons: dict[str, object] = field(default_factory=dict)
+    brand_named: bool = False  # the signal names the cluster's brand (see ``link``'s ties)
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,7 +263,7 @@ def _similarity(keys: _Keys, cluster: Candidate) -> LinkDecision:
         reasons["terms"] = sorted(shared_terms)
     if shared_modes:
         reasons["modes"] = sorted(shared_modes)
-    return LinkDecision(cluster.cluster_id, score, reasons)
+    return LinkDecision(cluster.cluster_id, score, reasons, bool(brand))
 
 
 def _names_like(a: tuple[str, ...], b: tuple[str, ...]) -> float:
@@ -338,6 +341,11 @@ def link(
 ) -> LinkDecision:
     """The best live candidate cluster for ``signal`` at or above ``threshold``, if any.
 
+    Of clusters that score the same, the one with more reports wins when the signal names their
+    brand: a report of a brand's laptop that names no failure mode is about the product, and
+    joins its main cluster instead of whichever of its clusters was touched last. When the brand
+    is not known, size says nothing about which product it is, and the newest cluster wins.
+
     ``reasons["also"]`` lists the other clusters that scored at or above ``threshold``, best
     first (at most ``MAX_ALSO``): the candidates for a merge.
     """
@@ -347,13 +355,15 @@ def link(
     if not keys.brands:
         keys = replace(keys, brands=_brands_named(keys.about, live))
     best = LinkDecision(None, 0.0)
+    best_tie = -1
     also: list[tuple[float, str]] = []
-    for cluster in live:
+    for cluster in live:  # newest first
         decision = _similarity(keys, cluster)
         if decision.cluster_id and decision.score >= threshold:
             also.append((decision.score, decision.cluster_id))
-        if decision.cluster_id and decision.score > best.score:
-            best = decision
+        tie = cluster.reports if decision.brand_named else -1
+        if decision.cluster_id and (decision.score, tie) > (best.score, best_tie):
+            best, best_tie = decision, tie
     reasons = {**best.reasons, "threshold": threshold}
     if best.score < threshold:
         return LinkDecision(None, best.score, reasons)

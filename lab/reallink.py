@@ -8,11 +8,20 @@ product id: reviews naming one brand are one product; different brands are diffe
 
 **What stands in for product ids, and what that does not show.**
 - The brand a review names, by :data:`BRANDS` (the brands' Chinese and Latin names, with
-  ThinkPad and IBM as one line). That list only *labels* the set; riskwire does not read it.
+  ThinkPad and IBM as one line). That list only *labels* the set. riskwire reads its own
+  table (``detectors/data/brands.json``), which knows these brands too, but files ThinkPad
+  under Lenovo (its owner) and IBM apart: the label and riskwire disagree there.
 - Reviews naming no brand, or two, are left out.
 - The label is coarser than a riskwire cluster, which is one product *and hazard*: two
   Samsung reviews about a screen and a battery are one "product" here but rightly two
   clusters. So recall here is a lower bound.
+
+**Only the corpus's laptop reviews.** Its negative sentences are three blocks in file order:
+book reviews, hotel reviews, laptop reviews (:data:`LAPTOP_REVIEWS_FROM`, the first review after
+the last hotel review, "什么破烂酒店…"). Read over the whole corpus, the brand names mislabel other
+reviews: "三星" in a hotel review is a three-star hotel, "联想到" in a book review is "brings to
+mind", "苹果" in a hotel's fruit basket is an apple. The first version of this set (stop 31:
+B-cubed F1 0.242 / 0.636) took all blocks and had those wrong labels.
 
 Records: complaints about "笔记本电脑", over six weeks, with the real review as the text.
 - `text`: the brand is only in the text (what the writer wrote).
@@ -32,9 +41,10 @@ from typing import Any
 from lab.evalset.records import CALIBRATE_SHARE, EvalRecord
 from lab.realset import MEMBER, PACKAGE, START, fetch_reviews
 
-__all__ = ["BRANDS", "brand_named", "build_linkage", "evaluate_real_linkage"]
+__all__ = ["BRANDS", "LAPTOP_REVIEWS_FROM", "brand_named", "build_linkage", "evaluate_real_linkage"]
 
 PRODUCT = "笔记本电脑"
+LAPTOP_REVIEWS_FROM = 5939  # index in fetch_reviews' order of the laptop block's first review
 BRANDS: dict[str, tuple[str, ...]] = {
     "Samsung": ("三星", "samsung"),
     "ASUS": ("华硕", "asus"),
@@ -75,14 +85,18 @@ def brand_named(text: str) -> tuple[str, str] | None:
 
 
 def build_linkage(
-    reviews: list[str], brand_field: bool, seed: int = 7, days: int = 42
+    reviews: list[str],
+    brand_field: bool,
+    seed: int = 7,
+    days: int = 42,
+    first: int = LAPTOP_REVIEWS_FROM,
 ) -> list[EvalRecord]:
-    """The labelled linkage set, in arrival order (see module doc)."""
+    """The labelled linkage set from ``reviews[first:]``, in arrival order (see module doc)."""
     rng = random.Random(seed)
     span = timedelta(days=days).total_seconds()
     dated = []
     for n, text in enumerate(reviews, start=1):
-        named = brand_named(text)
+        named = brand_named(text) if n > first else None
         if named is None:
             continue
         brand, spelling = named

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -877,3 +878,51 @@ def test_a_restarted_worker_links_as_the_lost_one_would(make_signal: MakeSignal)
         restarted.append(link_signal(s, restarted_clusters, fresh)[0])
     assert restarted == straight
     assert restarted_blocks == blocks and restarted_clusters == clusters
+
+
+def test_a_report_with_no_failure_mode_joins_its_brands_main_cluster(
+    make_signal: MakeSignal,
+) -> None:
+    """Two clusters of one brand's laptop, split by failure mode; a report naming the brand and
+    no failure mode scores the same against both: it joins the one with more reports, not
+    whichever was touched last (which scattered a brand's reports over its clusters)."""
+    laptop = "笔记本电脑"
+    big = new_cluster(make_signal(product_name=laptop, text="联想的屏幕转轴断裂了", event_time=T0))
+    for hour in range(1, 4):
+        later = T0 + timedelta(hours=hour)
+        big = absorb(big, make_signal(product_name=laptop, text="联想转轴断了", event_time=later))
+    small = new_cluster(
+        make_signal(
+            product_name=laptop, text="联想的键盘烫手，发热严重", event_time=T0 + timedelta(hours=5)
+        )
+    )
+    assert big.brands and big.hazard_modes and small.hazard_modes
+    report = make_signal(
+        product_name=laptop, text="联想预装的软件太多", event_time=T0 + timedelta(hours=6)
+    )
+    assert report.brand == "联想(Lenovo)" and not report.hazard_modes
+    newest_first = [Candidate.of(small), Candidate.of(big)]
+    decision = link(report, newest_first)
+    assert decision.cluster_id == big.cluster_id
+    assert decision.reasons["also"] == [small.cluster_id]  # they tied
+
+
+def test_of_equals_whose_brand_is_unknown_the_newest_wins(make_signal: MakeSignal) -> None:
+    """Without a brand to confirm either, size says nothing: the most recent cluster wins."""
+    name = "折叠滑板车"
+    old = new_cluster(make_signal(product_name=name, text="折叠处夹手", event_time=T0))
+    old = absorb(old, make_signal(product_name=name, text="折叠处夹伤手指", event_time=T0))
+    new = new_cluster(make_signal(product_name=name, text="折叠处夹手指", event_time=T0))
+    report = make_signal(product_name=name, text="折叠关节夹到孩子", event_time=T0)
+    assert not report.brand and not old.brands and not new.brands
+    decision = link(report, [Candidate.of(new), Candidate.of(old)])
+    assert decision.cluster_id == new.cluster_id
+
+
+def test_a_summary_stored_before_it_counted_reports_still_reads(make_cluster: Any) -> None:
+    """Blocks tables written before ``Candidate.reports`` existed decode with 0 reports."""
+    from schemas.codec import from_dict, to_dict
+
+    summary = to_dict(Candidate.of(make_cluster()))
+    del summary["reports"]
+    assert from_dict(Candidate, summary).reports == 0

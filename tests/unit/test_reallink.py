@@ -25,9 +25,16 @@ def test_the_one_brand_a_review_names(text: str, named: tuple[str, str] | None) 
 
 def test_the_set_keeps_reviews_naming_one_brand_with_its_spelling_in_the_field() -> None:
     reviews = ["三星的本本散热太差了", "联想和戴尔都比这个好", "买的hp笔记本，屏幕有坏点"]
-    in_text = build_linkage(reviews, brand_field=False)
-    in_field = build_linkage(reviews, brand_field=True)
+    in_text = build_linkage(reviews, brand_field=False, first=0)
+    in_field = build_linkage(reviews, brand_field=True, first=0)
     assert sorted(r.entity for r in in_text) == ["laptop-HP", "laptop-Samsung"]
     assert all("brand" not in r.record for r in in_text)
     assert sorted(r.record["brand"] for r in in_field) == ["hp", "三星"]
     assert [r.record_id for r in in_text] == [r.record_id for r in in_field]
+
+
+def test_only_the_laptop_block_is_labelled() -> None:
+    """Before the laptop block, "三星" is a hotel's three stars: such reviews get no label."""
+    reviews = ["房间不如一般的三星", "三星的本本散热太差了"]
+    labelled = build_linkage(reviews, brand_field=False, first=1)
+    assert [r.record["description"] for r in labelled] == ["三星的本本散热太差了"]
