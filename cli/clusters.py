@@ -11,12 +11,16 @@ pairs for the evaluation and the matcher's fitting.
 from __future__ import annotations
 
 import urllib.parse
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
 import orjson
 
 from cli.warnings import fetch, send_decision
+from schemas.codec import decode
+from schemas.records import Signal
+from streams.cluster_corrections import is_correction
 from streams.settings import Settings
 
 __all__ = [
@@ -103,13 +107,12 @@ def label_rows(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return list(rows.values())
 
 
-def export_labels(settings: Settings, out: TextIO, timeout: float = 5.0) -> int:
-    """Read every result on the decisions-results topic and write the corrections' labelled
-    pairs to ``out`` as JSON Lines; returns how many."""
-    from kafka import KafkaConsumer  # kafka-python: a one-off read, no group
+def _read_topic(settings: Settings, topic: str, timeout: float) -> Iterator[bytes]:
+    """Every value on ``topic`` from its start (kafka-python: a one-off read, no group)."""
+    from kafka import KafkaConsumer
 
     consumer = KafkaConsumer(
-        settings.topic("decisions.results"),
+        settings.topic(topic),
         bootstrap_servers=settings.bootstrap_servers,
         auto_offset_reset="earliest",
         enable_auto_commit=False,
@@ -117,23 +120,43 @@ def export_labels(settings: Settings, out: TextIO, timeout: float = 5.0) -> int:
         consumer_timeout_ms=int(timeout * 1000),
     )
     try:
-        results = [orjson.loads(message.value) for message in consumer if message.value]
+        yield from (message.value for message in consumer if message.value)
     finally:
         consumer.close()
+
+
+def _signals(settings: Settings, timeout: float) -> Iterator[Signal]:
+    """The validated reports on ``riskwire.signals`` (not the analysts' releases there)."""
+    for raw in _read_topic(settings, "signals", timeout):
+        if not is_correction(raw):
+            yield decode(Signal, raw)
+
+
+def export_labels(
+    settings: Settings, out: TextIO, timeout: float = 5.0, reports: bool = False
+) -> int:
+    """Read every result on the decisions-results topic and write the corrections' labelled
+    pairs to ``out`` as JSON Lines; with ``reports``, each with its two reports, joined from
+    ``riskwire.signals`` (:func:`lab.labelled_pairs.attach_reports`); returns how many."""
+    results = [orjson.loads(raw) for raw in _read_topic(settings, "decisions.results", timeout)]
     rows = label_rows(results)
+    if reports:
+        from lab.labelled_pairs import attach_reports
+
+        rows = attach_reports(rows, _signals(settings, timeout))
     for row in rows:
         out.write(orjson.dumps(row).decode() + "\n")
     return len(rows)
 
 
-def export_to(settings: Settings, path: Path | None) -> int:
-    """``riskwire eval export-labels [--out FILE]``."""
+def export_to(settings: Settings, path: Path | None, reports: bool = False) -> int:
+    """``riskwire eval export-labels [--out FILE] [--reports]``."""
     import sys
 
     if path is None:
-        count = export_labels(settings, sys.stdout)
+        count = export_labels(settings, sys.stdout, reports=reports)
     else:
         with path.open("w", encoding="utf-8") as out:
-            count = export_labels(settings, out)
+            count = export_labels(settings, out, reports=reports)
     print(f"{count} labelled pairs", file=sys.stderr)
     return 0

@@ -398,7 +398,9 @@ def _cmd_eval(args: argparse.Namespace) -> int:
         from cli.clusters import export_to
         from streams.settings import Settings
 
-        return export_to(Settings.from_env(), args.out)
+        return export_to(Settings.from_env(), args.out, reports=args.reports)
+    if args.what == "labels":
+        return _eval_labels(args)
     report = evaluate_dedup(args.set, calibrate=not args.no_calibrate, write=args.write)
     if args.real:
         from lab.reallink import evaluate_real_linkage
@@ -431,6 +433,31 @@ def _cmd_eval(args: argparse.Namespace) -> int:
             r = part[what]
             print(f"{what:<17} P={r['precision']:.3f} R={r['recall']:.3f} F1={r['f1']:.3f}")
         print(f"thresholds: {part['thresholds']} (reported on the test split)")
+    return 0
+
+
+def _eval_labels(args: argparse.Namespace) -> int:
+    """``riskwire eval labels --set FILE``: the matcher judged on the analysts' pairs."""
+    import json
+
+    import orjson
+
+    from lab.labelled_pairs import evaluate_labels
+
+    if args.set is None:
+        raise ConfigError("eval labels --set FILE (of riskwire eval export-labels --reports)")
+    lines = args.set.read_text(encoding="utf-8").splitlines()
+    report = evaluate_labels(orjson.loads(line) for line in lines if line.strip())
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+        return 0
+    for task in ("duplicate", "linkage"):
+        r = report[task]
+        print(
+            f"{task:<10} {r['pairs']} pairs: P={r['precision']:.3f} R={r['recall']:.3f} "
+            f"F1={r['f1']:.3f} agreement={r['agreement']:.3f}"
+        )
+    print(f"pairs without their reports (not judged): {report['without_reports']}")
     return 0
 
 
@@ -585,12 +612,20 @@ def build_parser() -> argparse.ArgumentParser:
     model.set_defaults(func=_cmd_model)
 
     evaluate = sub.add_parser("eval", help="evaluate a detector on labelled data")
-    evaluate.add_argument("what", choices=["dedup", "export-labels"])
+    evaluate.add_argument("what", choices=["dedup", "export-labels", "labels"])
     evaluate.add_argument(
         "--out", type=Path, default=None, help="export-labels: JSONL file (default stdout)"
     )
     evaluate.add_argument(
-        "--set", type=Path, default=None, help="labelled JSONL (default: bundled)"
+        "--reports",
+        action="store_true",
+        help="export-labels: each pair with its two reports (read from riskwire.signals)",
+    )
+    evaluate.add_argument(
+        "--set",
+        type=Path,
+        default=None,
+        help="dedup: labelled JSONL (default: bundled); labels: export-labels --reports output",
     )
     evaluate.add_argument("--no-calibrate", action="store_true", help="use stored thresholds")
     evaluate.add_argument("--json", action="store_true")

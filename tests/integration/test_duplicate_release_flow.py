@@ -19,13 +19,14 @@ from unittest import mock
 
 import orjson
 
-from cli.clusters import label_rows, release_duplicate, show_cluster
+from cli.clusters import export_labels, label_rows, release_duplicate, show_cluster
 from cli.lag import LagProbe
 from cli.producer import kafka_producer
 from detectors.catalogue import load_catalogue
 from detectors.linkage import block_key
 from detectors.targeting import Reference
 from lab.faults import Fleet, wave_order
+from lab.labelled_pairs import evaluate_labels
 from lab.offline import run_offline
 from lab.sample import generate
 from lab.scenario import send_reference
@@ -155,6 +156,14 @@ def test_a_released_near_duplicate_is_linked_once_across_a_restart(
             assert [d["reason"] for d in of_x] == [NEAR_DUPLICATE, "same source record re-sent"]
             labels = [r for r in label_rows(results) if {r["a"], r["b"]} == {x, original}]
             assert [r["same"] for r in labels] == [False]
+            # the export with the two reports, joined from riskwire.signals, judged again
+            exported = io.StringIO()
+            export_labels(settings, exported, timeout=4.0, reports=True)
+            rows = [orjson.loads(line) for line in exported.getvalue().splitlines()]
+            (row,) = [r for r in rows if {r["a"], r["b"]} == {x, original}]
+            assert {row["a_report"]["signal_id"], row["b_report"]["signal_id"]} == {x, original}
+            judged = evaluate_labels([row])["duplicate"]
+            assert judged["pairs"] == 1 and judged["fp"] == 1  # the matcher still says copy
 
             # the same input and decisions through the in-memory flow: the same outputs
             seen: set[str] = set()
