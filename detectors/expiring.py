@@ -25,8 +25,9 @@ from __future__ import annotations
 
 import bisect
 import heapq
-from collections.abc import Callable, Iterable, MutableMapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any, Generic, TypeVar
 
 from schemas.codec import dumps, loads
@@ -50,6 +51,7 @@ class Entry(Generic[T]):
 class _Part(Generic[T]):
     entries: dict[str, Entry[T]] = field(default_factory=dict)
     postings: dict[str, list[tuple[float, str]]] = field(default_factory=dict)  # ascending
+    ids: dict[str, list[str]] = field(default_factory=dict)  # each posting's ids, same order
     by_time: list[tuple[float, str]] = field(default_factory=list)  # heap, may hold stale items
 
 
@@ -88,19 +90,24 @@ class ExpiringIndex(Generic[T]):
         """The entry ``entry_id`` of ``part``, if stored."""
         return self._part(part).entries.get(entry_id)
 
+    def entries(self, part: str) -> Mapping[str, Entry[T]]:
+        """The entries of ``part`` by id, to read (never to change)."""
+        return self._part(part).entries
+
     def lookup(self, part: str, keys: Iterable[str], newest_first: bool = True) -> list[Entry[T]]:
         """The candidates under each of ``keys`` in turn, each entry once (first key wins)."""
+        entries = self._part(part).entries
+        return [entries[entry_id] for entry_id in self.lookup_ids(part, keys, newest_first)]
+
+    def lookup_ids(self, part: str, keys: Iterable[str], newest_first: bool = True) -> list[str]:
+        """The ids :meth:`lookup` gives the entries of, for a caller that reads few of them."""
         p = self._part(part)
-        found: dict[str, Entry[T]] = {}
-        for key in keys:
-            posting = p.postings.get(key)
-            if not posting:
-                continue
-            top = posting[-self.per_key :]
-            for _, entry_id in reversed(top) if newest_first else top:
-                if entry_id not in found:
-                    found[entry_id] = p.entries[entry_id]
-        return list(found.values())
+        tops = [ids[-self.per_key :] for key in keys if (ids := p.ids.get(key))]
+        if newest_first:
+            tops = [top[::-1] for top in tops]
+        # at full lists this walks hundreds of ids, most of them seen under another key
+        # already: the walk is left to C, over lists of the ids alone
+        return list(dict.fromkeys(chain.from_iterable(tops)))
 
     def __len__(self) -> int:
         return sum(len(p.entries) for p in self._all().values())
@@ -190,7 +197,10 @@ class ExpiringIndex(Generic[T]):
         p.entries[entry.id] = entry
         item = (entry.at, entry.id)
         for key in entry.keys:
-            bisect.insort(p.postings.setdefault(key, []), item)
+            posting = p.postings.setdefault(key, [])
+            at = bisect.bisect_right(posting, item)
+            posting.insert(at, item)
+            p.ids.setdefault(key, []).insert(at, entry.id)
         heapq.heappush(p.by_time, item)
         if len(p.by_time) > 2 * len(p.entries) + 64:  # drop the items of re-filed entries
             p.by_time = [(e.at, e.id) for e in p.entries.values()]
@@ -202,9 +212,12 @@ class ExpiringIndex(Generic[T]):
         item = (entry.at, entry.id)
         for key in entry.keys:
             posting = p.postings[key]
-            del posting[bisect.bisect_left(posting, item)]
+            at = bisect.bisect_left(posting, item)
+            del posting[at]
+            del p.ids[key][at]
             if not posting:
                 del p.postings[key]
+                del p.ids[key]
 
     def _listed_anywhere(self, p: _Part[T], entry: Entry[T]) -> bool:
         """Whether ``entry`` is among the candidates of any of its keys."""

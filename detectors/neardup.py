@@ -8,7 +8,10 @@ which fields agreed, their scores, the combined score and the threshold.
 * **Blocking.** A signal's candidates are the recent reports sharing one of its blocking keys
   (category with product term, brand, model, province, start of the product name; see
   :func:`blocking_keys`), at most ``MAX_PER_BLOCK`` most recent per key and none older than
-  ``WINDOW``. The cost per signal is bounded by these two constants, whatever the history.
+  ``WINDOW``. The cost per signal is bounded by these two constants, whatever the history;
+  and since full lists give hundreds of candidates, most are ruled out without being scored:
+  a copy ends the search, and a candidate whose score cannot beat the best so far is skipped
+  (:func:`best_match`, the same verdict as scoring them all).
 * **Score (0-100).** A logistic model over :func:`pair_features`: text similarity on the
   narrative (rapidfuzz and character bigrams, so Chinese needs no word segmentation), the
   numbers and dates both texts quote, product-name similarity, and agreement (+1), conflict (-1)
@@ -25,12 +28,12 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable, MutableMapping
+from collections.abc import Iterable, Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import timedelta
 from functools import cache, lru_cache
 from importlib import resources
-from typing import Any
+from typing import Any, overload
 
 from rapidfuzz import fuzz
 
@@ -46,7 +49,7 @@ from detectors.event_identity import (
     quotes,
     sexes,
 )
-from detectors.expiring import ExpiringIndex
+from detectors.expiring import Entry, ExpiringIndex
 from detectors.regions import compatible as regions_compatible
 from detectors.regions import region_key
 from detectors.text import match_key, narrative, quoted_numbers
@@ -232,8 +235,17 @@ def _enterprises_agree(a: str, b: str) -> bool | None:
     return a == b or (len(a) != 18 and fuzz.ratio(a, b) >= BRAND_SAME)
 
 
-def _bigrams(text: str) -> set[str]:
-    return {text[i : i + 2] for i in range(len(text) - 1)}
+@lru_cache(maxsize=16)
+def _bigrams(text: str) -> frozenset[str]:
+    """A text's character bigrams; cached for the few texts in hand, above all the signal being
+    checked, which meets every one of its candidates."""
+    return frozenset(text[i : i + 2] for i in range(len(text) - 1))
+
+
+@lru_cache(maxsize=65536)
+def _regions_compatible(a: str, b: str) -> bool | None:
+    """:func:`detectors.regions.compatible`, cached: few region texts, read again per pair."""
+    return regions_compatible(a, b)
 
 
 def blocking_keys(signal: Signal) -> list[str]:
@@ -337,9 +349,42 @@ def pair_features(a: ReportKey, b: ReportKey) -> dict[str, float]:
     two people using the same words rarely quote the same numbers, one person re-telling
     an event does.
     """
-    # Text compared across languages says nothing; the identifying details below still do.
-    both_text = bool(a.text and b.text) and a.language == b.language
-    ga, gb = (_bigrams(a.text), _bigrams(b.text)) if both_text else (set(), set())
+    known = _side_features(a, b)
+    known.update(_text_features(a, b))
+    return {name: known[name] for name in FEATURES}  # in FEATURES order: the logit's sum order
+
+
+TEXT_FEATURES = ("text_edit", "text_contain", "text_partial")
+
+
+def _both_text(a: ReportKey, b: ReportKey) -> bool:
+    """Whether the narratives can be compared: text compared across languages says nothing;
+    the identifying details still do."""
+    return bool(a.text and b.text) and a.language == b.language
+
+
+def _contain(a: ReportKey, b: ReportKey) -> float:
+    """How much of the smaller bigram set of the two narratives the other holds (0 to 1)."""
+    if not _both_text(a, b):
+        return 0.0
+    ga, gb = _bigrams(a.text), _bigrams(b.text)
+    return len(ga & gb) / min(len(ga), len(gb)) if ga and gb else 0.0
+
+
+def _text_features(a: ReportKey, b: ReportKey) -> dict[str, float]:
+    """The narrative similarities: the costly part of :func:`pair_features`."""
+    both_text = _both_text(a, b)
+    return {
+        "text_edit": fuzz.WRatio(a.text, b.text, processor=None) / 100 if both_text else 0.0,
+        "text_contain": _contain(a, b),
+        "text_partial": (
+            fuzz.partial_ratio(a.text, b.text, processor=None) / 100 if both_text else 0.0
+        ),
+    }
+
+
+def _side_features(a: ReportKey, b: ReportKey) -> dict[str, float]:
+    """Every feature of :func:`pair_features` but the narrative similarities."""
     union = a.numbers | b.numbers
     same_feed = a.feed == b.feed
     listings = same_feed and a.feed == "listings"
@@ -348,17 +393,12 @@ def pair_features(a: ReportKey, b: ReportKey) -> dict[str, float]:
     # the same shop name on another platform is another account's listing
     own_listings = listings and same_shop and a.platform == b.platform
     return {
-        "text_edit": fuzz.WRatio(a.text, b.text, processor=None) / 100 if both_text else 0.0,
-        "text_contain": len(ga & gb) / min(len(ga), len(gb)) if ga and gb else 0.0,
-        "text_partial": (
-            fuzz.partial_ratio(a.text, b.text, processor=None) / 100 if both_text else 0.0
-        ),
         "name": fuzz.WRatio(a.name, b.name, processor=None) / 100 if a.name and b.name else 0.0,
         "numbers": len(a.numbers & b.numbers) / len(union) if union else 0.0,
         "brand": _tri(brands_agree(a.brands, b.brands)),
         "model": _tri(codes_agree(a.codes, b.codes)),
         "enterprise": _tri(_enterprises_agree(a.enterprise, b.enterprise)),
-        "region": _tri(regions_compatible(a.region, b.region)),
+        "region": _tri(_regions_compatible(a.region, b.region)),
         # a shared city says far more than a shared province
         "same_city": float(bool(a.city) and a.city == b.city),
         "hazard": _tri(None if not a.hazard or not b.hazard else a.hazard == b.hazard),
@@ -459,6 +499,32 @@ class NearVerdict:
         return {**self.best.explain(self.threshold), "candidates": self.candidates}
 
 
+class _Filed(Sequence[ReportKey]):
+    """Filed report keys by id, in a given order, each read when it is reached."""
+
+    def __init__(self, entries: Mapping[str, Entry[ReportKey]], ids: list[str]) -> None:
+        self._entries = entries
+        self._ids = ids
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    @overload
+    def __getitem__(self, at: int) -> ReportKey: ...
+
+    @overload
+    def __getitem__(self, at: slice) -> list[ReportKey]: ...
+
+    def __getitem__(self, at: int | slice) -> ReportKey | list[ReportKey]:
+        if isinstance(at, slice):
+            return [self._entries[i].value for i in self._ids[at]]
+        return self._entries[self._ids[at]].value
+
+    def __iter__(self) -> Iterator[ReportKey]:
+        entries = self._entries
+        return (entries[i].value for i in self._ids)
+
+
 def _split(blocks: Iterable[str]) -> tuple[str, list[str]]:
     """A signal's blocking keys as (its partition's part, the keys within it)."""
     names = list(blocks)
@@ -499,9 +565,15 @@ class NearDupIndex:
 
     def candidates(self, blocks: Iterable[str], key: ReportKey) -> list[ReportKey]:
         """Distinct recent reports filed under any of ``blocks``, oldest first per block."""
+        return list(self._candidates(blocks, key))
+
+    def _candidates(self, blocks: Iterable[str], key: ReportKey) -> _Filed:
+        """:meth:`candidates`, each read from the index only when the matcher reaches it."""
         part, keys = _split(blocks)
-        found = self.index.lookup(part, keys, newest_first=False)
-        return [e.value for e in found if e.id != key.signal_id]
+        ids = self.index.lookup_ids(part, keys, newest_first=False)
+        if key.signal_id in ids:
+            ids.remove(key.signal_id)
+        return _Filed(self.index.entries(part), ids)
 
     def check(self, signal: Signal, add: bool = True) -> NearVerdict:
         """Compare ``signal`` with its candidates; file it unless ``add`` is false."""
@@ -512,7 +584,7 @@ class NearDupIndex:
         filed = self.index.get(part, key.signal_id)
         if filed is not None:  # a replay: the first verdict stands
             return self._verdict_again(part, filed.value, key)
-        verdict = best_match(key, self.candidates(blocks, key), self.threshold)
+        verdict = best_match(key, self._candidates(blocks, key), self.threshold)
         if add:
             filed_key = replace(
                 key, duplicate_of=verdict.duplicate_of, candidates=verdict.candidates
@@ -552,14 +624,92 @@ class NearDupIndex:
 
 
 def best_match(key: ReportKey, candidates: Iterable[ReportKey], threshold: float) -> NearVerdict:
-    """The highest-scoring candidate; a duplicate when it reaches ``threshold``."""
-    best: Match | None = None
-    count = 0
-    for other in candidates:
-        count += 1
-        match = compare(key, other)
-        if best is None or match.score > best.score:
-            best = match
+    """The highest-scoring candidate, the first of equals; a duplicate when it reaches
+    ``threshold``.
+
+    The verdict and its explanation are those of comparing every candidate in turn, at a
+    fraction of the cost, since most candidates provably cannot win (at full lists a signal
+    has hundreds): a copy found first ends the search (:func:`_first_copy`), and otherwise a
+    candidate is compared in full only when a cheap upper bound of its score beats the best so
+    far (:func:`_may_beat`).
+    """
+    others = candidates if isinstance(candidates, Sequence) else list(candidates)
+    best = _first_copy(key, others)
+    if best is None:
+        for other in others:
+            if best is not None and not _may_beat(key, other, best.score):
+                continue
+            match = compare(key, other)
+            if best is None or match.score > best.score:
+                best = match
     if best is not None and best.rejected is None and best.score >= threshold:
-        return NearVerdict(best.other, best, threshold, count)
-    return NearVerdict(None, best, threshold, count)
+        return NearVerdict(best.other, best, threshold, len(others))
+    return NearVerdict(None, best, threshold, len(others))
+
+
+MAX_SCORE = 100.0
+
+
+def _first_copy(key: ReportKey, others: Iterable[ReportKey]) -> Match | None:
+    """The first candidate scoring the highest possible score, :data:`MAX_SCORE` (then no later
+    one can win, and no earlier one scores as much), or ``None`` when there is none.
+
+    A score of 100 is one text (:func:`_one_text`) whose shorter narrative is contained whole
+    in the other (``text_partial`` of 1), since the model alone stays below 100
+    (:func:`_model_below_max`); so only candidates passing that substring test, a quick one,
+    are compared here.
+    """
+    if not _model_below_max():
+        return None
+    for other in others:
+        if not _both_text(key, other):
+            continue
+        short, long = sorted((key.text, other.text), key=len)
+        if len(short) >= ONE_TEXT_CHARS and short in long:
+            match = compare(key, other)
+            if match.score >= MAX_SCORE:
+                return match
+    return None
+
+
+@cache
+def _model_below_max() -> bool:
+    """Whether the logistic model's score stays below 100.0 in floating point for any pair:
+    every feature lies in [-1, 1], so the log-odds are at most the intercept plus the sum of
+    the weights' sizes, and 100 / (1 + e^-30) is still below 100.0."""
+    model = matcher_config()["duplicate_model"]
+    most = float(model["intercept"]) + sum(abs(float(w)) for w in model["weights"].values())
+    return most <= 30.0
+
+
+def _may_beat(a: ReportKey, b: ReportKey, floor: float) -> bool:
+    """Whether ``compare(a, b)`` can score above ``floor``: an upper bound of its score, from the
+    features but the costly narrative similarities (each of those at its most), then, if still
+    needed, with the bigram containment computed too."""
+    days = abs(a.day - b.day)
+    if days > WINDOW.days or other_product(a, b):
+        return False  # rejected: scores 0
+    model = matcher_config()["duplicate_model"]
+    weights: dict[str, float] = model["weights"]
+    features = _side_features(a, b)
+    logit = float(model["intercept"]) + sum(weights.get(k, 0.0) * v for k, v in features.items())
+    # the narrative similarities lie in [0, 1], and are 0 when the texts cannot be compared
+    text_most = {k: max(0.0, weights.get(k, 0.0)) for k in TEXT_FEATURES}
+    if not _both_text(a, b):
+        text_most = dict.fromkeys(TEXT_FEATURES, 0.0)
+    copy_possible = min(len(a.text), len(b.text)) >= ONE_TEXT_CHARS and all(
+        features[k] >= 0 for k in IDENTIFYING
+    )
+    if not copy_possible and _score_at_most(logit + sum(text_most.values())) <= floor:
+        return False
+    contain = _contain(a, b)
+    text_most["text_contain"] = weights.get("text_contain", 0.0) * contain
+    if _score_at_most(logit + sum(text_most.values())) > floor:
+        return True
+    # one text scores 100 * min(text_contain, text_partial) at most
+    return copy_possible and contain >= ONE_TEXT and 100.0 * contain > floor
+
+
+def _score_at_most(logit: float) -> float:
+    """The score of ``logit``, a hair high: sums taken in another order round differently."""
+    return 100.0 / (1.0 + math.exp(-max(-50.0, min(50.0, logit + 1e-9))))

@@ -12,11 +12,14 @@ from pathlib import Path
 import orjson
 import pytest
 
+from detectors.catalogue import load_catalogue
 from detectors.neardup import (
     FEATURES,
     WINDOW,
+    Match,
     NearDupIndex,
     ReportKey,
+    best_match,
     blocking_keys,
     brand_variants,
     brands_agree,
@@ -25,7 +28,8 @@ from detectors.neardup import (
 )
 from detectors.regions import compatible, region_key
 from detectors.text import narrative, quoted_numbers
-from lab.evaluate import evaluate_dedup
+from lab.evalset import read_jsonl
+from lab.evaluate import _signals, default_evalset, evaluate_dedup
 from schemas.records import Signal
 
 T0 = datetime(2026, 2, 16, 2, 0, tzinfo=UTC)
@@ -300,3 +304,36 @@ def test_a_check_with_nothing_to_sweep_writes_nothing(
     written.clear()
     index.check(WEB, add=False)
     assert written == []  # not even the sweep's bookmark
+
+
+def _every_candidate_compared(key: ReportKey, candidates: list[ReportKey]) -> Match | None:
+    """The reference: every candidate compared in turn, the first of equals kept."""
+    best: Match | None = None
+    for other in candidates:
+        match = compare(key, other)
+        if best is None or match.score > best.score:
+            best = match
+    return best
+
+
+def test_the_best_match_is_that_of_comparing_every_candidate() -> None:
+    # the labelled set filed in its order, each report then checked again as read at the
+    # newest time, as it is and re-worded: a copy ends the search, a bound skips a candidate
+    # only when it cannot win, so the verdict and its explanation stay those of every compare
+    signals = _signals(read_jsonl(default_evalset()), load_catalogue())[:600]
+    index = NearDupIndex()
+    for signal in signals:
+        index.add(blocking_keys(signal), ReportKey.of(signal))
+    end = max(s.event_time for s in signals)
+    for n, signal in enumerate(signals[::3]):
+        text = signal.text or ""
+        for probe in (
+            replace(signal, event_time=end),
+            replace(signal, event_time=end, text=text[: n % 40] + text[n % 40 + 3 :]),
+            replace(signal, event_time=end, region="广东省深圳市", text=text + "，后来又坏了"),
+        ):
+            key = ReportKey.of(probe)
+            candidates = index.candidates(blocking_keys(probe), key)
+            verdict = best_match(key, candidates, index.threshold)
+            assert verdict.best == _every_candidate_compared(key, candidates)
+            assert verdict.candidates == len(candidates)
