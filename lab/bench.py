@@ -284,7 +284,7 @@ def bench_state(n: int = 0) -> list[Row]:
     sample = generate(seed=7, days=n or 42)
     tables = {
         name: _CountingTable()
-        for name in ("near", "clusters", "blocks", "members", "areas", "warnings")
+        for name in ("near", "clusters", "blocks", "members", "areas", "warnings", "duplicates")
     }
     state = FlowState(
         near=NearDupIndex(store=tables["near"]),
@@ -293,6 +293,7 @@ def bench_state(n: int = 0) -> list[Row]:
         members=tables["members"],
         areas=tables["areas"],
         warnings=tables["warnings"],
+        duplicates=tables["duplicates"],
     )
     ref = sample.reference
     started = time.perf_counter()

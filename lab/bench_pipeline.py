@@ -40,7 +40,7 @@ _OUTPUTS = (
     "signals", "declarations", "duplicates", "signals.unique", "deadletter", "clusters",
     "assessments", "warnings", "warnings.history", "controls", "instructions",
 )  # fmt: skip
-_TABLES = ("areas", "blocks", "clusters", "members", "near", "warnings")
+_TABLES = ("areas", "blocks", "clusters", "duplicates", "members", "near", "warnings")
 
 
 class _Counts:
