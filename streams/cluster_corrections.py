@@ -33,7 +33,7 @@ from schemas.codec import decode, dumps, from_dict, loads, to_dict
 from schemas.records import Cluster, ClusterDecision, ClusterDecisionResult, Signal
 from streams.linking import LinkIndex, with_area
 
-__all__ = ["CORRECTIONS", "Corrected", "correct", "is_correction"]
+__all__ = ["CORRECTIONS", "Corrected", "correct", "is_correction", "result_of"]
 
 State = MutableMapping[str, bytes]
 CORRECTIONS = ("merge", "split", "not_this_product")
@@ -99,10 +99,10 @@ def correct(
 
 
 def _refused(decision: ClusterDecision, why: str) -> Corrected:
-    return Corrected([], _result(decision, False, why))
+    return Corrected([], result_of(decision, False, why))
 
 
-def _result(
+def result_of(
     decision: ClusterDecision,
     accepted: bool,
     reason: str,
@@ -110,6 +110,7 @@ def _result(
     same: tuple[tuple[str, str], ...] = (),
     different: tuple[tuple[str, str], ...] = (),
 ) -> ClusterDecisionResult:
+    """The result of ``decision``, applied or refused (a release's too: :mod:`streams.releases`)."""
     return ClusterDecisionResult(
         decision_id=decision.decision_id,
         cluster_id=decision.cluster_id,
@@ -170,7 +171,7 @@ def _merge(d: ClusterDecision, cluster: Cluster, clusters: State, index: LinkInd
     retired = replace(drop, merged_into=keep.cluster_id, corrections=(*drop.corrections, note))
     same = _pairs(keep.member_ids, drop.member_ids)
     reason = f"merged {drop.cluster_id} into {keep.cluster_id}"
-    result = _result(d, True, reason, clusters=(keep.cluster_id, drop.cluster_id), same=same)
+    result = result_of(d, True, reason, clusters=(keep.cluster_id, drop.cluster_id), same=same)
     return Corrected([merged, retired], result)
 
 
@@ -219,7 +220,7 @@ def _split(
                 index.remember(block, part.cluster_id, kept[member])
         index.file(block, part, clusters)
     different = _pairs(leaving, tuple(staying))
-    result = _result(d, True, what, clusters=(cluster.cluster_id, *new_ids), different=different)
+    result = result_of(d, True, what, clusters=(cluster.cluster_id, *new_ids), different=different)
     return Corrected([rest, *parts], result)
 
 

@@ -323,13 +323,13 @@ def build_pipeline(settings: Settings) -> Pipeline:
         await state.put_report(signal)  # what an analyst reads of the evidence (before the
         await unique.send(key=event.key, value=event.value)  # sends: a retry re-sends nothing)
 
+    def owner(topic: str, partition: int) -> Callable[[str], bool]:
+        """Whether a block key (a category) is read from ``partition`` of ``topic``."""
+        count = app.consumer.topic_partitions(t(topic)) or settings.partitions
+        return lambda block: partition_of(block, count) == partition
+
     async def release_one(decision: ClusterDecision, partition: int) -> None:
-        count = app.consumer.topic_partitions(t("signals")) or settings.partitions
-
-        def owns(block: str) -> bool:  # the categories this partition deduplicates
-            return partition_of(block, count) == partition
-
-        released = flow.release(decision, tables, owns)
+        released = flow.release(decision, tables, owner("signals", partition))
         if released.result is None:  # not this partition's report
             return
         if released.signal is not None:  # on to linkage, as the stage sends a unique report
@@ -349,12 +349,7 @@ def build_pipeline(settings: Settings) -> Pipeline:
             await clusters.send(key=cluster.cluster_id.encode(), value=encode(cluster))
 
     async def correct_one(decision: ClusterDecision, partition: int) -> None:
-        count = app.consumer.topic_partitions(t("signals.unique")) or settings.partitions
-
-        def owns(block: str) -> bool:  # the categories this partition links
-            return partition_of(block, count) == partition
-
-        corrected = flow.correct(decision, tables, owns)
+        corrected = flow.correct(decision, tables, owner("signals.unique", partition))
         if corrected.result is None:  # not this partition's cluster
             return
         for cluster in corrected.changed:

@@ -38,6 +38,7 @@ from detectors.linkage import block_key
 from detectors.neardup import WINDOW, NearDupIndex
 from schemas.codec import dumps, from_dict, loads, to_dict
 from schemas.records import ClusterDecision, ClusterDecisionResult, Signal
+from streams.cluster_corrections import result_of
 
 __all__ = ["PER_ORIGINAL", "RELEASE", "KeptDuplicates", "Released", "release"]
 
@@ -135,25 +136,8 @@ def release(
     return outcome
 
 
-def _result(
-    decision: ClusterDecision,
-    accepted: bool,
-    reason: str,
-    different: tuple[tuple[str, str], ...] = (),
-) -> ClusterDecisionResult:
-    return ClusterDecisionResult(
-        decision_id=decision.decision_id,
-        cluster_id=decision.cluster_id,
-        correction=decision.correction,
-        accepted=accepted,
-        reason=reason,
-        decided_by=decision.decided_by,
-        different=different,
-    )
-
-
 def _refused(decision: ClusterDecision, why: str) -> Released:
-    return Released(None, _result(decision, False, why))
+    return Released(None, result_of(decision, False, why))
 
 
 def _apply(d: ClusterDecision, block: str, kept: KeptDuplicates, near: NearDupIndex) -> Released:
@@ -191,4 +175,4 @@ def _apply(d: ClusterDecision, block: str, kept: KeptDuplicates, near: NearDupIn
         near.index.put(block, signal_id, filed.at, filed.keys, unique)
     kept.store[_released_key(block, signal_id)] = d.decision_id.encode()
     why = f"{signal_id} released to linkage: not a duplicate of {original}"
-    return Released(signal, _result(d, True, why, different=((signal_id, original),)))
+    return Released(signal, result_of(d, True, why, different=((signal_id, original),)))

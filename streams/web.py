@@ -281,6 +281,16 @@ def install_web(
                 return self.json({"error": f"decision {decision_id!r} not taken yet"}, status=404)
             return self.json(to_dict(result))
 
+    async def broadcast(view: Any, topic_name: str, made: ClusterDecision) -> Any:
+        """Send an analyst's correction to every partition of ``topic_name`` (the one owning
+        what it corrects applies it) and answer where its result will be."""
+        topic = settings.topic(topic_name)
+        count = app.consumer.topic_partitions(topic) or settings.partitions
+        for p in range(count):
+            await (await outlet(topic).send(value=encode(made), partition=p))
+        where = f"/decisions/{made.decision_id}"
+        return view.json({"decision_id": made.decision_id, "result": where}, status=202)
+
     @app.page("/clusters/{cluster_id}/decisions")
     class ClusterDecisionEndpoint(faust.web.View):
         """An analyst's correction of the matcher: sent to every partition of the linkage
@@ -293,12 +303,7 @@ def install_web(
             refused, made = await recorded(self, request, "analyst", make)
             if made is None:
                 return refused
-            topic = settings.topic("signals.unique")
-            count = app.consumer.topic_partitions(topic) or settings.partitions
-            for p in range(count):
-                await (await outlet(topic).send(value=encode(made), partition=p))
-            where = f"/decisions/{made.decision_id}"
-            return self.json({"decision_id": made.decision_id, "result": where}, status=202)
+            return await broadcast(self, "signals.unique", made)
 
     @app.page("/duplicates/{signal_id}/decisions")
     class DuplicateDecisionEndpoint(faust.web.View):
@@ -316,12 +321,7 @@ def install_web(
                 return refused
             block, original = await state.judged(signal_id)
             made = replace(made, block_key=block, cluster_id=original)
-            topic = settings.topic("signals")
-            count = app.consumer.topic_partitions(topic) or settings.partitions
-            for p in range(count):
-                await (await outlet(topic).send(value=encode(made), partition=p))
-            where = f"/decisions/{made.decision_id}"
-            return self.json({"decision_id": made.decision_id, "result": where}, status=202)
+            return await broadcast(self, "signals", made)
 
     @app.page("/clusters/{cluster_id}")
     class ClusterView(faust.web.View):

@@ -1,9 +1,10 @@
 """An analyst's "not a duplicate" on the real broker: a near duplicate the dedup stage held back,
 released by a decision posted to a worker with an analyst's token, reaches
-``riskwire.signals.unique`` and a cluster; after a kill -9 of the worker the release stands
-(not repeated, not lost: its tables recovered from their changelogs), the decision read again
-gives the same result bytes, a re-send of the report is no near duplicate any more, and the
-worker's outputs are the in-memory flow's on the same input and decisions, byte for byte."""
+``riskwire.signals.unique`` and a cluster; after a kill -9 and a SIGTERM of the worker the
+release stands (not repeated, not lost: its tables recovered from their changelogs), the
+decision read again gives the same result bytes, a re-send of the report is no near
+duplicate any more, and the worker's outputs are the in-memory flow's on the same input and
+decisions, byte for byte."""
 
 from __future__ import annotations
 
@@ -128,6 +129,11 @@ def test_a_released_near_duplicate_is_linked_once_across_a_restart(
             # the release stands in the recovered tables: a second one is refused, saying why
             code, said = cli(release_duplicate, x, "again")
             assert code == 1 and "is no near duplicate: released by" in said, said
+            restart(signal.SIGTERM)  # a clean stop: the same, read from the changelogs again
+            code, said = cli(show_cluster, cluster["cluster_id"], True)
+            assert code == 0 and orjson.loads(said)["member_ids"].count(x) == 1
+            code, said = cli(release_duplicate, x, "a third time")
+            assert code == 1 and "is no near duplicate: released by" in said, said
 
             # the decision read again (the dedup topic replayed): the same result bytes
             sent = read_until(settings, "signals", lambda seen: False, timeout=4.0)
@@ -182,11 +188,12 @@ def test_a_released_near_duplicate_is_linked_once_across_a_restart(
                 )
                 assert live == encode(result), result.decision_id
             assert [r.accepted for r in replayed.correction_results] == [
-                True,
-                False,
-                False,
-                False,
-                True,
+                True,  # the release
+                False,  # an unknown report
+                False,  # a unique report
+                False,  # released already (after the kill -9)
+                False,  # released already (after the SIGTERM)
+                True,  # the release read again
             ]
             published = read_until(settings, "clusters", lambda seen: False, timeout=4.0)
             latest: dict[str, bytes] = {}
